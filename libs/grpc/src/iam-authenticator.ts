@@ -1,0 +1,118 @@
+import { Metadata } from '@grpc/grpc-js';
+import type { CallOptions, ClientUnaryCall, ServiceError } from '@grpc/grpc-js';
+import { JWT_SHAPE, decodeLzyJwtUnverified } from '@lzy/auth';
+import { Cancelled, DeadlineExceeded, Unavailable } from '@lzy/errors';
+import type { Logger } from '@lzy/logging';
+import type { Authenticator, Clock, Subject } from './authenticator.ts';
+import { bearerToken } from './call-auth.ts';
+import { unaryCall } from './client-calls.ts';
+
+/** The one method of `iam.LzyAuthenticateServiceClient` (from @lzy/proto) this class calls. */
+export interface AuthenticateClient {
+  authenticate(
+    request: Record<string, never>,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Subject) => void,
+  ): ClientUnaryCall;
+}
+
+export interface IamAuthenticatorDeps {
+  /** Made with createChannelClient(iam.LzyAuthenticateServiceClient, address). */
+  client: AuthenticateClient;
+  clock: Clock;
+  /** How long a successful answer is reused for the same token. Default 10 s. */
+  cacheTtlMs?: number;
+  /** Bound on cached tokens; the oldest entry goes first. Default 10 000. */
+  maxCacheEntries?: number;
+  /** Deadline of the Authenticate call, so a stuck IAM fails calls instead of hanging them. Default 10 s. */
+  deadlineMs?: number;
+}
+
+interface CacheEntry {
+  subject: Subject;
+  expiresAtMs: number;
+}
+
+/**
+ * Authenticates by asking IAM (public-api.md §4.2 step 2): `Authenticate` with an empty request
+ * and the caller's own `authorization` header. IAM's answer codes pass through (PERMISSION_DENIED,
+ * UNAUTHENTICATED…); IAM unreachable (UNAVAILABLE, CANCELLED, our deadline) becomes UNAVAILABLE,
+ * which pylzy retries.
+ *
+ * Successful answers are cached per token for `cacheTtlMs` (never past the token's own `exp`) so
+ * the hot path does not pay an IAM round trip per call (public-api.md §4.2 "LZY-TS choices").
+ * One-time tokens are never cached: IAM consumes them on use.
+ */
+export class IamAuthenticator implements Authenticator {
+  readonly #client: AuthenticateClient;
+  readonly #clock: Clock;
+  readonly #cacheTtlMs: number;
+  readonly #maxCacheEntries: number;
+  readonly #deadlineMs: number;
+  readonly #cache = new Map<string, CacheEntry>();
+
+  constructor(deps: IamAuthenticatorDeps) {
+    this.#client = deps.client;
+    this.#clock = deps.clock;
+    this.#cacheTtlMs = deps.cacheTtlMs ?? 10_000;
+    this.#maxCacheEntries = deps.maxCacheEntries ?? 10_000;
+    this.#deadlineMs = deps.deadlineMs ?? 10_000;
+  }
+
+  async authenticate(
+    authorization: string,
+    ctx: { requestId: string; log: Logger },
+  ): Promise<Subject> {
+    const nowMs = this.#clock.now();
+    const cached = this.#cache.get(authorization);
+    if (cached !== undefined && cached.expiresAtMs > nowMs) return cached.subject;
+    this.#cache.delete(authorization);
+
+    const metadata = new Metadata();
+    metadata.set('authorization', authorization);
+    let answer: Subject;
+    try {
+      answer = await unaryCall(
+        this.#client.authenticate.bind(this.#client),
+        {},
+        {
+          metadata,
+          requestId: ctx.requestId,
+          deadlineMs: this.#deadlineMs,
+        },
+      );
+    } catch (err) {
+      if (
+        err instanceof Unavailable ||
+        err instanceof Cancelled ||
+        err instanceof DeadlineExceeded
+      ) {
+        ctx.log.warn({ code: err.code, reason: err.message }, 'IAM Authenticate failed');
+        throw new Unavailable('authentication service is unavailable, retry later', { cause: err });
+      }
+      throw err;
+    }
+    const subject: Subject = { id: answer.id, type: answer.type };
+    this.#remember(authorization, subject, nowMs);
+    return subject;
+  }
+
+  #remember(authorization: string, subject: Subject, nowMs: number): void {
+    const token = bearerToken(authorization);
+    if (!JWT_SHAPE.test(token)) return;
+    let exp: number | undefined;
+    try {
+      exp = decodeLzyJwtUnverified(token).claims.exp;
+    } catch {
+      return; // IAM accepted what we cannot read: do not guess its lifetime
+    }
+    let expiresAtMs = nowMs + this.#cacheTtlMs;
+    if (exp !== undefined) expiresAtMs = Math.min(expiresAtMs, exp * 1000);
+    if (this.#cache.size >= this.#maxCacheEntries) {
+      const oldest = this.#cache.keys().next();
+      if (oldest.done !== true) this.#cache.delete(oldest.value);
+    }
+    this.#cache.set(authorization, { subject, expiresAtMs });
+  }
+}

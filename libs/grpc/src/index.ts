@@ -1,0 +1,47 @@
+/**
+ * @lzy/grpc — everything between grpc-js and a service's handlers.
+ *
+ * Server: `startGrpcServer({ services: [implement(XService, handlers)], authenticator, … })`
+ * wraps every handler (request id, auth, context, status mapping, logs, metrics), serves
+ * grpc.health.v1 and /metrics, and drains on stop(). Errors: handlers throw @lzy/errors;
+ * `toGrpcStatus` is the one table to the wire. Clients: `createChannelClient` + `unaryCall` /
+ * `serverStream`, errors converted back with `fromGrpcError`. Process: `runMain` for main.ts.
+ */
+export {
+  toGrpcStatus,
+  fromGrpcError,
+  GrpcCallError,
+  isServiceError,
+  statusName,
+} from './status.ts';
+export type { GrpcStatus } from './status.ts';
+export { implement } from './handler-types.ts';
+export type {
+  AuthMode,
+  AuthPolicy,
+  BidiStreamHandler,
+  CallContext,
+  ClientStreamHandler,
+  HandlerFor,
+  RequestOf,
+  ResponseOf,
+  Send,
+  ServerStreamHandler,
+  ServiceHandlers,
+  ServiceRegistration,
+  UnaryHandler,
+} from './handler-types.ts';
+export { startGrpcServer } from './start-grpc-server.ts';
+export type { GrpcServer, GrpcServerOptions } from './start-grpc-server.ts';
+export type { HealthControl } from './health-service.ts';
+export type { Authenticator, Clock, Subject, SubjectType } from './authenticator.ts';
+export { LocalAuthenticator } from './local-authenticator.ts';
+export type { LocalAuthenticatorDeps, SubjectKeys } from './local-authenticator.ts';
+export { IamAuthenticator } from './iam-authenticator.ts';
+export type { AuthenticateClient, IamAuthenticatorDeps } from './iam-authenticator.ts';
+export { createChannelClient } from './channel-client.ts';
+export type { ChannelClientOptions, ClientConstructor, RetryPolicy } from './channel-client.ts';
+export { unaryCall, serverStream } from './client-calls.ts';
+export type { CallParams, ServerStreamMethod, UnaryMethod } from './client-calls.ts';
+export { runMain } from './run-main.ts';
+export type { RunMainOptions, StartedService } from './run-main.ts';

@@ -1,0 +1,80 @@
+import { ConfigError } from '@lzy/config';
+import type { Env } from '@lzy/config';
+import { createLogger } from '@lzy/logging';
+import type { Logger } from '@lzy/logging';
+
+/** What a service's start function returns. Ports, when given, are logged. */
+export interface StartedService {
+  stop(): Promise<void>;
+  port?: number;
+  metricsPort?: number;
+}
+
+export interface RunMainOptions<Config> {
+  /** Service name: the `service` field of every log line. */
+  name: string;
+  /** The environment; main.ts passes `process.env` (only it and config.ts may read it). */
+  env: Env;
+  /** The service's config loader; throws ConfigError naming every bad variable. */
+  loadConfig: (env: Env) => Config;
+  start: (config: Config, deps: { log: Logger }) => Promise<StartedService>;
+  /** Picks the log level from the config. Default `info`. */
+  logLevel?: (config: Config) => string;
+}
+
+/**
+ * The process half of a service (STYLE.md §1 main.ts): parse config, make the root logger,
+ * start, log the ports, stop once on SIGTERM/SIGINT.
+ * Exit codes: 2 bad configuration (every bad variable on stderr), 1 start or stop failure,
+ * 0 clean stop.
+ */
+export async function runMain<Config>(options: RunMainOptions<Config>): Promise<void> {
+  let config: Config;
+  try {
+    config = options.loadConfig(options.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${options.name}: ${err.message}\n`);
+    process.exit(2);
+  }
+  const log = createLogger({ service: options.name, level: options.logLevel?.(config) ?? 'info' });
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled promise rejection');
+    process.exit(1);
+  });
+
+  let service: StartedService;
+  try {
+    service = await options.start(config, { log });
+  } catch (err) {
+    log.fatal({ err }, 'start failed');
+    process.exit(1);
+  }
+  log.info({ port: service.port, metricsPort: service.metricsPort }, 'started');
+
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal while stopping; exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    service.stop().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.fatal({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
