@@ -1,0 +1,128 @@
+import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.ts';
+import { pollUntil } from './poll-until.ts';
+import { ServerProcess } from './server-process.ts';
+import { findVersitygw } from './versitygw-bin.ts';
+
+/** Endpoint and credentials of a test S3 server; plain data, passed from global setup to tests. */
+export interface S3Config {
+  /** e.g. http://127.0.0.1:41234; clients must use path-style addressing. */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** Options of {@link startS3}. */
+export interface StartS3Options {
+  /** versitygw binary; defaults to {@link findVersitygw}'s lookup. */
+  readonly binPath?: string;
+  /** Deadline for the server to answer requests (ms). Defaults to 30 s. */
+  readonly readyTimeoutMs?: number;
+}
+
+/** A running versitygw server. */
+export interface S3Server extends S3Config {
+  /** Creates a bucket; throws if it exists or the name is not a valid bucket name. */
+  createBucket(name: string): Promise<void>;
+  /** A new path-style client with this server's credentials; the caller destroys it. */
+  client(): S3Client;
+  /** Stops the server, waits for it to exit, removes its data. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const REGION = 'us-east-1';
+const START_ATTEMPTS = 3;
+
+/**
+ * Starts versitygw (posix backend in a temp dir) on 127.0.0.1 with random credentials. Unlike
+ * moto or s3rver it verifies request signatures, so tests catch credential mistakes.
+ * Throws naming scripts/install-versitygw.sh when the binary is missing.
+ */
+export async function startS3(opts: StartS3Options = {}): Promise<S3Server> {
+  const binPath = opts.binPath ?? (await findVersitygw());
+  const dir = await mkdtemp(join(tmpdir(), 'lzy-s3-'));
+  try {
+    return await startServer(binPath, dir, opts.readyTimeoutMs ?? 30_000);
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function startServer(
+  binPath: string,
+  dir: string,
+  readyTimeoutMs: number,
+): Promise<S3Server> {
+  const accessKeyId = `lzy${randomBytes(6).toString('hex')}`;
+  const secretAccessKey = randomBytes(20).toString('hex');
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const config: S3Config = {
+      endpoint: `http://127.0.0.1:${port}`,
+      region: REGION,
+      accessKeyId,
+      secretAccessKey,
+    };
+    const server = new ServerProcess({
+      command: binPath,
+      // Global flags must precede the backend subcommand.
+      args: [
+        ...['--port', `127.0.0.1:${port}`, '--access', accessKeyId, '--secret', secretAccessKey],
+        ...['--quiet', 'posix', dir],
+      ],
+      stopSignal: 'SIGTERM',
+      exitSignal: 'SIGKILL',
+      removeOnExit: dir,
+    });
+    const client = s3Client(config);
+    try {
+      await pollUntil(() => client.send(new ListBucketsCommand({})).then(() => true), {
+        timeoutMs: readyTimeoutMs,
+        signal: server.exited,
+        description: `versitygw on 127.0.0.1:${port} answers ListBuckets`,
+      });
+    } catch (err) {
+      await server.stop();
+      if (attempt < START_ATTEMPTS && server.output.includes('address already in use')) continue;
+      throw err;
+    } finally {
+      client.destroy();
+    }
+    return s3ServerOf(config, () =>
+      server.stop().then(() => rm(dir, { recursive: true, force: true })),
+    );
+  }
+}
+
+function s3ServerOf(config: S3Config, stop: () => Promise<void>): S3Server {
+  let stopping: Promise<void> | undefined;
+  return {
+    ...config,
+    client: () => s3Client(config),
+    async createBucket(name) {
+      const client = s3Client(config);
+      try {
+        await client.send(new CreateBucketCommand({ Bucket: name }));
+      } finally {
+        client.destroy();
+      }
+    },
+    stop: () => (stopping ??= stop()),
+  };
+}
+
+/** A path-style S3 client for `config` (test servers have no per-bucket DNS names). */
+export function s3Client(config: S3Config): S3Client {
+  return new S3Client({
+    endpoint: config.endpoint,
+    region: config.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
+  });
+}
