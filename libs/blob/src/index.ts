@@ -1,0 +1,13 @@
+export {
+  listAll,
+  type BlobBody,
+  type BlobInfo,
+  type BlobPage,
+  type BlobStore,
+  type ByteRange,
+  type GetOptions,
+  type ListOptions,
+  type PutOptions,
+} from './blob-store.ts';
+export { FsBlobStore } from './fs-blob-store.ts';
+export { S3BlobStore, type S3BlobStoreOptions } from './s3-blob-store.ts';

@@ -1,0 +1,173 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { NotFound } from '@lzy/errors';
+import { Readable } from 'node:stream';
+import { validateKey, validateLimit, validatePrefix, MAX_LIST_LIMIT } from './blob-keys.ts';
+import type {
+  BlobBody,
+  BlobInfo,
+  BlobPage,
+  BlobStore,
+  GetOptions,
+  ListOptions,
+  PutOptions,
+} from './blob-store.ts';
+import { guardedBody, validateRange } from './body.ts';
+import { fromS3Error } from './s3-errors.ts';
+import { uploadStream } from './s3-upload.ts';
+
+export interface S3BlobStoreOptions {
+  /** e.g. https://storage.yandexcloud.net; omit for AWS. */
+  readonly endpoint?: string;
+  readonly region: string;
+  readonly bucket: string;
+  /** Omit both to use the SDK's default credential chain. */
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  /** Path-style URLs (endpoint/bucket/key); needed by servers without per-bucket DNS. */
+  readonly forcePathStyle?: boolean;
+  /**
+   * Multipart part size (bytes, ≥ 5 MiB, S3's minimum). Memory per put is up to
+   * (queueSize + 1) × partSizeBytes; the largest object is 10,000 parts. Defaults to 8 MiB.
+   */
+  readonly partSizeBytes?: number;
+  /** Parts uploaded in parallel. Defaults to 2. */
+  readonly queueSize?: number;
+}
+
+const DEFAULT_PART_SIZE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * BlobStore over one S3 bucket (@aws-sdk/client-s3). Puts stream: a single PutObject for bodies
+ * under one part, multipart above, with memory bounded by (queueSize + 1) × partSizeBytes.
+ * The constructor does no I/O; `close()` releases the client's sockets.
+ */
+export class S3BlobStore implements BlobStore {
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  readonly partSizeBytes: number;
+  readonly queueSize: number;
+
+  constructor(opts: S3BlobStoreOptions) {
+    const { accessKeyId, secretAccessKey } = opts;
+    this.client = new S3Client({
+      region: opts.region,
+      ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
+      ...(opts.forcePathStyle === undefined ? {} : { forcePathStyle: opts.forcePathStyle }),
+      ...(accessKeyId === undefined || secretAccessKey === undefined
+        ? {}
+        : { credentials: { accessKeyId, secretAccessKey } }),
+    });
+    this.bucket = opts.bucket;
+    this.partSizeBytes = opts.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES;
+    this.queueSize = opts.queueSize ?? 2;
+  }
+
+  async put(key: string, body: BlobBody, opts: PutOptions = {}): Promise<{ sizeBytes: number }> {
+    validateKey(key);
+    const guarded = guardedBody(key, body, opts.sizeBytes);
+    const target = {
+      Bucket: this.bucket,
+      Key: key,
+      ...(opts.contentType === undefined ? {} : { ContentType: opts.contentType }),
+    };
+    try {
+      await uploadStream(this.client, target, guarded, this);
+    } catch (err) {
+      guarded.destroy();
+      throw fromS3Error(err, this.describe(key));
+    }
+    return { sizeBytes: guarded.bytes };
+  }
+
+  async get(key: string, opts: GetOptions = {}): Promise<Readable> {
+    validateKey(key);
+    const range = opts.range;
+    if (range) validateRange(range);
+    try {
+      const res = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}),
+        }),
+      );
+      if (!(res.Body instanceof Readable)) {
+        throw new Error(`S3 GetObject returned no stream body for ${this.describe(key)}`);
+      }
+      return res.Body;
+    } catch (err) {
+      throw fromS3Error(err, this.describe(key));
+    }
+  }
+
+  async head(key: string): Promise<BlobInfo | undefined> {
+    validateKey(key);
+    try {
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return {
+        key,
+        sizeBytes: res.ContentLength ?? 0,
+        lastModified: res.LastModified ?? new Date(0),
+        ...(res.ETag === undefined ? {} : { etag: res.ETag }),
+      };
+    } catch (err) {
+      const mapped = fromS3Error(err, this.describe(key));
+      if (mapped instanceof NotFound) return undefined;
+      throw mapped;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.head(key)) !== undefined;
+  }
+
+  async delete(key: string): Promise<void> {
+    validateKey(key);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (err) {
+      throw fromS3Error(err, this.describe(key));
+    }
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<BlobPage> {
+    validatePrefix(prefix);
+    const limit = opts.limit ?? MAX_LIST_LIMIT;
+    validateLimit(limit);
+    try {
+      const res = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          ...(prefix === '' ? {} : { Prefix: prefix }),
+          MaxKeys: limit,
+          ...(opts.pageToken === undefined ? {} : { ContinuationToken: opts.pageToken }),
+        }),
+      );
+      const items = (res.Contents ?? []).map((o): BlobInfo => ({
+        key: o.Key ?? '',
+        sizeBytes: o.Size ?? 0,
+        lastModified: o.LastModified ?? new Date(0),
+        ...(o.ETag === undefined ? {} : { etag: o.ETag }),
+      }));
+      const next = res.IsTruncated ? res.NextContinuationToken : undefined;
+      return { items, ...(next === undefined ? {} : { nextPageToken: next }) };
+    } catch (err) {
+      throw fromS3Error(err, `listing ${JSON.stringify(prefix)} in bucket ${this.bucket}`);
+    }
+  }
+
+  /** Releases the HTTP client's sockets. The store must not be used afterwards. */
+  close(): void {
+    this.client.destroy();
+  }
+
+  private describe(key: string): string {
+    return `blob ${JSON.stringify(key)} in bucket ${this.bucket}`;
+  }
+}
