@@ -1,0 +1,4 @@
+export { startAllocator } from './service.ts';
+export type { AllocatorDeps, RunningAllocator } from './service.ts';
+export { loadAllocatorConfig } from './config.ts';
+export type { AllocatorConfig } from './config.ts';

@@ -1,0 +1,4 @@
+export { startScheduler } from './service.ts';
+export type { SchedulerDeps, RunningScheduler } from './service.ts';
+export { loadSchedulerConfig } from './config.ts';
+export type { SchedulerConfig } from './config.ts';
