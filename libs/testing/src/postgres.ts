@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,11 @@ export interface StartPostgresOptions {
   readonly readyTimeoutMs?: number;
   /** max_connections; every test file's pools share it. Defaults to 300. */
   readonly maxConnections?: number;
+  /**
+   * Keep the cluster in this directory instead of a temp dir: initdb only when it holds no
+   * cluster yet, and nothing is removed on stop (the local suite's data survives restarts).
+   */
+  readonly dir?: string;
 }
 
 /** A running throwaway cluster: admin operations plus `stop()`. */
@@ -40,20 +46,25 @@ const START_ATTEMPTS = 3;
 export async function startPostgres(opts: StartPostgresOptions = {}): Promise<PostgresCluster> {
   const binDir = opts.binDir ?? '/usr/lib/postgresql/15/bin';
   const runAs = await postgresUser();
-  const dir = await mkdtemp(join(tmpdir(), 'lzy-pg-'));
+  const persistent = opts.dir !== undefined;
+  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'lzy-pg-')));
   try {
+    await mkdir(dir, { recursive: true });
     if (runAs) await chown(dir, runAs.uid, runAs.gid);
     const dataDir = join(dir, 'data');
-    await mkdir(dataDir, { mode: 0o700 });
-    if (runAs) await chown(dataDir, runAs.uid, runAs.gid);
-    await execFileAsync(
-      join(binDir, 'initdb'),
-      ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
-      { ...runAs },
-    );
-    return await startServer({ ...opts, binDir, dir, dataDir, runAs });
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+      await rm(dataDir, { recursive: true, force: true });
+      await mkdir(dataDir, { mode: 0o700 });
+      if (runAs) await chown(dataDir, runAs.uid, runAs.gid);
+      await execFileAsync(
+        join(binDir, 'initdb'),
+        ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+        { ...runAs },
+      );
+    }
+    return await startServer({ ...opts, binDir, dir, dataDir, runAs, persistent });
   } catch (err) {
-    await rm(dir, { recursive: true, force: true });
+    if (!persistent) await rm(dir, { recursive: true, force: true });
     throw err;
   }
 }
@@ -63,6 +74,7 @@ interface ServerParams extends StartPostgresOptions {
   readonly dir: string;
   readonly dataDir: string;
   readonly runAs: { uid: number; gid: number } | undefined;
+  readonly persistent: boolean;
 }
 
 /** Retries on a new port when another process took the one freePort() returned. */
@@ -75,7 +87,7 @@ async function startServer(params: ServerParams): Promise<PostgresCluster> {
       ...params.runAs,
       stopSignal: 'SIGINT',
       exitSignal: 'SIGQUIT',
-      removeOnExit: params.dir,
+      ...(params.persistent ? {} : { removeOnExit: params.dir }),
     });
     try {
       await pollUntil(() => canConnect(port), {
@@ -89,7 +101,11 @@ async function startServer(params: ServerParams): Promise<PostgresCluster> {
       throw err;
     }
     return clusterOf(new PostgresAdmin({ host: '127.0.0.1', port, user: SUPERUSER }), () =>
-      server.stop().then(() => rm(params.dir, { recursive: true, force: true })),
+      server
+        .stop()
+        .then(() =>
+          params.persistent ? undefined : rm(params.dir, { recursive: true, force: true }),
+        ),
     );
   }
 }
@@ -98,9 +114,10 @@ function serverArgs(params: ServerParams, port: number): string[] {
   const settings = {
     listen_addresses: '127.0.0.1',
     max_connections: String(params.maxConnections ?? 300),
-    fsync: 'off',
-    synchronous_commit: 'off',
-    full_page_writes: 'off',
+    // A throwaway test cluster trades durability for speed; a persistent one keeps its data.
+    fsync: params.persistent ? 'on' : 'off',
+    synchronous_commit: params.persistent ? 'on' : 'off',
+    full_page_writes: params.persistent ? 'on' : 'off',
     logging_collector: 'off',
   };
   const flags = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);

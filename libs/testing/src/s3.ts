@@ -1,6 +1,6 @@
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.ts';
@@ -23,6 +23,10 @@ export interface StartS3Options {
   readonly binPath?: string;
   /** Deadline for the server to answer requests (ms). Defaults to 30 s. */
   readonly readyTimeoutMs?: number;
+  /** Keep the objects in this directory (not removed on stop) instead of a temp dir. */
+  readonly dir?: string;
+  /** Fixed credentials (a persistent server keeps its clients' keys); default random. */
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 /** A running versitygw server. */
@@ -45,11 +49,17 @@ const START_ATTEMPTS = 3;
  */
 export async function startS3(opts: StartS3Options = {}): Promise<S3Server> {
   const binPath = opts.binPath ?? (await findVersitygw());
-  const dir = await mkdtemp(join(tmpdir(), 'lzy-s3-'));
+  const persistent = opts.dir !== undefined;
+  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'lzy-s3-')));
+  await mkdir(dir, { recursive: true });
+  const credentials = opts.credentials ?? {
+    accessKeyId: `lzy${randomBytes(6).toString('hex')}`,
+    secretAccessKey: randomBytes(20).toString('hex'),
+  };
   try {
-    return await startServer(binPath, dir, opts.readyTimeoutMs ?? 30_000);
+    return await startServer(binPath, dir, opts.readyTimeoutMs ?? 30_000, credentials, persistent);
   } catch (err) {
-    await rm(dir, { recursive: true, force: true });
+    if (!persistent) await rm(dir, { recursive: true, force: true });
     throw err;
   }
 }
@@ -58,9 +68,9 @@ async function startServer(
   binPath: string,
   dir: string,
   readyTimeoutMs: number,
+  { accessKeyId, secretAccessKey }: { accessKeyId: string; secretAccessKey: string },
+  persistent: boolean,
 ): Promise<S3Server> {
-  const accessKeyId = `lzy${randomBytes(6).toString('hex')}`;
-  const secretAccessKey = randomBytes(20).toString('hex');
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const config: S3Config = {
@@ -78,7 +88,7 @@ async function startServer(
       ],
       stopSignal: 'SIGTERM',
       exitSignal: 'SIGKILL',
-      removeOnExit: dir,
+      ...(persistent ? {} : { removeOnExit: dir }),
     });
     const client = s3Client(config);
     try {
@@ -95,7 +105,9 @@ async function startServer(
       client.destroy();
     }
     return s3ServerOf(config, () =>
-      server.stop().then(() => rm(dir, { recursive: true, force: true })),
+      server
+        .stop()
+        .then(() => (persistent ? undefined : rm(dir, { recursive: true, force: true }))),
     );
   }
 }
