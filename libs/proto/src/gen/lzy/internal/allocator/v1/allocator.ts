@@ -331,6 +331,11 @@ export interface VmPool {
   gpuCount: number;
   ramGb: number;
   zones: string[];
+  /**
+   * Cap on VMs of this pool that exist at once (ALLOCATING, RUNNING, IDLE or DELETING); 0 = no
+   * cap (also when absent). Allocate beyond it fails with RESOURCE_EXHAUSTED.
+   */
+  maxVms?: number | undefined;
 }
 
 export interface Vm {
@@ -456,7 +461,10 @@ export interface ListVmPoolsResponse {
 
 export interface RegisterRequest {
   vmId: string;
-  /** The VM's token from env LZY_ALLOCATOR_OTT; issued for this VM only. */
+  /**
+   * The VM's token from env LZY_VM_OTT; issued for this VM only: a token of another VM is
+   * PERMISSION_DENIED.
+   */
   ott: string;
   /** Where the VM can be reached, as seen by the VM (the allocator may add what it observes). */
   endpoints: VmEndpoint[];
@@ -1339,7 +1347,17 @@ export const Volume: MessageFns<Volume, "lzy.internal.allocator.v1.Volume"> = {
 };
 
 function createBaseVmPool(): VmPool {
-  return { label: "", clusterType: 0, cpuType: "", cpuCount: 0, gpuType: "", gpuCount: 0, ramGb: 0, zones: [] };
+  return {
+    label: "",
+    clusterType: 0,
+    cpuType: "",
+    cpuCount: 0,
+    gpuType: "",
+    gpuCount: 0,
+    ramGb: 0,
+    zones: [],
+    maxVms: undefined,
+  };
 }
 
 export const VmPool: MessageFns<VmPool, "lzy.internal.allocator.v1.VmPool"> = {
@@ -1369,6 +1387,9 @@ export const VmPool: MessageFns<VmPool, "lzy.internal.allocator.v1.VmPool"> = {
     }
     for (const v of message.zones) {
       writer.uint32(66).string(v!);
+    }
+    if (message.maxVms !== undefined) {
+      writer.uint32(72).uint32(message.maxVms);
     }
     return writer;
   },
@@ -1450,6 +1471,14 @@ export const VmPool: MessageFns<VmPool, "lzy.internal.allocator.v1.VmPool"> = {
             message.zones.push(reader.string());
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.maxVms = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1498,6 +1527,11 @@ export const VmPool: MessageFns<VmPool, "lzy.internal.allocator.v1.VmPool"> = {
       zones: globalThis.Array.isArray(object?.zones)
         ? object.zones.map((e: any) => globalThis.String(e))
         : [],
+      maxVms: isSet(object.maxVms)
+        ? globalThis.Number(object.maxVms)
+        : isSet(object.max_vms)
+        ? globalThis.Number(object.max_vms)
+        : undefined,
     };
   },
 
@@ -1527,6 +1561,9 @@ export const VmPool: MessageFns<VmPool, "lzy.internal.allocator.v1.VmPool"> = {
     if (message.zones?.length) {
       obj.zones = message.zones;
     }
+    if (message.maxVms !== undefined) {
+      obj.maxVms = Math.round(message.maxVms);
+    }
     return obj;
   },
 
@@ -1543,6 +1580,7 @@ export const VmPool: MessageFns<VmPool, "lzy.internal.allocator.v1.VmPool"> = {
     message.gpuCount = object.gpuCount ?? 0;
     message.ramGb = object.ramGb ?? 0;
     message.zones = object.zones?.map((e) => e) || [];
+    message.maxVms = object.maxVms ?? undefined;
     return message;
   },
 };
@@ -4088,8 +4126,10 @@ export const AllocatorServiceService = {
   },
   /**
    * Returns a RUNNING VM to its session's cache: IDLE until the session's idle timeout, then
-   * deleted. Callers: scheduler after a task, lzy-service for the portal. Idempotent: freeing an
-   * IDLE VM is OK; FAILED_PRECONDITION while ALLOCATING, NOT_FOUND once DELETING/DEAD.
+   * deleted. Callers: scheduler after a task, lzy-service for the portal. Only the subject that
+   * created the VM's session (or the internal identity) may free it, else PERMISSION_DENIED.
+   * Idempotent: freeing an IDLE VM is OK; FAILED_PRECONDITION while ALLOCATING, NOT_FOUND once
+   * DELETING/DEAD.
    */
   free: {
     path: "/lzy.internal.allocator.v1.AllocatorService/Free" as const,
@@ -4177,8 +4217,10 @@ export interface AllocatorServiceServer extends UntypedServiceImplementation {
   allocate: handleUnaryCall<AllocateRequest, Operation>;
   /**
    * Returns a RUNNING VM to its session's cache: IDLE until the session's idle timeout, then
-   * deleted. Callers: scheduler after a task, lzy-service for the portal. Idempotent: freeing an
-   * IDLE VM is OK; FAILED_PRECONDITION while ALLOCATING, NOT_FOUND once DELETING/DEAD.
+   * deleted. Callers: scheduler after a task, lzy-service for the portal. Only the subject that
+   * created the VM's session (or the internal identity) may free it, else PERMISSION_DENIED.
+   * Idempotent: freeing an IDLE VM is OK; FAILED_PRECONDITION while ALLOCATING, NOT_FOUND once
+   * DELETING/DEAD.
    */
   free: handleUnaryCall<FreeRequest, FreeResponse>;
   /** One VM. NOT_FOUND if unknown or already DEAD and forgotten. Read-only. */
@@ -4268,8 +4310,10 @@ export interface AllocatorServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Returns a RUNNING VM to its session's cache: IDLE until the session's idle timeout, then
-   * deleted. Callers: scheduler after a task, lzy-service for the portal. Idempotent: freeing an
-   * IDLE VM is OK; FAILED_PRECONDITION while ALLOCATING, NOT_FOUND once DELETING/DEAD.
+   * deleted. Callers: scheduler after a task, lzy-service for the portal. Only the subject that
+   * created the VM's session (or the internal identity) may free it, else PERMISSION_DENIED.
+   * Idempotent: freeing an IDLE VM is OK; FAILED_PRECONDITION while ALLOCATING, NOT_FOUND once
+   * DELETING/DEAD.
    */
   free(request: FreeRequest, callback: (error: ServiceError | null, response: FreeResponse) => void): ClientUnaryCall;
   free(
@@ -4362,8 +4406,8 @@ export type AllocatorPrivateServiceService = typeof AllocatorPrivateServiceServi
 export const AllocatorPrivateServiceService = {
   /**
    * First call of a started VM. Proves the VM's identity with the token the allocator gave it
-   * (env LZY_ALLOCATOR_OTT), reports how to reach it and moves it ALLOCATING → RUNNING, which
-   * completes the Allocate operation with AllocateResponse. Idempotent: repeating it for a
+   * (env LZY_VM_OTT; the allocator keeps only its SHA-256), reports how to reach it and moves it
+   * ALLOCATING → RUNNING, which completes the Allocate operation with AllocateResponse. Idempotent: repeating it for a
    * RUNNING VM with the same token returns the same response (a lost reply may be retried).
    * PERMISSION_DENIED for a wrong token, FAILED_PRECONDITION if the VM is DELETING (the agent
    * should exit), NOT_FOUND if unknown.
@@ -4378,8 +4422,9 @@ export const AllocatorPrivateServiceService = {
     responseDeserialize: (value: Buffer): RegisterResponse => RegisterResponse.decode(value),
   },
   /**
-   * Liveness, every RegisterResponse.heartbeat_period_ms; a RUNNING or IDLE VM without a
-   * heartbeat for the heartbeat timeout is deleted. Idempotent. NOT_FOUND or FAILED_PRECONDITION
+   * Liveness, every RegisterResponse.heartbeat_period_ms, with the Register token (a wrong one is
+   * PERMISSION_DENIED); a RUNNING or IDLE VM without a heartbeat for the heartbeat timeout is
+   * deleted. Idempotent. NOT_FOUND or FAILED_PRECONDITION
    * tell the agent that its VM is gone and it should exit.
    */
   heartbeat: {
@@ -4396,16 +4441,17 @@ export const AllocatorPrivateServiceService = {
 export interface AllocatorPrivateServiceServer extends UntypedServiceImplementation {
   /**
    * First call of a started VM. Proves the VM's identity with the token the allocator gave it
-   * (env LZY_ALLOCATOR_OTT), reports how to reach it and moves it ALLOCATING → RUNNING, which
-   * completes the Allocate operation with AllocateResponse. Idempotent: repeating it for a
+   * (env LZY_VM_OTT; the allocator keeps only its SHA-256), reports how to reach it and moves it
+   * ALLOCATING → RUNNING, which completes the Allocate operation with AllocateResponse. Idempotent: repeating it for a
    * RUNNING VM with the same token returns the same response (a lost reply may be retried).
    * PERMISSION_DENIED for a wrong token, FAILED_PRECONDITION if the VM is DELETING (the agent
    * should exit), NOT_FOUND if unknown.
    */
   register: handleUnaryCall<RegisterRequest, RegisterResponse>;
   /**
-   * Liveness, every RegisterResponse.heartbeat_period_ms; a RUNNING or IDLE VM without a
-   * heartbeat for the heartbeat timeout is deleted. Idempotent. NOT_FOUND or FAILED_PRECONDITION
+   * Liveness, every RegisterResponse.heartbeat_period_ms, with the Register token (a wrong one is
+   * PERMISSION_DENIED); a RUNNING or IDLE VM without a heartbeat for the heartbeat timeout is
+   * deleted. Idempotent. NOT_FOUND or FAILED_PRECONDITION
    * tell the agent that its VM is gone and it should exit.
    */
   heartbeat: handleUnaryCall<HeartbeatRequest, HeartbeatResponse>;
@@ -4414,8 +4460,8 @@ export interface AllocatorPrivateServiceServer extends UntypedServiceImplementat
 export interface AllocatorPrivateServiceClient extends Client {
   /**
    * First call of a started VM. Proves the VM's identity with the token the allocator gave it
-   * (env LZY_ALLOCATOR_OTT), reports how to reach it and moves it ALLOCATING → RUNNING, which
-   * completes the Allocate operation with AllocateResponse. Idempotent: repeating it for a
+   * (env LZY_VM_OTT; the allocator keeps only its SHA-256), reports how to reach it and moves it
+   * ALLOCATING → RUNNING, which completes the Allocate operation with AllocateResponse. Idempotent: repeating it for a
    * RUNNING VM with the same token returns the same response (a lost reply may be retried).
    * PERMISSION_DENIED for a wrong token, FAILED_PRECONDITION if the VM is DELETING (the agent
    * should exit), NOT_FOUND if unknown.
@@ -4436,8 +4482,9 @@ export interface AllocatorPrivateServiceClient extends Client {
     callback: (error: ServiceError | null, response: RegisterResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Liveness, every RegisterResponse.heartbeat_period_ms; a RUNNING or IDLE VM without a
-   * heartbeat for the heartbeat timeout is deleted. Idempotent. NOT_FOUND or FAILED_PRECONDITION
+   * Liveness, every RegisterResponse.heartbeat_period_ms, with the Register token (a wrong one is
+   * PERMISSION_DENIED); a RUNNING or IDLE VM without a heartbeat for the heartbeat timeout is
+   * deleted. Idempotent. NOT_FOUND or FAILED_PRECONDITION
    * tell the agent that its VM is gone and it should exit.
    */
   heartbeat(

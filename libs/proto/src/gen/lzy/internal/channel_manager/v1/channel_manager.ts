@@ -1832,9 +1832,11 @@ export const WatchSenderResponse: MessageFns<
 export type ChannelManagerServiceService = typeof ChannelManagerServiceService;
 export const ChannelManagerServiceService = {
   /**
-   * Caller: lzy-service (ExecuteGraph: one channel per data item and per std stream). Idempotent
-   * on (execution_id, spec.channel_name): the existing channel's id is returned;
-   * ALREADY_EXISTS only if that channel has a different spec.
+   * Caller: lzy-service (ExecuteGraph: one channel per data item and per std stream). The
+   * channel id is `<execution_id>/<channel_name>`, or channel_name itself when it already starts
+   * with `<execution_id>/` (lzy-service's deterministic ids). Idempotent on (execution_id,
+   * spec.channel_name): the existing channel's id is returned; ALREADY_EXISTS only if that
+   * channel has a different spec.
    */
   createChannel: {
     path: "/lzy.internal.channel_manager.v1.ChannelManagerService/CreateChannel" as const,
@@ -1932,9 +1934,9 @@ export const ChannelManagerServiceService = {
    * Push, receiver side: after Bind of an INPUT slot the receiver opens this stream. Each message
    * names the sender slot to read from (call SlotsService.ReadSlot at its slotUri): sent as soon
    * as a sender is bound (at once if one already is) and again whenever the preferred sender
-   * changes (worker receivers prefer a portal sender, then the worker sender), e.g. when the
-   * current sender is unbound while another one exists. The stream ends with OK when the receiver
-   * is unbound or the channel destroyed. NOT_FOUND if the slot is not bound as a receiver.
+   * changes (a WORKER sender is preferred, direct worker to worker; else the PORTAL sender), e.g.
+   * when the worker sender is unbound and only the portal sender is left. The stream ends with OK
+   * when the receiver is unbound or the channel destroyed. NOT_FOUND if the slot is not bound as a receiver.
    * Read-only, safe to re-open.
    */
   watchSender: {
@@ -1950,9 +1952,11 @@ export const ChannelManagerServiceService = {
 
 export interface ChannelManagerServiceServer extends UntypedServiceImplementation {
   /**
-   * Caller: lzy-service (ExecuteGraph: one channel per data item and per std stream). Idempotent
-   * on (execution_id, spec.channel_name): the existing channel's id is returned;
-   * ALREADY_EXISTS only if that channel has a different spec.
+   * Caller: lzy-service (ExecuteGraph: one channel per data item and per std stream). The
+   * channel id is `<execution_id>/<channel_name>`, or channel_name itself when it already starts
+   * with `<execution_id>/` (lzy-service's deterministic ids). Idempotent on (execution_id,
+   * spec.channel_name): the existing channel's id is returned; ALREADY_EXISTS only if that
+   * channel has a different spec.
    */
   createChannel: handleUnaryCall<CreateChannelRequest, CreateChannelResponse>;
   /**
@@ -1986,9 +1990,9 @@ export interface ChannelManagerServiceServer extends UntypedServiceImplementatio
    * Push, receiver side: after Bind of an INPUT slot the receiver opens this stream. Each message
    * names the sender slot to read from (call SlotsService.ReadSlot at its slotUri): sent as soon
    * as a sender is bound (at once if one already is) and again whenever the preferred sender
-   * changes (worker receivers prefer a portal sender, then the worker sender), e.g. when the
-   * current sender is unbound while another one exists. The stream ends with OK when the receiver
-   * is unbound or the channel destroyed. NOT_FOUND if the slot is not bound as a receiver.
+   * changes (a WORKER sender is preferred, direct worker to worker; else the PORTAL sender), e.g.
+   * when the worker sender is unbound and only the portal sender is left. The stream ends with OK
+   * when the receiver is unbound or the channel destroyed. NOT_FOUND if the slot is not bound as a receiver.
    * Read-only, safe to re-open.
    */
   watchSender: handleServerStreamingCall<WatchSenderRequest, WatchSenderResponse>;
@@ -1996,9 +2000,11 @@ export interface ChannelManagerServiceServer extends UntypedServiceImplementatio
 
 export interface ChannelManagerServiceClient extends Client {
   /**
-   * Caller: lzy-service (ExecuteGraph: one channel per data item and per std stream). Idempotent
-   * on (execution_id, spec.channel_name): the existing channel's id is returned;
-   * ALREADY_EXISTS only if that channel has a different spec.
+   * Caller: lzy-service (ExecuteGraph: one channel per data item and per std stream). The
+   * channel id is `<execution_id>/<channel_name>`, or channel_name itself when it already starts
+   * with `<execution_id>/` (lzy-service's deterministic ids). Idempotent on (execution_id,
+   * spec.channel_name): the existing channel's id is returned; ALREADY_EXISTS only if that
+   * channel has a different spec.
    */
   createChannel(
     request: CreateChannelRequest,
@@ -2127,9 +2133,9 @@ export interface ChannelManagerServiceClient extends Client {
    * Push, receiver side: after Bind of an INPUT slot the receiver opens this stream. Each message
    * names the sender slot to read from (call SlotsService.ReadSlot at its slotUri): sent as soon
    * as a sender is bound (at once if one already is) and again whenever the preferred sender
-   * changes (worker receivers prefer a portal sender, then the worker sender), e.g. when the
-   * current sender is unbound while another one exists. The stream ends with OK when the receiver
-   * is unbound or the channel destroyed. NOT_FOUND if the slot is not bound as a receiver.
+   * changes (a WORKER sender is preferred, direct worker to worker; else the PORTAL sender), e.g.
+   * when the worker sender is unbound and only the portal sender is left. The stream ends with OK
+   * when the receiver is unbound or the channel destroyed. NOT_FOUND if the slot is not bound as a receiver.
    * Read-only, safe to re-open.
    */
   watchSender(request: WatchSenderRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchSenderResponse>;

@@ -127,6 +127,11 @@ export interface ExecuteGraphRequest {
   graphId: string;
   parentGraphId: string;
   tasks: Task[];
+  /**
+   * host:port of the execution's portal; passed to the scheduler with every task (the worker
+   * sends std streams there and reads stored inputs from its sender slots).
+   */
+  portalAddress: string;
 }
 
 export interface ExecuteGraphResponse {
@@ -426,7 +431,15 @@ export const GraphStatus: MessageFns<GraphStatus, "lzy.internal.graph_executor.v
 };
 
 function createBaseExecuteGraphRequest(): ExecuteGraphRequest {
-  return { executionId: "", workflowName: "", userId: "", graphId: "", parentGraphId: "", tasks: [] };
+  return {
+    executionId: "",
+    workflowName: "",
+    userId: "",
+    graphId: "",
+    parentGraphId: "",
+    tasks: [],
+    portalAddress: "",
+  };
 }
 
 export const ExecuteGraphRequest: MessageFns<
@@ -453,6 +466,9 @@ export const ExecuteGraphRequest: MessageFns<
     }
     for (const v of message.tasks) {
       Task.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.portalAddress !== "") {
+      writer.uint32(58).string(message.portalAddress);
     }
     return writer;
   },
@@ -518,6 +534,14 @@ export const ExecuteGraphRequest: MessageFns<
             message.tasks.push(Task.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.portalAddress = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -558,6 +582,11 @@ export const ExecuteGraphRequest: MessageFns<
         ? globalThis.String(object.parent_graph_id)
         : "",
       tasks: globalThis.Array.isArray(object?.tasks) ? object.tasks.map((e: any) => Task.fromJSON(e)) : [],
+      portalAddress: isSet(object.portalAddress)
+        ? globalThis.String(object.portalAddress)
+        : isSet(object.portal_address)
+        ? globalThis.String(object.portal_address)
+        : "",
     };
   },
 
@@ -581,6 +610,9 @@ export const ExecuteGraphRequest: MessageFns<
     if (message.tasks?.length) {
       obj.tasks = message.tasks.map((e) => Task.toJSON(e));
     }
+    if (message.portalAddress !== "") {
+      obj.portalAddress = message.portalAddress;
+    }
     return obj;
   },
 
@@ -595,6 +627,7 @@ export const ExecuteGraphRequest: MessageFns<
     message.graphId = object.graphId ?? "";
     message.parentGraphId = object.parentGraphId ?? "";
     message.tasks = object.tasks?.map((e) => Task.fromPartial(e)) || [];
+    message.portalAddress = object.portalAddress ?? "";
     return message;
   },
 };

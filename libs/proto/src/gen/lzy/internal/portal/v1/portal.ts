@@ -13,6 +13,8 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -169,10 +171,13 @@ export interface PortalSlotDesc {
   /** name is unique within the portal; direction says receive (INPUT) or serve (OUTPUT). */
   slot?: Slot | undefined;
   channelId: string;
-  kind?: { $case: "snapshot"; value: PortalSlotDesc_Snapshot } | { $case: "stdout"; value: PortalSlotDesc_StdSlot } | {
-    $case: "stderr";
-    value: PortalSlotDesc_StdSlot;
-  } | undefined;
+  kind?:
+    | { $case: "snapshot"; value: PortalSlotDesc_Snapshot }
+    | { $case: "stdout"; value: PortalSlotDesc_StdSlot }
+    | { $case: "stderr"; value: PortalSlotDesc_StdSlot }
+    | undefined;
+  /** Snapshot slots: the data item's storage URI (s3://bucket/key). Empty: storage_config.uri. */
+  storageUri: string;
 }
 
 export interface PortalSlotDesc_Snapshot {
@@ -243,8 +248,17 @@ export interface ReadStdResponse {
   data: string;
 }
 
+export interface WriteStdRequest {
+  taskId: string;
+  stream: StdStream;
+  data: Buffer;
+}
+
+export interface WriteStdResponse {
+}
+
 function createBasePortalSlotDesc(): PortalSlotDesc {
-  return { slot: undefined, channelId: "", kind: undefined };
+  return { slot: undefined, channelId: "", kind: undefined, storageUri: "" };
 }
 
 export const PortalSlotDesc: MessageFns<PortalSlotDesc, "lzy.internal.portal.v1.PortalSlotDesc"> = {
@@ -267,6 +281,9 @@ export const PortalSlotDesc: MessageFns<PortalSlotDesc, "lzy.internal.portal.v1.
       case "stderr":
         PortalSlotDesc_StdSlot.encode(message.kind.value, writer.uint32(42).fork()).join();
         break;
+    }
+    if (message.storageUri !== "") {
+      writer.uint32(50).string(message.storageUri);
     }
     return writer;
   },
@@ -324,6 +341,14 @@ export const PortalSlotDesc: MessageFns<PortalSlotDesc, "lzy.internal.portal.v1.
             message.kind = { $case: "stderr", value: PortalSlotDesc_StdSlot.decode(reader, reader.uint32()) };
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.storageUri = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -351,6 +376,11 @@ export const PortalSlotDesc: MessageFns<PortalSlotDesc, "lzy.internal.portal.v1.
         : isSet(object.stderr)
         ? { $case: "stderr", value: PortalSlotDesc_StdSlot.fromJSON(object.stderr) }
         : undefined,
+      storageUri: isSet(object.storageUri)
+        ? globalThis.String(object.storageUri)
+        : isSet(object.storage_uri)
+        ? globalThis.String(object.storage_uri)
+        : "",
     };
   },
 
@@ -368,6 +398,9 @@ export const PortalSlotDesc: MessageFns<PortalSlotDesc, "lzy.internal.portal.v1.
       obj.stdout = PortalSlotDesc_StdSlot.toJSON(message.kind.value);
     } else if (message.kind?.$case === "stderr") {
       obj.stderr = PortalSlotDesc_StdSlot.toJSON(message.kind.value);
+    }
+    if (message.storageUri !== "") {
+      obj.storageUri = message.storageUri;
     }
     return obj;
   },
@@ -399,6 +432,7 @@ export const PortalSlotDesc: MessageFns<PortalSlotDesc, "lzy.internal.portal.v1.
         break;
       }
     }
+    message.storageUri = object.storageUri ?? "";
     return message;
   },
 };
@@ -1523,6 +1557,167 @@ export const ReadStdResponse: MessageFns<ReadStdResponse, "lzy.internal.portal.v
   },
 };
 
+function createBaseWriteStdRequest(): WriteStdRequest {
+  return { taskId: "", stream: 0, data: Buffer.alloc(0) };
+}
+
+export const WriteStdRequest: MessageFns<WriteStdRequest, "lzy.internal.portal.v1.WriteStdRequest"> = {
+  $type: "lzy.internal.portal.v1.WriteStdRequest" as const,
+
+  encode(message: WriteStdRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.stream !== 0) {
+      writer.uint32(16).int32(message.stream);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(26).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WriteStdRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWriteStdRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.stream = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WriteStdRequest {
+    return {
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      stream: isSet(object.stream) ? stdStreamFromJSON(object.stream) : 0,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: WriteStdRequest): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.stream !== 0) {
+      obj.stream = stdStreamToJSON(message.stream);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WriteStdRequest>, I>>(base?: I): WriteStdRequest {
+    return WriteStdRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WriteStdRequest>, I>>(object: I): WriteStdRequest {
+    const message = createBaseWriteStdRequest();
+    message.taskId = object.taskId ?? "";
+    message.stream = object.stream ?? 0;
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseWriteStdResponse(): WriteStdResponse {
+  return {};
+}
+
+export const WriteStdResponse: MessageFns<WriteStdResponse, "lzy.internal.portal.v1.WriteStdResponse"> = {
+  $type: "lzy.internal.portal.v1.WriteStdResponse" as const,
+
+  encode(_: WriteStdResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WriteStdResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWriteStdResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): WriteStdResponse {
+    return {};
+  },
+
+  toJSON(_: WriteStdResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WriteStdResponse>, I>>(base?: I): WriteStdResponse {
+    return WriteStdResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WriteStdResponse>, I>>(_: I): WriteStdResponse {
+    const message = createBaseWriteStdResponse();
+    return message;
+  },
+};
+
 export type PortalServiceService = typeof PortalServiceService;
 export const PortalServiceService = {
   /**
@@ -1612,6 +1807,20 @@ export const PortalServiceService = {
     responseSerialize: (value: ReadStdResponse): Buffer => Buffer.from(ReadStdResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReadStdResponse => ReadStdResponse.decode(value),
   },
+  /**
+   * Client stream: a worker pushes stdout/stderr chunks of its tasks, in order; the portal
+   * appends them to the ReadStd log with sequence numbers. Caller: workers (VM subjects).
+   * FAILED_PRECONDITION after Finish has drained or Stop.
+   */
+  writeStd: {
+    path: "/lzy.internal.portal.v1.PortalService/WriteStd" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: WriteStdRequest): Buffer => Buffer.from(WriteStdRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WriteStdRequest => WriteStdRequest.decode(value),
+    responseSerialize: (value: WriteStdResponse): Buffer => Buffer.from(WriteStdResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WriteStdResponse => WriteStdResponse.decode(value),
+  },
 } as const;
 
 export interface PortalServiceServer extends UntypedServiceImplementation {
@@ -1652,6 +1861,12 @@ export interface PortalServiceServer extends UntypedServiceImplementation {
    * ReadStdSlots. Read-only, safe to re-open with the next seq.
    */
   readStd: handleServerStreamingCall<ReadStdRequest, ReadStdResponse>;
+  /**
+   * Client stream: a worker pushes stdout/stderr chunks of its tasks, in order; the portal
+   * appends them to the ReadStd log with sequence numbers. Caller: workers (VM subjects).
+   * FAILED_PRECONDITION after Finish has drained or Stop.
+   */
+  writeStd: handleClientStreamingCall<WriteStdRequest, WriteStdResponse>;
 }
 
 export interface PortalServiceClient extends Client {
@@ -1752,6 +1967,27 @@ export interface PortalServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<ReadStdResponse>;
+  /**
+   * Client stream: a worker pushes stdout/stderr chunks of its tasks, in order; the portal
+   * appends them to the ReadStd log with sequence numbers. Caller: workers (VM subjects).
+   * FAILED_PRECONDITION after Finish has drained or Stop.
+   */
+  writeStd(
+    callback: (error: ServiceError | null, response: WriteStdResponse) => void,
+  ): ClientWritableStream<WriteStdRequest>;
+  writeStd(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: WriteStdResponse) => void,
+  ): ClientWritableStream<WriteStdRequest>;
+  writeStd(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: WriteStdResponse) => void,
+  ): ClientWritableStream<WriteStdRequest>;
+  writeStd(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: WriteStdResponse) => void,
+  ): ClientWritableStream<WriteStdRequest>;
 }
 
 export const PortalServiceClient = makeGenericClientConstructor(
@@ -1762,6 +1998,14 @@ export const PortalServiceClient = makeGenericClientConstructor(
   service: typeof PortalServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

@@ -143,7 +143,14 @@ export interface ScheduleRequest {
   /** Owner of the execution (IAM subject id). */
   userId: string;
   /** Operation (env, pool label and zone, command, slots) and slot → channel assignments. */
-  task?: TaskDesc | undefined;
+  task?:
+    | TaskDesc
+    | undefined;
+  /**
+   * host:port of the execution's portal; passed to the worker (ExecuteRequest.portal_address),
+   * which streams the task's stdout/stderr there.
+   */
+  portalAddress: string;
 }
 
 export interface ScheduleResponse {
@@ -400,7 +407,7 @@ export const TaskStatus: MessageFns<TaskStatus, "lzy.internal.scheduler.v1.TaskS
 };
 
 function createBaseScheduleRequest(): ScheduleRequest {
-  return { taskId: "", executionId: "", workflowName: "", userId: "", task: undefined };
+  return { taskId: "", executionId: "", workflowName: "", userId: "", task: undefined, portalAddress: "" };
 }
 
 export const ScheduleRequest: MessageFns<ScheduleRequest, "lzy.internal.scheduler.v1.ScheduleRequest"> = {
@@ -421,6 +428,9 @@ export const ScheduleRequest: MessageFns<ScheduleRequest, "lzy.internal.schedule
     }
     if (message.task !== undefined) {
       TaskDesc.encode(message.task, writer.uint32(42).fork()).join();
+    }
+    if (message.portalAddress !== "") {
+      writer.uint32(50).string(message.portalAddress);
     }
     return writer;
   },
@@ -478,6 +488,14 @@ export const ScheduleRequest: MessageFns<ScheduleRequest, "lzy.internal.schedule
             message.task = TaskDesc.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.portalAddress = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -513,6 +531,11 @@ export const ScheduleRequest: MessageFns<ScheduleRequest, "lzy.internal.schedule
         ? globalThis.String(object.user_id)
         : "",
       task: isSet(object.task) ? TaskDesc.fromJSON(object.task) : undefined,
+      portalAddress: isSet(object.portalAddress)
+        ? globalThis.String(object.portalAddress)
+        : isSet(object.portal_address)
+        ? globalThis.String(object.portal_address)
+        : "",
     };
   },
 
@@ -533,6 +556,9 @@ export const ScheduleRequest: MessageFns<ScheduleRequest, "lzy.internal.schedule
     if (message.task !== undefined) {
       obj.task = TaskDesc.toJSON(message.task);
     }
+    if (message.portalAddress !== "") {
+      obj.portalAddress = message.portalAddress;
+    }
     return obj;
   },
 
@@ -546,6 +572,7 @@ export const ScheduleRequest: MessageFns<ScheduleRequest, "lzy.internal.schedule
     message.workflowName = object.workflowName ?? "";
     message.userId = object.userId ?? "";
     message.task = (object.task !== undefined && object.task !== null) ? TaskDesc.fromPartial(object.task) : undefined;
+    message.portalAddress = object.portalAddress ?? "";
     return message;
   },
 };

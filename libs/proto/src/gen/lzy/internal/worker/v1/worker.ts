@@ -49,7 +49,15 @@ export interface InitResponse {
 export interface ExecuteRequest {
   taskId: string;
   executionId: string;
-  taskDesc?: TaskDesc | undefined;
+  taskDesc?:
+    | TaskDesc
+    | undefined;
+  /**
+   * host:port of the execution's portal: the worker streams the task's stdout/stderr to its
+   * lzy.internal.portal.v1.PortalService.WriteStd. Empty = no portal (std is only on
+   * WatchExecution).
+   */
+  portalAddress: string;
 }
 
 /** Operation.response of Execute. */
@@ -268,7 +276,7 @@ export const InitResponse: MessageFns<InitResponse, "lzy.internal.worker.v1.Init
 };
 
 function createBaseExecuteRequest(): ExecuteRequest {
-  return { taskId: "", executionId: "", taskDesc: undefined };
+  return { taskId: "", executionId: "", taskDesc: undefined, portalAddress: "" };
 }
 
 export const ExecuteRequest: MessageFns<ExecuteRequest, "lzy.internal.worker.v1.ExecuteRequest"> = {
@@ -283,6 +291,9 @@ export const ExecuteRequest: MessageFns<ExecuteRequest, "lzy.internal.worker.v1.
     }
     if (message.taskDesc !== undefined) {
       TaskDesc.encode(message.taskDesc, writer.uint32(26).fork()).join();
+    }
+    if (message.portalAddress !== "") {
+      writer.uint32(34).string(message.portalAddress);
     }
     return writer;
   },
@@ -324,6 +335,14 @@ export const ExecuteRequest: MessageFns<ExecuteRequest, "lzy.internal.worker.v1.
             message.taskDesc = TaskDesc.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.portalAddress = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -353,6 +372,11 @@ export const ExecuteRequest: MessageFns<ExecuteRequest, "lzy.internal.worker.v1.
         : isSet(object.task_desc)
         ? TaskDesc.fromJSON(object.task_desc)
         : undefined,
+      portalAddress: isSet(object.portalAddress)
+        ? globalThis.String(object.portalAddress)
+        : isSet(object.portal_address)
+        ? globalThis.String(object.portal_address)
+        : "",
     };
   },
 
@@ -367,6 +391,9 @@ export const ExecuteRequest: MessageFns<ExecuteRequest, "lzy.internal.worker.v1.
     if (message.taskDesc !== undefined) {
       obj.taskDesc = TaskDesc.toJSON(message.taskDesc);
     }
+    if (message.portalAddress !== "") {
+      obj.portalAddress = message.portalAddress;
+    }
     return obj;
   },
 
@@ -380,6 +407,7 @@ export const ExecuteRequest: MessageFns<ExecuteRequest, "lzy.internal.worker.v1.
     message.taskDesc = (object.taskDesc !== undefined && object.taskDesc !== null)
       ? TaskDesc.fromPartial(object.taskDesc)
       : undefined;
+    message.portalAddress = object.portalAddress ?? "";
     return message;
   },
 };
