@@ -1,0 +1,7 @@
+import type { Migration } from '@lzy/db';
+import { initMigration } from './0001_init.ts';
+
+/** Every migration of iam's database, applied in name order at start-up. */
+export const iamMigrations: Readonly<Record<string, Migration>> = {
+  '0001_init': initMigration,
+};

@@ -1,0 +1,33 @@
+import type { Generated } from 'kysely';
+
+/** Row shapes of iam's tables (migrations/0001_init.ts). */
+export interface SubjectTable {
+  id: string;
+  type: string;
+  auth_provider: string;
+  provider_subject_id: string;
+  access_type: Generated<string>;
+  created_at: Generated<Date>;
+}
+
+export interface CredentialTable {
+  subject_id: string;
+  name: string;
+  type: string;
+  value: string;
+  expired_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface AccessBindingTable {
+  resource_type: string;
+  resource_id: string;
+  subject_id: string;
+  role: string;
+}
+
+export interface IamDatabase {
+  subject: SubjectTable;
+  credential: CredentialTable;
+  access_binding: AccessBindingTable;
+}
