@@ -1,31 +1,233 @@
-import { startGrpcServer } from '@lzy/grpc';
+import { randomUUID } from 'node:crypto';
+import { Unavailable } from '@lzy/errors';
+import { NotificationListener, closeDatabase, createDatabase } from '@lzy/db';
+import {
+  IamAuthenticator,
+  INTERNAL_SUBJECT_ID,
+  LocalAuthenticator,
+  createChannelClient,
+  internalCallCredentials,
+  startGrpcServer,
+} from '@lzy/grpc';
+import type { Authenticator } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
+import { OperationStore, longRunningService, operationsService } from '@lzy/operations';
+import type { CanAccessOperation, Clock } from '@lzy/operations';
+import { allocator, iamAuthService, iamSubjectService } from '@lzy/proto';
+import { buildAllocatorCore } from './allocator-core.ts';
 import type { AllocatorConfig } from './config.ts';
+import { prepareDatabase } from './database-readiness.ts';
+import type { AllocatorDatabase } from './db/schema.ts';
+import type { VmBackend, VmIdentityIssuer } from './domain/ports.ts';
+import type { VmReaper } from './domain/vm-reaper.ts';
+import { IamVmIdentityIssuer } from './iam/iam-vm-identity-issuer.ts';
+import { LocalIdentities } from './iam/local-identities.ts';
+import { LocalProcessBackend } from './local/local-process-backend.ts';
+import { allocatorPrivateService } from './rpc/allocator-private-service.ts';
+import { allocatorService } from './rpc/allocator-service.ts';
 
 export interface AllocatorDeps {
   log: Logger;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Default: IamAuthenticator at LZY_IAM_ADDRESS, or in-memory keys without iam. */
+  authenticator?: Authenticator;
+  /** Default: iam's LzySubjectService at LZY_IAM_ADDRESS, or in-memory keys without iam. */
+  identity?: VmIdentityIssuer;
+  /** Default: LocalProcessBackend (child processes). */
+  backend?: VmBackend;
 }
 
 export interface RunningAllocator {
   port: number;
   metricsPort?: number;
-  /** Drains in-flight calls (up to the configured grace), then stops. Idempotent. */
+  /** Resolves once the database is migrated, recovery ran and the allocator serves. */
+  ready: Promise<void>;
+  /** Drains in-flight calls, kills every VM process (SIGTERM, then SIGKILL), stops. Idempotent. */
   stop(): Promise<void>;
 }
 
+const IAM_DEADLINE_MS = 10_000;
+
+/** Operations are visible to their creator and to the internal identity (services share it). */
+const creatorOrInternal: CanAccessOperation = (subject, op) =>
+  subject?.id === op.createdBy || subject?.id === INTERNAL_SUBJECT_ID;
+
+function identities(config: AllocatorConfig, deps: AllocatorDeps, clock: Clock) {
+  const { iamAddress, internalPrivateKeyPem } = config;
+  if (iamAddress !== undefined && internalPrivateKeyPem !== undefined) {
+    const callCredentials = internalCallCredentials({
+      privateKeyPem: internalPrivateKeyPem,
+      clock,
+    });
+    const options = { callCredentials, deadlineMs: IAM_DEADLINE_MS };
+    const subjects = createChannelClient(
+      iamSubjectService.LzySubjectServiceClient,
+      iamAddress,
+      options,
+    );
+    const authClient = createChannelClient(iamAuthService.LzyAuthenticateServiceClient, iamAddress);
+    return {
+      identity: deps.identity ?? new IamVmIdentityIssuer({ client: subjects }),
+      authenticator: deps.authenticator ?? new IamAuthenticator({ client: authClient, clock }),
+      close: () => {
+        subjects.close();
+        authClient.close();
+      },
+    };
+  }
+  deps.log.warn(
+    'LZY_IAM_ADDRESS is not set: VM identities and keys stay in memory, only lzy-internal ' +
+      '(LZY_INTERNAL_PRIVATE_KEY) and our VMs can call the allocator',
+  );
+  const local = new LocalIdentities({ internalPrivateKeyPem });
+  const authenticator = new LocalAuthenticator({
+    findPublicKeys: (login, provider) => local.findPublicKeys(login, provider),
+    clock,
+  });
+  return {
+    identity: deps.identity ?? local,
+    authenticator: deps.authenticator ?? authenticator,
+    close: () => undefined,
+  };
+}
+
 /**
- * Starts the allocator service: Sessions, pools and VMs (pods or local processes): allocate, register, heartbeat, free, reuse.
- * Until its own issue lands it serves only the gRPC health check.
+ * Starts the allocator: sessions, pools and VMs as local processes (allocate, register,
+ * heartbeat, free, cache reuse, idle/heartbeat/allocation timeouts). Serves at once; the
+ * database is migrated in the background (retried while unreachable) and the allocator APIs
+ * answer UNAVAILABLE and health NOT_SERVING for them until then (`ready`).
  */
 export async function startAllocator(
   config: AllocatorConfig,
   deps: AllocatorDeps,
 ): Promise<RunningAllocator> {
+  const log = deps.log;
+  const clock = deps.clock ?? { now: () => Date.now() };
+  const db = createDatabase<AllocatorDatabase>({
+    url: config.dbUrl,
+    applicationName: 'allocator',
+    log: log.child({ component: 'db' }),
+  });
+  const operations = new OperationStore<AllocatorDatabase>({ db, clock });
+  const listener = new NotificationListener({ connection: { url: config.dbUrl }, log });
+  const ids = identities(config, deps, clock);
+  const backend =
+    deps.backend ??
+    new LocalProcessBackend({
+      log,
+      killGraceMs: config.killGraceMs,
+      logDir: config.local.logDir,
+      inheritedEnv: config.local.inheritedEnv,
+    });
+  let advertisedAddress = config.advertisedAddress ?? '';
+  const core = buildAllocatorCore({
+    config,
+    db,
+    operations,
+    backend,
+    identity: ids.identity,
+    clock,
+    log,
+    instanceId: randomUUID(),
+    vmEnv: () => ({
+      LZY_ALLOCATOR_ADDRESS: advertisedAddress,
+      ...(config.iamAddress === undefined ? {} : { LZY_IAM_ADDRESS: config.iamAddress }),
+      ...(config.channelManagerAddress === undefined
+        ? {}
+        : { LZY_CHANNEL_MANAGER_ADDRESS: config.channelManagerAddress }),
+      LZY_HOST: '127.0.0.1',
+      LZY_PORT: '0',
+    }),
+  });
+  const unsubscribeExit = backend.onExit((vmId, exit) => {
+    const how = exit.signal === null ? `code ${exit.code}` : `signal ${exit.signal}`;
+    const message = `VM ${vmId} process exited with ${how} before it registered`;
+    core.reaper
+      .delete(vmId, { reason: `process exited with ${how}`, error: { code: 'INTERNAL', message } })
+      .catch((err: unknown) => log.error({ err, vmId }, 'could not delete an exited vm'));
+  });
+
+  let isReady = false;
+  const assertReady = () => {
+    if (!isReady) throw new Unavailable('The allocator is starting (database not ready); retry');
+  };
   const server = await startGrpcServer({
     name: 'allocator',
     ...config.server,
-    log: deps.log,
-    services: [],
+    log,
+    authenticator: ids.authenticator,
+    services: [
+      allocatorService({ ...core, assertReady }),
+      allocatorPrivateService({ gate: core.gate, assertReady }),
+      longRunningService({ store: operations, canAccess: creatorOrInternal }),
+      operationsService({ store: operations, canAccess: creatorOrInternal }),
+    ],
+  }).catch(async (err: unknown) => {
+    unsubscribeExit();
+    ids.close();
+    await closeDatabase(db);
+    throw err;
   });
-  return { port: server.port, metricsPort: server.metricsPort, stop: () => server.stop() };
+  const wildcard = ['0.0.0.0', '::', '[::]'].includes(config.server.host);
+  const host = wildcard ? '127.0.0.1' : config.server.host;
+  advertisedAddress ||= `${host}:${server.port}`;
+  const gated = [
+    allocator.AllocatorServiceService.createSession.path,
+    allocator.AllocatorPrivateServiceService.register.path,
+  ].map((path) => path.split('/')[1] ?? '');
+  for (const name of gated) server.health.setStatus(name, 'NOT_SERVING');
+
+  const abort = new AbortController();
+  const readiness = prepareDatabase({
+    db,
+    listener,
+    operations,
+    events: core.events,
+    reaper: core.reaper,
+    log,
+    signal: abort.signal,
+  }).then(() => {
+    isReady = true;
+    for (const name of gated) server.health.setStatus(name, 'SERVING');
+    log.info({ advertisedAddress }, 'allocator ready');
+  });
+  readiness.catch(() => undefined); // aborted by stop() before it was ready
+
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    abort.abort(new Unavailable('allocator stopped'));
+    await server.stop();
+    await readiness.catch(() => undefined);
+    await core.reaper.stop();
+    await core.launcher.drain();
+    if (isReady) await deleteRunningVms(backend, core.reaper, log);
+    unsubscribeExit();
+    await backend.stopAll();
+    await listener.stop();
+    ids.close();
+    await closeDatabase(db);
+  };
+  return {
+    port: server.port,
+    ...(server.metricsPort === undefined ? {} : { metricsPort: server.metricsPort }),
+    ready: readiness,
+    stop: () => (stopping ??= stop()),
+  };
+}
+
+/** Deletes (kill, revoke, DEAD) the VMs whose processes run here; best effort. */
+async function deleteRunningVms(backend: VmBackend, reaper: VmReaper, log: Logger): Promise<void> {
+  const message = 'The allocator stopped and killed the VM; allocate again';
+  const results = await Promise.allSettled(
+    backend.running().map((vmId) =>
+      reaper.delete(vmId, {
+        reason: 'allocator stopped',
+        error: { code: 'UNAVAILABLE', message },
+      }),
+    ),
+  );
+  for (const r of results) {
+    if (r.status === 'rejected') log.warn({ err: r.reason }, 'could not delete a vm at stop');
+  }
 }

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@lzy/config';
+import { loadAllocatorConfig } from './config.ts';
+
+describe('loadAllocatorConfig', () => {
+  it('defaults to the s and m worker pools and the portals system pool', () => {
+    const config = loadAllocatorConfig({});
+    expect(config.pools.map((p) => [p.label, p.clusterType, p.cpuType, p.gpuType])).toEqual([
+      ['s', 'WORKER', 'Intel Cascade Lake', 'NO_GPU'],
+      ['m', 'WORKER', 'Intel Cascade Lake', 'NO_GPU'],
+      ['portals', 'SYSTEM', 'Intel Cascade Lake', 'NO_GPU'],
+    ]);
+  });
+
+  it('names LZY_ALLOCATOR_POOLS when it is not a JSON array of pools', () => {
+    expect(() => loadAllocatorConfig({ LZY_ALLOCATOR_POOLS: '{nope' })).toThrow(ConfigError);
+    expect(() => loadAllocatorConfig({ LZY_ALLOCATOR_POOLS: '{nope' })).toThrow(
+      /LZY_ALLOCATOR_POOLS/,
+    );
+  });
+
+  it('requires LZY_INTERNAL_PRIVATE_KEY with LZY_IAM_ADDRESS', () => {
+    expect(() => loadAllocatorConfig({ LZY_IAM_ADDRESS: 'iam:8443' })).toThrow(
+      /LZY_INTERNAL_PRIVATE_KEY/,
+    );
+  });
+
+  it('gives VMs no LZY_* variable of the allocator except the passthrough ones', () => {
+    const config = loadAllocatorConfig({
+      PATH: '/bin',
+      LZY_DB_URL: 'postgres://secret@db/x',
+      LZY_LOG_LEVEL: 'debug',
+      LZY_S3_ENDPOINT: 'http://s3',
+      LZY_ALLOCATOR_LOCAL_VM_ENV_PASSTHROUGH: 'LZY_LOG_LEVEL,LZY_S3_ENDPOINT',
+    });
+    expect(config.local.inheritedEnv).toEqual({
+      PATH: '/bin',
+      LZY_LOG_LEVEL: 'debug',
+      LZY_S3_ENDPOINT: 'http://s3',
+    });
+  });
+});

@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { FailedPrecondition, NotFound, ResourceExhausted } from '@lzy/errors';
+import { withTransaction } from '@lzy/db';
+import type { Clock, Idempotency, Operation, OperationStore } from '@lzy/operations';
+import type { AllocatorDatabase } from '../db/schema.ts';
+import type { SessionStore } from '../db/session-store.ts';
+import type { VmStore } from '../db/vm-store.ts';
+import {
+  allocateMetadata,
+  allocateResponse,
+  createSessionResponse,
+  sessionIdOf,
+} from './allocation-payloads.ts';
+import { assertSessionAccess } from './caller.ts';
+import type { Caller } from './caller.ts';
+import type { PendingLaunch, VmLauncher } from './vm-launcher.ts';
+import { newOtt, ottSha256 } from './vm-ott.ts';
+import type { VmPoolSpec, VmPools } from './vm-pool.ts';
+import type { VmReaper } from './vm-reaper.ts';
+import type { VmEvents } from './vm-events.ts';
+import { specKey } from './vm.ts';
+import type { ClusterType, VmSpec } from './vm.ts';
+
+export interface AllocatorDeps {
+  readonly db: Kysely<AllocatorDatabase>;
+  readonly sessions: SessionStore;
+  readonly vms: VmStore;
+  readonly operations: OperationStore<AllocatorDatabase>;
+  readonly pools: VmPools;
+  readonly launcher: VmLauncher;
+  readonly reaper: VmReaper;
+  readonly events: VmEvents;
+  readonly clock: Clock;
+  readonly instanceId: string;
+  readonly allocationTimeoutMs: number;
+}
+
+export interface AllocateInput extends VmSpec {
+  readonly sessionId: string;
+  readonly poolLabel: string;
+  /** '' = the pool's first zone. */
+  readonly zone: string;
+  /** undefined = any cluster type. */
+  readonly clusterType: ClusterType | undefined;
+}
+
+const READ_COMMITTED = { isolation: 'read committed' } as const;
+
+/** Sessions, Allocate (with cache reuse) and Free (reference §3.4). */
+export class Allocator {
+  readonly #deps: AllocatorDeps;
+
+  constructor(deps: AllocatorDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Creates a session. Idempotent with `idempotency`: the same key and request give the same
+   * session (a CreateSession operation, done at once, remembers it).
+   * @throws InvalidArgument for a reused key with a different request.
+   */
+  async createSession(
+    input: { owner: string; description: string; idleTimeoutMs: number },
+    caller: Caller,
+    idempotency: Idempotency | undefined,
+  ): Promise<string> {
+    const { db, operations, sessions, clock } = this.#deps;
+    return withTransaction(
+      db,
+      async (trx) => {
+        const { operation, created } = await operations.create(
+          { description: `CreateSession for ${input.owner}`, createdBy: caller.subjectId },
+          idempotency,
+          trx,
+        );
+        if (!created) return this.#replayedSessionId(operation);
+        const id = randomUUID();
+        const session = { id, ...input, createdBy: caller.subjectId };
+        await sessions.insert(trx, session, new Date(clock.now()));
+        await operations.complete(operation.id, createSessionResponse(id), trx);
+        return id;
+      },
+      READ_COMMITTED,
+    );
+  }
+
+  #replayedSessionId(operation: Operation): string {
+    if (operation.response === undefined) {
+      throw new FailedPrecondition('The earlier CreateSession with this key did not succeed');
+    }
+    return sessionIdOf(operation.response);
+  }
+
+  /**
+   * Deletes the session and all its VMs (their processes are killed). Idempotent: an unknown
+   * session is fine. Resolves once the session is gone; VMs are torn down in the background.
+   * @throws PermissionDenied for a session of another subject.
+   */
+  async deleteSession(sessionId: string, caller: Caller): Promise<void> {
+    const { db, sessions, vms, reaper } = this.#deps;
+    const vmIds = await withTransaction(
+      db,
+      async (trx) => {
+        const session = await sessions.find(trx, sessionId, true);
+        if (session === undefined) return [];
+        assertSessionAccess(caller, session);
+        await sessions.delete(trx, sessionId);
+        return vms.liveIdsOfSession(trx, sessionId);
+      },
+      READ_COMMITTED,
+    );
+    const reason = `session ${sessionId} was deleted`;
+    await Promise.all(vmIds.map((id) => reaper.delete(id, { reason })));
+  }
+
+  /**
+   * Gets a VM for the session: an IDLE one of the same pool, zone and spec (the operation is
+   * returned done), else a new one (done when the VM registers). Idempotent with `idempotency`.
+   * @throws InvalidArgument (pool, zone, workloads), NotFound (session), PermissionDenied,
+   *   ResourceExhausted (the pool is at its cap).
+   */
+  async allocate(
+    input: AllocateInput,
+    caller: Caller,
+    idempotency: Idempotency | undefined,
+  ): Promise<Operation> {
+    const { db, sessions, vms, operations, pools, launcher, clock, events } = this.#deps;
+    const { pool, zone } = pools.resolve(input.poolLabel, input.clusterType, input.zone);
+    const spec: VmSpec = {
+      initWorkloads: input.initWorkloads,
+      workloads: input.workloads,
+      volumes: input.volumes,
+    };
+    const { mainPath, args } = launcher.mainPathOf(spec, pool.clusterType);
+    const key = specKey(spec);
+    const outcome = await withTransaction(
+      db,
+      async (trx) => {
+        const now = new Date(clock.now());
+        const session = await sessions.find(trx, input.sessionId, true);
+        if (session === undefined) {
+          throw new NotFound(`Session ${input.sessionId} not found; create one with CreateSession`);
+        }
+        assertSessionAccess(caller, session);
+        const cacheKey = { sessionId: session.id, poolLabel: pool.label, zone, specKey: key };
+        const idle = await vms.findIdle(trx, cacheKey);
+        const vmId = idle?.id ?? `vm-${pool.label}-${randomUUID()}`;
+        const deadline = new Date(now.getTime() + this.#deps.allocationTimeoutMs);
+        const { operation, created } = await operations.create(
+          {
+            description: `Allocate a VM of pool ${pool.label} for session ${session.id}`,
+            createdBy: caller.subjectId,
+            meta: allocateMetadata(vmId),
+            deadline,
+          },
+          idempotency,
+          trx,
+        );
+        if (!created) return { operation };
+        if (idle !== undefined) {
+          await vms.update(trx, vmId, { status: 'RUNNING', idleDeadline: null }, now);
+          const response = allocateResponse({ ...idle, status: 'RUNNING' });
+          const done = await operations.complete(operation.id, response, trx);
+          return { operation: done.operation, changedVmId: vmId };
+        }
+        const launch = await this.#insertNewVm(trx, {
+          vmId,
+          sessionId: session.id,
+          pool,
+          zone,
+          specKey: key,
+          operationId: operation.id,
+          deadline,
+          now,
+        });
+        const env = Object.assign({}, ...spec.workloads.map((w) => w.env)) as Record<
+          string,
+          string
+        >;
+        return { operation, changedVmId: vmId, launch: { ...launch, mainPath, args, env } };
+      },
+      READ_COMMITTED,
+    );
+    if (outcome.changedVmId !== undefined) events.emit(outcome.changedVmId);
+    if (outcome.launch !== undefined) launcher.launch(outcome.launch);
+    return outcome.operation;
+  }
+
+  /**
+   * Inserts an ALLOCATING VM with a fresh register token, under the pool's cap.
+   * @throws ResourceExhausted when the pool is at its cap.
+   */
+  async #insertNewVm(
+    trx: Kysely<AllocatorDatabase>,
+    vm: {
+      vmId: string;
+      sessionId: string;
+      pool: VmPoolSpec;
+      zone: string;
+      specKey: string;
+      operationId: string;
+      deadline: Date;
+      now: Date;
+    },
+  ): Promise<Pick<PendingLaunch, 'vmId' | 'ott'>> {
+    const { vms } = this.#deps;
+    const { pool } = vm;
+    await vms.lockPool(trx, pool.label);
+    if (pool.maxVms > 0 && (await vms.countLive(trx, pool.label)) >= pool.maxVms) {
+      throw new ResourceExhausted(
+        `VM pool '${pool.label}' is at its cap of ${pool.maxVms} VMs; free or delete VMs ` +
+          'of this pool, or retry later',
+      );
+    }
+    const ott = newOtt();
+    await vms.insert(
+      trx,
+      {
+        id: vm.vmId,
+        sessionId: vm.sessionId,
+        poolLabel: pool.label,
+        zone: vm.zone,
+        clusterType: pool.clusterType,
+        specKey: vm.specKey,
+        allocationOperationId: vm.operationId,
+        allocationDeadline: vm.deadline,
+        ottSha256: ottSha256(ott),
+        ownerInstance: this.#deps.instanceId,
+      },
+      vm.now,
+    );
+    return { vmId: vm.vmId, ott };
+  }
+
+  /**
+   * Returns a RUNNING VM to its session's cache: IDLE until now + the session's idle timeout.
+   * Idempotent for an IDLE VM.
+   * @throws NotFound (unknown, DELETING or DEAD), FailedPrecondition (ALLOCATING),
+   *   PermissionDenied (a VM of another subject's session).
+   */
+  async free(vmId: string, caller: Caller): Promise<void> {
+    const { db, sessions, vms, clock, events, reaper } = this.#deps;
+    const idleTimeoutMs = await withTransaction(
+      db,
+      async (trx) => {
+        const vm = await vms.find(trx, vmId, true);
+        if (vm === undefined || vm.status === 'DELETING' || vm.status === 'DEAD') {
+          throw new NotFound(`VM ${vmId} not found`);
+        }
+        const session = await sessions.find(trx, vm.sessionId);
+        if (session === undefined) throw new NotFound(`VM ${vmId} not found`);
+        assertSessionAccess(caller, session);
+        if (vm.status === 'IDLE') return undefined;
+        if (vm.status === 'ALLOCATING') {
+          throw new FailedPrecondition(`VM ${vmId} is still allocating; wait for it first`);
+        }
+        const now = clock.now();
+        const idleDeadline = new Date(now + session.idleTimeoutMs);
+        await vms.update(trx, vmId, { status: 'IDLE', idleDeadline }, new Date(now));
+        return session.idleTimeoutMs;
+      },
+      READ_COMMITTED,
+    );
+    if (idleTimeoutMs === undefined) return;
+    events.emit(vmId);
+    if (idleTimeoutMs === 0) reaper.wake(); // "0 = delete at once"
+  }
+}
