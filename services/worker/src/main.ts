@@ -7,6 +7,8 @@ await runMain({
   name: 'worker',
   env: process.env,
   loadConfig: loadWorkerConfig,
-  start: startWorker,
+  // A VM the allocator forgot must not linger: SIGTERM ourselves into the normal stop path.
+  start: (config, deps) =>
+    startWorker(config, { ...deps, onVmGone: () => process.kill(process.pid, 'SIGTERM') }),
   logLevel: (config) => config.server.logLevel,
 });

@@ -1,28 +1,126 @@
+import { mkdir } from 'node:fs/promises';
 import { startGrpcServer } from '@lzy/grpc';
+import type { Authenticator, Clock, GrpcServer } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
+import { AllocatorAgent } from './clients/allocator-agent.ts';
+import { ChannelManagerClient, MissingChannelManager } from './clients/channel-manager-client.ts';
+import { PortalStdClient } from './clients/portal-std-client.ts';
+import { SlotsClient } from './clients/slots-client.ts';
 import type { WorkerConfig } from './config.ts';
+import { OperationRegistry } from './domain/operation-registry.ts';
+import { SlotTable } from './domain/slot-table.ts';
+import { Worker } from './domain/worker.ts';
+import { inboundAuthenticator, outboundCredentials } from './identity.ts';
+import { longRunningService, operationsService } from './rpc/operations-rpc.ts';
+import { slotsService } from './rpc/slots-service.ts';
+import { workerService } from './rpc/worker-service.ts';
 
 export interface WorkerDeps {
   log: Logger;
+  clock?: Clock;
+  /** Overrides the authenticator chosen from the config (tests). */
+  authenticator?: Authenticator;
+  /** VM mode: the allocator said this VM is gone; main.ts ends the process. Default: log only. */
+  onVmGone?: () => void;
 }
 
 export interface RunningWorker {
   port: number;
   metricsPort?: number;
-  /** Drains in-flight calls (up to the configured grace), then stops. Idempotent. */
+  /** `host:port` the worker advertises (slot URIs, Register endpoint). */
+  address: string;
+  /** Stops running tasks, drains in-flight calls (up to the configured grace), then stops. Idempotent. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts the worker service: Runs on an allocated VM: prepares the environment, binds slots, runs the op, streams std out/err.
- * Until its own issue lands it serves only the gRPC health check.
+ * Starts the worker (reference §7): WorkerService, SlotsService and its operations on one port.
+ * With a VM identity in the config it then registers with the allocator and heartbeats; a
+ * failed Register fails the start (the allocator sees the VM process exit).
  */
 export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promise<RunningWorker> {
-  const server = await startGrpcServer({
-    name: 'worker',
-    ...config.server,
-    log: deps.log,
-    services: [],
+  const clock = deps.clock ?? { now: () => Date.now() };
+  const log = deps.log;
+  await mkdir(config.mountDir, { recursive: true });
+  const credentials = outboundCredentials(config, clock);
+  const inbound = inboundAuthenticator(config, clock);
+  const channelManager =
+    config.channelManagerAddress === undefined
+      ? new MissingChannelManager()
+      : new ChannelManagerClient(config.channelManagerAddress, credentials);
+  const slotReader = new SlotsClient(credentials);
+  const stdSink = new PortalStdClient({ callCredentials: credentials, log });
+  const closeClients = () => {
+    if (channelManager instanceof ChannelManagerClient) channelManager.close();
+    slotReader.close();
+    stdSink.close();
+    inbound.close();
+  };
+  const slots = new SlotTable();
+  const operations = new OperationRegistry({ clock });
+  let address = '';
+  const worker = new Worker({
+    channelManager,
+    slotReader,
+    stdSink,
+    slots,
+    operations,
+    log: log.child({ component: 'worker' }),
+    stopGraceMs: config.stopGraceMs,
+    commandEnv: config.commandEnv,
+    mountDir: config.mountDir,
+    address: () => address,
   });
-  return { port: server.port, metricsPort: server.metricsPort, stop: () => server.stop() };
+
+  let server: GrpcServer;
+  try {
+    server = await startGrpcServer({
+      name: 'worker',
+      ...config.server,
+      log,
+      authenticator: deps.authenticator ?? inbound.authenticator,
+      services: [
+        workerService(worker),
+        slotsService(slots),
+        longRunningService(operations),
+        operationsService(operations),
+      ],
+    });
+  } catch (err) {
+    closeClients();
+    throw err;
+  }
+  address = `${config.advertisedHost}:${server.port}`;
+
+  let agent: AllocatorAgent | undefined;
+  if (config.vm !== undefined && credentials !== undefined) {
+    agent = new AllocatorAgent({
+      vm: config.vm,
+      callCredentials: credentials,
+      log,
+      onVmGone: deps.onVmGone ?? (() => undefined),
+    });
+    try {
+      await agent.start(address);
+    } catch (err) {
+      agent.stop();
+      await server.stop();
+      closeClients();
+      throw err;
+    }
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    agent?.stop();
+    await worker.stopAll('the worker is stopping');
+    await server.stop();
+    closeClients();
+  };
+  return {
+    port: server.port,
+    metricsPort: server.metricsPort,
+    address,
+    stop: () => (stopping ??= stop()),
+  };
 }

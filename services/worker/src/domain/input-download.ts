@@ -1,0 +1,151 @@
+import { mkdir, open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Aborted } from '@lzy/errors';
+import type { Logger } from '@lzy/logging';
+import type { commonSlot } from '@lzy/proto';
+import { ChangeSignal } from './change-signal.ts';
+import type { ChannelManagerPort, SlotReaderPort } from './ports.ts';
+import type { SlotTable } from './slot-table.ts';
+
+export interface InputDownloadDeps {
+  channelManager: ChannelManagerPort;
+  slotReader: SlotReaderPort;
+  slots: SlotTable;
+  log: Logger;
+}
+
+/** Failed ReadSlot attempts (per sender) before the input, and so the task, fails. */
+const MAX_ATTEMPTS = 5;
+const RETRY_DELAY_MS = 200;
+
+/** Follows WatchSender in the background: the latest sender URI and when the stream ended. */
+class SenderWatch {
+  latest: string | undefined;
+  ended: unknown = undefined;
+  isEnded = false;
+  readonly changed = new ChangeSignal();
+
+  follow(senders: AsyncIterable<string>): void {
+    void (async () => {
+      try {
+        for await (const uri of senders) {
+          this.latest = uri;
+          this.changed.notify();
+        }
+      } catch (err) {
+        this.ended = err;
+      }
+      this.isEnded = true;
+      this.changed.notify();
+    })();
+  }
+}
+
+/**
+ * Materialises one INPUT slot completely at `filePath` before the command starts (reference
+ * §7.4, files instead of FUSE): Bind as receiver, learn the sender from WatchSender, stream its
+ * ReadSlot into the file (resuming at the written offset after a broken stream, from whichever
+ * sender is current), fsync, then Unbind. Returns the size in bytes.
+ * @throws Aborted if the channel never offers a sender or every attempt fails; Cancelled on abort
+ */
+export async function downloadInput(
+  deps: InputDownloadDeps,
+  input: { instance: commonSlot.SlotInstance; filePath: string },
+  signal: AbortSignal,
+): Promise<number> {
+  const { instance, filePath } = input;
+  const slotUri = instance.slotUri;
+  const log = deps.log.child({ slotUri });
+  await mkdir(path.dirname(filePath), { recursive: true });
+  deps.slots.put({
+    slotUri,
+    taskId: instance.taskId,
+    slot: instance.slot ?? { name: '', media: 0, direction: 1, contentType: undefined },
+    state: 'PREPARING',
+    pointer: 0,
+    connectedTo: '',
+  });
+  await deps.channelManager.bind(instance, signal);
+  const watchAbort = new AbortController();
+  const stopWatch = () => watchAbort.abort();
+  signal.addEventListener('abort', stopWatch, { once: true });
+  const file = await open(filePath, 'w');
+  try {
+    const watch = new SenderWatch();
+    watch.follow(deps.channelManager.watchSender(slotUri, watchAbort.signal));
+    const size = await readFromSenders(deps, { slotUri, file, watch, log }, signal);
+    await file.sync();
+    deps.slots.update(slotUri, { state: 'OPEN', pointer: size });
+    log.info({ sizeBytes: size }, 'input slot downloaded');
+    return size;
+  } finally {
+    signal.removeEventListener('abort', stopWatch);
+    watchAbort.abort();
+    await file.close();
+    await deps.channelManager.unbind(slotUri).catch((err: unknown) => {
+      log.warn({ err }, 'unbind of a downloaded input slot failed');
+    });
+  }
+}
+
+async function readFromSenders(
+  deps: InputDownloadDeps,
+  job: { slotUri: string; file: FileHandle; watch: SenderWatch; log: Logger },
+  signal: AbortSignal,
+): Promise<number> {
+  const { watch, log } = job;
+  let position = 0;
+  let attempts = 0;
+  let sender: string | undefined;
+  for (;;) {
+    while (watch.latest === undefined && !watch.isEnded) await watch.changed.wait(signal);
+    if (watch.latest === undefined)
+      throw new Aborted(`no sender appeared for input slot ${job.slotUri}`, { cause: watch.ended });
+    if (watch.latest !== sender) attempts = 0;
+    sender = watch.latest;
+    deps.slots.update(job.slotUri, { connectedTo: sender });
+    try {
+      for await (const event of deps.slotReader.readSlot(sender, position, signal)) {
+        if (event.kind === 'eos') {
+          if (event.sizeBytes !== position)
+            throw new Aborted(`sender ${sender} ended at ${event.sizeBytes}, received ${position}`);
+          return position;
+        }
+        position = await writeChunk(job.file, position, event);
+        deps.slots.update(job.slotUri, { pointer: position });
+      }
+      throw new Aborted(`ReadSlot of ${sender} ended without end-of-stream at ${position}`);
+    } catch (err) {
+      signal.throwIfAborted();
+      attempts += 1;
+      log.warn({ err, sender, position, attempts }, 'reading an input slot failed; resuming');
+      if (attempts >= MAX_ATTEMPTS)
+        throw new Aborted(`cannot read input slot ${job.slotUri} from ${sender}`, { cause: err });
+      await delay(RETRY_DELAY_MS * attempts, undefined, { signal });
+    }
+  }
+}
+
+/** Writes the part of `chunk` past `position`; returns the new position. */
+async function writeChunk(
+  file: FileHandle,
+  position: number,
+  chunk: { offset: number; data: Buffer },
+): Promise<number> {
+  if (chunk.offset > position)
+    throw new Aborted(`slot stream skipped bytes ${position}..${chunk.offset}`);
+  const data = chunk.data.subarray(position - chunk.offset);
+  let written = 0;
+  while (written < data.length) {
+    const { bytesWritten } = await file.write(
+      data,
+      written,
+      data.length - written,
+      position + written,
+    );
+    written += bytesWritten;
+  }
+  return position + data.length;
+}

@@ -1,0 +1,40 @@
+import { implement, requireInternalCaller } from '@lzy/grpc';
+import type { ServiceRegistration } from '@lzy/grpc';
+import { commonSlot } from '@lzy/proto';
+import type { SlotState, SlotTable } from '../domain/slot-table.ts';
+import { fastSlotsServiceDefinition } from './read-slot-serializer.ts';
+
+const STATES: Record<SlotState, commonSlot.SlotStatus_State> = {
+  PREPARING: commonSlot.SlotStatus_State.PREPARING,
+  OPEN: commonSlot.SlotStatus_State.OPEN,
+  DESTROYED: commonSlot.SlotStatus_State.DESTROYED,
+};
+
+/** lzy.internal.slots.v1.SlotsService over the worker's slot table (slots.proto). */
+export function slotsService(table: SlotTable): ServiceRegistration {
+  return implement(fastSlotsServiceDefinition, {
+    readSlot: async (request, ctx, send) => {
+      requireInternalCaller(ctx);
+      for await (const event of table.read(request.slotUri, request.offset)) {
+        if (event.kind === 'chunk')
+          await send({
+            event: { $case: 'chunk', value: { offset: event.offset, data: event.data } },
+          });
+        else await send({ event: { $case: 'eos', value: { sizeBytes: event.sizeBytes } } });
+      }
+    },
+    getSlotStatus: (request, ctx) => {
+      requireInternalCaller(ctx);
+      const record = table.get(request.slotUri);
+      return Promise.resolve({
+        status: {
+          taskId: record.taskId,
+          declaration: record.slot,
+          connectedTo: record.connectedTo,
+          pointer: record.pointer,
+          state: STATES[record.state],
+        },
+      });
+    },
+  });
+}

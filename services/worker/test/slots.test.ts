@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { serverStream, unaryCall } from '@lzy/grpc';
+import { commonSlot, slots, worker } from '@lzy/proto';
+import { CleanupStack, startServiceProcess } from '@lzy/testing';
+import { ChannelManagerDouble } from './doubles/channel-manager-double.ts';
+import {
+  finishedOf,
+  initAndExecute,
+  internalClient,
+  internalKeys,
+  log,
+  slot,
+  startTestWorker,
+  stdText,
+  taskDesc,
+  tempDir,
+  watchAll,
+} from './worker-harness.ts';
+import type { TestWorker } from './worker-harness.ts';
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+/** A /proc/<pid>/status memory field (VmRSS, VmHWM = peak RSS) in KiB. */
+async function memoryKb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  if (match?.[1] === undefined) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(match[1]);
+}
+
+const cleanup = new CleanupStack();
+afterEach(() => cleanup.close());
+
+async function channelManagerDouble(): Promise<{ cm: ChannelManagerDouble; address: string }> {
+  const cm = new ChannelManagerDouble();
+  const address = await cm.start(log);
+  cleanup.defer(() => cm.stop());
+  return { cm, address };
+}
+
+describe('worker slots', () => {
+  it('downloads an input from the producing worker completely before the command starts', async () => {
+    const { cm, address } = await channelManagerDouble();
+    const env = { LZY_CHANNEL_MANAGER_ADDRESS: address };
+    const consumer = await startTestWorker(cleanup, env);
+    const producer = await startTestWorker(cleanup, env);
+
+    // The consumer starts first: it must wait for the sender, then read it all.
+    const input = slot('/c2/in', 'INPUT');
+    await initAndExecute(consumer, {
+      taskId: 't-consumer',
+      desc: taskDesc('cat "$LZY_MOUNT/c2/in"; wc -c < "$LZY_MOUNT/c2/in"', [
+        { slot: input, channelId: 'ch1' },
+      ]),
+    });
+    const consumed = watchAll(consumer, 't-consumer');
+    await expect.poll(() => cm.calls).toContain('bind /c2/in');
+
+    const output = slot('/c1/out', 'OUTPUT');
+    const produce = 'for i in $(seq 1 20000); do echo "row $i"; done > "$LZY_MOUNT/c1/out"';
+    await initAndExecute(producer, {
+      taskId: 't-producer',
+      desc: taskDesc(produce, [{ slot: output, channelId: 'ch1' }]),
+    });
+    expect(finishedOf(await watchAll(producer, 't-producer'))?.rc).toBe(0);
+
+    const events = await consumed;
+    expect(finishedOf(events)?.rc).toBe(0);
+    const expected = Array.from({ length: 20000 }, (_, i) => `row ${i + 1}\n`).join('');
+    expect(stdText(events, 'stdout')).toBe(`${expected}${Buffer.byteLength(expected)}\n`);
+    expect(cm.calls).toContain('unbind /c2/in');
+    expect(cm.senderOf('ch1')?.slot.slotUri).toBe(
+      `slot://${producer.running.address}/t-producer/c1/out`,
+    );
+  });
+
+  it('streams a 256 MB output through ReadSlot with bounded memory and resumes by offset', async () => {
+    const { cm, address } = await channelManagerDouble();
+    const { publicKeyPem, privateKeyPem } = await internalKeys();
+    // A worker process of its own, so its memory is measured apart from the reading test.
+    const processWorker = await startServiceProcess(MAIN, {
+      LZY_PORT: '0',
+      LZY_LOG_LEVEL: 'info',
+      LZY_CHANNEL_MANAGER_ADDRESS: address,
+      LZY_WORKER_MOUNT_DIR: await tempDir(cleanup, 'big'),
+      LZY_WORKER_TRUSTED_PUBLIC_KEYS: JSON.stringify({ 'lzy-internal': publicKeyPem }),
+      LZY_INTERNAL_PRIVATE_KEY: privateKeyPem,
+    });
+    cleanup.defer(async () => void (await processWorker.stop('SIGTERM')));
+    const producer = {
+      running: { address: `127.0.0.1:${processWorker.port}` },
+      client: await internalClient(
+        worker.WorkerServiceClient,
+        `127.0.0.1:${processWorker.port}`,
+        cleanup,
+      ),
+    } as TestWorker;
+    const sizeBytes = 256 * 1024 * 1024;
+    const command = `head -c ${sizeBytes} /dev/urandom > "$LZY_MOUNT/c1/big"; sha256sum "$LZY_MOUNT/c1/big"`;
+    await initAndExecute(producer, {
+      taskId: 't-big',
+      desc: taskDesc(command, [{ slot: slot('/c1/big', 'OUTPUT'), channelId: 'big' }]),
+    });
+    const events = await watchAll(producer, 't-big');
+    expect(finishedOf(events)?.rc).toBe(0);
+    const expectedSha = stdText(events, 'stdout').split(' ')[0];
+    const slotUri = cm.senderOf('big')?.slot.slotUri ?? '';
+
+    const client = await internalClient(
+      slots.SlotsServiceClient,
+      producer.running.address,
+      cleanup,
+    );
+    const rssBefore = await memoryKb(processWorker.pid, 'VmRSS');
+    const hash = createHash('sha256');
+    let received = 0;
+    let eos = -1;
+    for await (const message of serverStream(client.readSlot.bind(client), {
+      slotUri,
+      offset: 0,
+    })) {
+      if (message.event?.$case === 'chunk') {
+        expect(message.event.value.offset).toBe(received);
+        expect(message.event.value.data.length).toBeLessThanOrEqual(1024 * 1024);
+        hash.update(message.event.value.data);
+        received += message.event.value.data.length;
+      } else if (message.event?.$case === 'eos') eos = message.event.value.sizeBytes;
+    }
+    expect(received).toBe(sizeBytes);
+    expect(eos).toBe(sizeBytes);
+    expect(hash.digest('hex')).toBe(expectedSha);
+    const peakGrowthKb = (await memoryKb(processWorker.pid, 'VmHWM')) - rssBefore;
+    // Node frees 1 MiB buffers lazily (V8 collects after ~64 MiB of external growth), so the
+    // peak settles near 90 MiB whatever the size; far below the 256 MiB a whole-file buffer needs.
+    expect(peakGrowthKb * 1024).toBeLessThan(sizeBytes / 2);
+
+    const tail: Buffer[] = [];
+    const from = sizeBytes - 10;
+    for await (const message of serverStream(client.readSlot.bind(client), {
+      slotUri,
+      offset: from,
+    })) {
+      if (message.event?.$case === 'chunk') tail.push(message.event.value.data);
+    }
+    expect(Buffer.concat(tail).length).toBe(10);
+
+    const status = await unaryCall(client.getSlotStatus.bind(client), { slotUri });
+    expect(status.status?.state).toBe(commonSlot.SlotStatus_State.OPEN);
+    expect(status.status?.pointer).toBe(sizeBytes);
+  });
+
+  it('does not expose outputs of a failed command', async () => {
+    const { cm, address } = await channelManagerDouble();
+    const producer = await startTestWorker(cleanup, { LZY_CHANNEL_MANAGER_ADDRESS: address });
+    await initAndExecute(producer, {
+      taskId: 't-fail',
+      desc: taskDesc('echo partial > "$LZY_MOUNT/c1/out"; exit 1', [
+        { slot: slot('/c1/out', 'OUTPUT'), channelId: 'ch-fail' },
+      ]),
+    });
+    expect(finishedOf(await watchAll(producer, 't-fail'))?.rc).toBe(1);
+    expect(cm.senderOf('ch-fail')).toBeUndefined();
+  });
+});
