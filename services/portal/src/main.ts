@@ -7,6 +7,8 @@ await runMain({
   name: 'portal',
   env: process.env,
   loadConfig: loadPortalConfig,
-  start: startPortal,
+  // Stop RPC / VM gone: leave through the normal SIGTERM path (drain, then exit 0).
+  start: (config, deps) =>
+    startPortal(config, { ...deps, onStopRequested: () => process.kill(process.pid, 'SIGTERM') }),
   logLevel: (config) => config.server.logLevel,
 });

@@ -1,9 +1,30 @@
-import { startGrpcServer } from '@lzy/grpc';
+import {
+  IamAuthenticator,
+  createChannelClient,
+  internalCallCredentials,
+  startGrpcServer,
+} from '@lzy/grpc';
+import type { Authenticator, Clock } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
+import { iamAuthService } from '@lzy/proto';
+import { AllocatorAgent } from './clients/allocator-agent.ts';
+import { ChannelManagerClient } from './clients/channel-manager-client.ts';
+import { S3SnapshotStorage } from './clients/s3-snapshot-storage.ts';
+import { SlotReaderClient } from './clients/slot-reader-client.ts';
 import type { PortalConfig } from './config.ts';
+import { LocalOperations } from './domain/local-operations.ts';
+import { Portal } from './domain/portal.ts';
+import { operationServices } from './rpc/operation-services.ts';
+import { portalService } from './rpc/portal-service.ts';
+import { slotsService } from './rpc/slots-service.ts';
 
 export interface PortalDeps {
   log: Logger;
+  /** Default: IamAuthenticator against config.iamAddress. Tests pass a LocalAuthenticator. */
+  authenticator?: Authenticator;
+  clock?: Clock;
+  /** Called after a Stop RPC or when the allocator forgot this VM; main.ts exits the process. */
+  onStopRequested?: () => void;
 }
 
 export interface RunningPortal {
@@ -14,15 +35,90 @@ export interface RunningPortal {
 }
 
 /**
- * Starts the portal service: One per execution: persists slot data to S3, serves stored data, aggregates std streams.
- * Until its own issue lands it serves only the gRPC health check.
+ * Starts the portal: one per execution (reference §8), a VM of the system cluster. Serves
+ * PortalService, SlotsService, LongRunningService and OperationsService on one port. With
+ * LZY_VM_ID it registers at the allocator and heartbeats; without, it runs standalone.
  */
 export async function startPortal(config: PortalConfig, deps: PortalDeps): Promise<RunningPortal> {
+  const { log } = deps;
+  const clock = deps.clock ?? { now: () => Date.now() };
+  const callCredentials =
+    config.privateKey === undefined
+      ? undefined
+      : internalCallCredentials({
+          privateKeyPem: config.privateKey.pem,
+          issuer: config.privateKey.issuer,
+          clock,
+        });
+  let iamClient: iamAuthService.LzyAuthenticateServiceClient | undefined;
+  let authenticator = deps.authenticator;
+  if (authenticator === undefined) {
+    iamClient = createChannelClient(iamAuthService.LzyAuthenticateServiceClient, config.iamAddress);
+    authenticator = new IamAuthenticator({ client: iamClient, clock });
+  }
+  const channels = new ChannelManagerClient(config.channelManagerAddress, callCredentials);
+  const reader = new SlotReaderClient(callCredentials);
+  const storage = new S3SnapshotStorage(config.s3);
+  let address = '';
+  const portal = new Portal({
+    channels,
+    reader,
+    storage,
+    slotUriOf: (slotName) => `slot://${address}/portal/${slotName}`,
+    log,
+    stdBufferBytes: config.stdBufferBytes,
+    finishStdGraceMs: config.finishStdGraceMs,
+  });
+  const operations = new LocalOperations();
+  const onStop = deps.onStopRequested ?? (() => undefined);
+
   const server = await startGrpcServer({
     name: 'portal',
     ...config.server,
-    log: deps.log,
-    services: [],
+    log,
+    authenticator,
+    services: [
+      portalService({ portal, operations, onStop }),
+      slotsService(portal),
+      ...operationServices(operations),
+    ],
   });
-  return { port: server.port, metricsPort: server.metricsPort, stop: () => server.stop() };
+  address = `${config.advertisedHost}:${server.port}`;
+
+  let agent: AllocatorAgent | undefined;
+  const closeClients = () => {
+    agent?.stop();
+    channels.close();
+    reader.close();
+    storage.close();
+    iamClient?.close();
+  };
+  if (config.vm !== undefined) {
+    agent = new AllocatorAgent({
+      ...config.vm,
+      address,
+      callCredentials,
+      log: log.child({ component: 'allocator-agent' }),
+      onVmGone: onStop,
+    });
+    try {
+      await agent.start();
+    } catch (err) {
+      await server.stop();
+      closeClients();
+      throw err;
+    }
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    portal.stop();
+    await server.stop();
+    closeClients();
+  };
+  return {
+    port: server.port,
+    metricsPort: server.metricsPort,
+    stop: () => (stopping ??= stop()),
+  };
 }

@@ -1,9 +1,23 @@
-import { startGrpcServer } from '@lzy/grpc';
+import { Unavailable } from '@lzy/errors';
+import { closeDatabase, createDatabase } from '@lzy/db';
+import { IamAuthenticator, createChannelClient, startGrpcServer } from '@lzy/grpc';
+import type { Authenticator, Clock } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
+import { iamAuthService } from '@lzy/proto';
 import type { StorageConfig } from './config.ts';
+import { migrateInBackground } from './db/migrate-in-background.ts';
+import { storageMigrations } from './db/migrations/index.ts';
+import { StorageStore } from './db/storage-store.ts';
+import type { StorageDatabase } from './db/storage-store.ts';
+import { StorageManager } from './domain/storage-manager.ts';
+import { storageService } from './rpc/storage-service.ts';
+import { S3BucketAdmin } from './s3/s3-bucket-admin.ts';
 
 export interface StorageDeps {
   log: Logger;
+  /** Default: IamAuthenticator against config.iamAddress. Tests pass a LocalAuthenticator. */
+  authenticator?: Authenticator;
+  clock?: Clock;
 }
 
 export interface RunningStorage {
@@ -13,19 +27,74 @@ export interface RunningStorage {
   stop(): Promise<void>;
 }
 
+const SERVICE_NAME = 'lzy.internal.storage.v1.StorageService';
+
 /**
- * Starts the storage service: Per-user buckets and credentials on the configured S3 endpoint.
- * Until its own issue lands it serves only the gRPC health check.
+ * Starts the storage service: per-user buckets and credentials on the configured S3 endpoint
+ * (reference §9). Starts even while PostgreSQL is unreachable: migrations are retried in the
+ * background and StorageService is NOT_SERVING (its RPCs UNAVAILABLE) until they are applied.
  */
 export async function startStorage(
   config: StorageConfig,
   deps: StorageDeps,
 ): Promise<RunningStorage> {
+  const { log } = deps;
+  const clock = deps.clock ?? { now: () => Date.now() };
+  const db = createDatabase<StorageDatabase>({
+    url: config.dbUrl,
+    applicationName: 'lzy-storage',
+    log: log.child({ component: 'db' }),
+  });
+  const buckets = new S3BucketAdmin(config.s3);
+  let iamClient: InstanceType<typeof iamAuthService.LzyAuthenticateServiceClient> | undefined;
+  let authenticator = deps.authenticator;
+  if (authenticator === undefined) {
+    iamClient = createChannelClient(iamAuthService.LzyAuthenticateServiceClient, config.iamAddress);
+    authenticator = new IamAuthenticator({ client: iamClient, clock });
+  }
+  const manager = new StorageManager({
+    buckets,
+    store: new StorageStore(db),
+    credentials: {
+      endpoint: config.s3.publicEndpoint,
+      accessKeyId: config.s3.accessKeyId,
+      secretAccessKey: config.s3.secretAccessKey,
+    },
+  });
+  let migrated = false;
+  const ready = (): void => {
+    if (!migrated) throw new Unavailable('the storage database is not ready yet, retry later');
+  };
+
   const server = await startGrpcServer({
     name: 'storage',
     ...config.server,
-    log: deps.log,
-    services: [],
+    log,
+    authenticator,
+    services: [storageService({ manager, ready })],
   });
-  return { port: server.port, metricsPort: server.metricsPort, stop: () => server.stop() };
+  server.health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+  const migration = migrateInBackground({
+    db,
+    migrations: storageMigrations,
+    log: log.child({ component: 'migrate' }),
+    onDone: () => {
+      migrated = true;
+      server.health.setStatus(SERVICE_NAME, 'SERVING');
+    },
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    await server.stop();
+    await migration.stop();
+    buckets.close();
+    iamClient?.close();
+    await closeDatabase(db);
+  };
+  return {
+    port: server.port,
+    metricsPort: server.metricsPort,
+    stop: () => (stopping ??= stop()),
+  };
 }

@@ -1,0 +1,276 @@
+import { AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Aborted } from '@lzy/errors';
+import type { Logger } from '@lzy/logging';
+import type {
+  ChannelManagerPort,
+  SlotChunk,
+  SlotReaderPort,
+  SnapshotLocation,
+  SnapshotStoragePort,
+} from './ports.ts';
+import { receiveSnapshot } from './snapshot-receiver.ts';
+import { SlotTable } from './slot-table.ts';
+import type { SlotStatusView } from './slot-status.ts';
+import { StdLog } from './std-log.ts';
+import type { StdStreamName } from './std-log.ts';
+
+/** One slot of OpenSlots, decoded. `fingerprint` identifies the whole description (idempotency). */
+export interface OpenSlotSpec {
+  name: string;
+  fingerprint: string;
+  channelId: string;
+  kind:
+    | { type: 'snapshot'; direction: 'INPUT' | 'OUTPUT'; location: SnapshotLocation }
+    | { type: 'std'; taskId: string; stream: StdStreamName };
+}
+
+interface Opened {
+  spec: OpenSlotSpec;
+  slotUri: string;
+  /** INPUT snapshots: settles when SYNCED or FAILED. */
+  done?: Promise<void>;
+}
+
+const MAX_CHUNK_BYTES = 1024 * 1024;
+
+export interface PortalDeps {
+  channels: ChannelManagerPort;
+  reader: SlotReaderPort;
+  storage: SnapshotStoragePort;
+  /** `slot://<host:port>/portal/<slotName>` of this portal. */
+  slotUriOf: (slotName: string) => string;
+  log: Logger;
+  stdBufferBytes: number;
+  /** How long Finish waits for open WriteStd streams once the snapshots are terminal. */
+  finishStdGraceMs: number;
+}
+
+/**
+ * One execution's portal (reference §8): INPUT snapshot slots persist task outputs to storage,
+ * OUTPUT snapshot slots serve stored objects through ReadSlot, and the std log aggregates task
+ * output. State is in memory; Finish drains, Stop aborts.
+ */
+export class Portal {
+  readonly slots = new SlotTable();
+  readonly std: StdLog;
+  readonly #deps: PortalDeps;
+  readonly #opened = new Map<string, Opened>();
+  readonly #stopped = new AbortController();
+  #finishing: Promise<void> | undefined;
+
+  constructor(deps: PortalDeps) {
+    this.#deps = deps;
+    this.std = new StdLog({ maxBytes: deps.stdBufferBytes });
+  }
+
+  /**
+   * Opens and binds the slots (portal.proto OpenSlots). Idempotent per name; every slot is
+   * checked before any is opened.
+   * @throws AlreadyExists for a name reused with another description; FailedPrecondition after
+   *   Finish/Stop, for an INPUT snapshot whose object already exists (write-once) or an OUTPUT
+   *   snapshot whose object does not.
+   */
+  async openSlots(specs: readonly OpenSlotSpec[]): Promise<void> {
+    this.#checkAccepting();
+    const fresh: OpenSlotSpec[] = [];
+    for (const spec of specs) {
+      const known = this.#opened.get(spec.name)?.spec ?? fresh.find((s) => s.name === spec.name);
+      if (known === undefined) fresh.push(spec);
+      else if (known.fingerprint !== spec.fingerprint)
+        throw new AlreadyExists(
+          `portal slot ${spec.name} is already open with another description`,
+        );
+    }
+    for (const spec of fresh) await this.#check(spec, fresh);
+    this.#checkAccepting();
+    for (const spec of fresh) if (!this.#opened.has(spec.name)) this.#open(spec);
+    await Promise.all(
+      fresh.map(async (spec) => {
+        const { kind } = spec;
+        if (kind.type === 'snapshot' && kind.direction === 'OUTPUT')
+          await this.#deps.channels.bind(this.#bindingOf(spec), this.#stopped.signal);
+      }),
+    );
+  }
+
+  /** Statuses of `names` (empty: all). @throws NotFound for an unknown name. */
+  statuses(names: readonly string[]): SlotStatusView[] {
+    return this.slots.list(names);
+  }
+
+  /** Status of the slot this portal serves at `slotUri`. @throws NotFound if none. */
+  statusBySlotUri(slotUri: string): SlotStatusView {
+    const opened = [...this.#opened.values()].find((o) => o.slotUri === slotUri);
+    if (opened === undefined) throw new NotFound(`no portal slot ${slotUri}`);
+    return this.slots.list([opened.spec.name])[0] as SlotStatusView;
+  }
+
+  /**
+   * Serves an OUTPUT snapshot slot from storage (SlotsService.ReadSlot): waits while this portal
+   * is still receiving the same object, then chunks from `offset`, returning the size.
+   * @throws NotFound for an unknown slot; InvalidArgument for an offset past the end; Aborted if
+   *   the object could not be stored.
+   */
+  async *readSlot(
+    slotUri: string,
+    offset: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<SlotChunk, number> {
+    const opened = [...this.#opened.values()].find((o) => o.slotUri === slotUri);
+    const kind = opened?.spec.kind;
+    if (kind?.type !== 'snapshot' || kind.direction !== 'OUTPUT')
+      throw new NotFound(`no readable portal slot ${slotUri}`);
+    await this.#waitForLocalCopy(kind.location, signal);
+    const size = await this.#deps.storage.sizeOf(kind.location);
+    if (size === undefined) throw new Aborted(`${kind.location.uri} is not in storage`);
+    if (offset > size)
+      throw new InvalidArgument(`offset ${offset} is past the end (${size} bytes)`);
+    if (offset === size) return size;
+    let position = offset;
+    const body = await this.#deps.storage.get(kind.location, offset);
+    try {
+      for await (const piece of body as AsyncIterable<Buffer>) {
+        for (let at = 0; at < piece.byteLength; at += MAX_CHUNK_BYTES) {
+          const data = piece.subarray(at, at + MAX_CHUNK_BYTES);
+          yield { offset: position, data };
+          position += data.byteLength;
+        }
+      }
+    } finally {
+      body.destroy();
+    }
+    return size;
+  }
+
+  /**
+   * Stops accepting slots, waits for every INPUT snapshot to be SYNCED or FAILED and for the
+   * workers' std streams to end (up to finishStdGraceMs), then ends the ReadStd streams.
+   * Idempotent: the same promise.
+   */
+  finish(): Promise<void> {
+    return (this.#finishing ??= this.#finish());
+  }
+
+  /** Aborts every transfer, fails what is unfinished, ends the std streams. Idempotent. */
+  stop(): void {
+    this.#finishing ??= Promise.resolve();
+    this.#stopped.abort(new Aborted('the portal was stopped'));
+    this.std.close();
+    this.#closeStdSlots();
+  }
+
+  get finishing(): boolean {
+    return this.#finishing !== undefined;
+  }
+
+  async #finish(): Promise<void> {
+    const receiving = [...this.#opened.values()].flatMap((o) => (o.done ? [o.done] : []));
+    await Promise.all(receiving);
+    const grace = AbortSignal.any([
+      AbortSignal.timeout(this.#deps.finishStdGraceMs),
+      this.#stopped.signal,
+    ]);
+    await this.std.waitWritersDone(grace).catch(() => {
+      this.#deps.log.warn(
+        { openWriters: this.std.openWriters },
+        'std streams still open at finish',
+      );
+    });
+    this.std.close();
+    this.#closeStdSlots();
+  }
+
+  #closeStdSlots(): void {
+    for (const { spec } of this.#opened.values())
+      if (spec.kind.type === 'std') this.slots.update(spec.name, { state: 'CLOSED' });
+  }
+
+  #checkAccepting(): void {
+    if (this.#finishing !== undefined)
+      throw new FailedPrecondition('the portal is finishing: it accepts no more slots');
+  }
+
+  async #check(spec: OpenSlotSpec, batch: readonly OpenSlotSpec[]): Promise<void> {
+    const { kind } = spec;
+    if (kind.type !== 'snapshot') return;
+    if (kind.direction === 'INPUT') {
+      if ((await this.#deps.storage.sizeOf(kind.location)) !== undefined)
+        throw new FailedPrecondition(
+          `${kind.location.uri} already exists: snapshots are write-once`,
+        );
+      return;
+    }
+    const receivedHere = [...batch, ...[...this.#opened.values()].map((o) => o.spec)].some(
+      (s) =>
+        s.kind.type === 'snapshot' &&
+        s.kind.direction === 'INPUT' &&
+        s.kind.location.uri === kind.location.uri,
+    );
+    if (!receivedHere && (await this.#deps.storage.sizeOf(kind.location)) === undefined)
+      throw new FailedPrecondition(`${kind.location.uri} does not exist in storage`);
+  }
+
+  #open(spec: OpenSlotSpec): void {
+    const slotUri = this.#deps.slotUriOf(spec.name);
+    const opened: Opened = { spec, slotUri };
+    this.#opened.set(spec.name, opened);
+    const { kind } = spec;
+    if (kind.type === 'std') {
+      this.slots.set({
+        slotName: spec.name,
+        state: 'OPEN',
+        snapshotStatus: 'NOT_IN_SNAPSHOT',
+        description: '',
+      });
+      return;
+    }
+    if (kind.direction === 'OUTPUT') {
+      this.slots.set({
+        slotName: spec.name,
+        state: 'OPEN',
+        snapshotStatus: 'SYNCED',
+        description: '',
+      });
+      return;
+    }
+    this.slots.set({
+      slotName: spec.name,
+      state: 'UNBOUND',
+      snapshotStatus: 'INITIALIZING',
+      description: '',
+    });
+    const log = this.#deps.log.child({ component: 'snapshot' });
+    opened.done = receiveSnapshot(
+      this.#bindingOf(spec),
+      kind.location,
+      { ...this.#deps, slots: this.slots, log },
+      this.#stopped.signal,
+    );
+  }
+
+  #bindingOf(spec: OpenSlotSpec) {
+    const direction = spec.kind.type === 'snapshot' ? spec.kind.direction : 'INPUT';
+    return {
+      slotUri: this.#deps.slotUriOf(spec.name),
+      channelId: spec.channelId,
+      slotName: spec.name,
+      direction,
+    } as const;
+  }
+
+  async #waitForLocalCopy(location: SnapshotLocation, signal: AbortSignal): Promise<void> {
+    const receiver = [...this.#opened.values()].find(
+      (o) =>
+        o.done !== undefined &&
+        o.spec.kind.type === 'snapshot' &&
+        o.spec.kind.location.uri === location.uri,
+    );
+    if (receiver === undefined) return;
+    await this.slots.waitTerminal(
+      [receiver.spec.name],
+      AbortSignal.any([signal, this.#stopped.signal]),
+    );
+    const status = this.slots.get(receiver.spec.name);
+    if (status?.snapshotStatus !== 'SYNCED')
+      throw new Aborted(`${location.uri} could not be stored: ${status?.description ?? ''}`);
+  }
+}

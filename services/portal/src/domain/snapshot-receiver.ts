@@ -1,0 +1,100 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { Aborted, Unavailable } from '@lzy/errors';
+import type { Logger } from '@lzy/logging';
+import type {
+  ChannelManagerPort,
+  SlotBinding,
+  SlotReaderPort,
+  SnapshotLocation,
+  SnapshotStoragePort,
+} from './ports.ts';
+import type { SlotTable } from './slot-table.ts';
+
+/** ReadSlot attempts per sender (a broken stream resumes at the bytes received so far). */
+const READ_ATTEMPTS = 3;
+const RETRY_DELAY_MS = 500;
+
+export interface ReceiveDeps {
+  channels: ChannelManagerPort;
+  reader: SlotReaderPort;
+  storage: SnapshotStoragePort;
+  slots: SlotTable;
+  log: Logger;
+}
+
+/**
+ * An INPUT snapshot slot (reference §8.3): bind as receiver, learn the sender from WatchSender,
+ * stream ReadSlot straight into the object (no temp file: S3 multipart bounds memory), then
+ * SYNCED; any failure is FAILED with a description. Never rejects.
+ */
+export async function receiveSnapshot(
+  binding: SlotBinding,
+  location: SnapshotLocation,
+  deps: ReceiveDeps,
+  signal: AbortSignal,
+): Promise<void> {
+  const { slots, log } = deps;
+  const name = binding.slotName;
+  try {
+    await deps.channels.bind(binding, signal);
+    slots.update(name, { state: 'PREPARING' });
+    for await (const senderUri of deps.channels.watchSender(binding.slotUri, signal)) {
+      slots.update(name, { state: 'OPEN', snapshotStatus: 'SYNCING' });
+      log.info({ slot: name, senderUri, uri: location.uri }, 'snapshot syncing');
+      const sizeBytes = await deps.storage.put(
+        location,
+        readWithResume(deps.reader, senderUri, signal),
+      );
+      slots.update(name, { state: 'CLOSED', snapshotStatus: 'SYNCED' });
+      log.info({ slot: name, sizeBytes, uri: location.uri }, 'snapshot synced');
+      await deps.channels.unbind(binding.slotUri).catch((err: unknown) => {
+        log.warn({ err, slot: name }, 'unbind after sync failed');
+      });
+      return;
+    }
+    throw new Aborted('the channel was closed before a sender provided the data');
+  } catch (err) {
+    const reason = signal.aborted ? 'the portal was stopped' : errorMessage(err);
+    slots.update(name, {
+      state: 'DESTROYED',
+      snapshotStatus: 'FAILED',
+      description: `storing ${location.uri} failed: ${reason}`,
+    });
+    log.warn({ err, slot: name, uri: location.uri }, 'snapshot failed');
+  }
+}
+
+/**
+ * The sender's whole content; a stream that breaks with UNAVAILABLE is resumed at the offset
+ * reached. Checks that chunks are contiguous and that the size at EndOfStream matches.
+ */
+async function* readWithResume(
+  reader: SlotReaderPort,
+  senderUri: string,
+  signal: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  let offset = 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const chunks = reader.read(senderUri, offset, signal);
+      for (let r = await chunks.next(); ; r = await chunks.next()) {
+        if (r.done === true) {
+          if (r.value !== offset)
+            throw new Aborted(`sender reported ${r.value} bytes but sent ${offset}`);
+          return;
+        }
+        if (r.value.offset !== offset)
+          throw new Aborted(`sender sent a chunk at ${r.value.offset}, expected ${offset}`);
+        offset += r.value.data.byteLength;
+        yield r.value.data;
+      }
+    } catch (err) {
+      if (!(err instanceof Unavailable) || attempt >= READ_ATTEMPTS || signal.aborted) throw err;
+      await delay(RETRY_DELAY_MS * attempt, undefined, { signal });
+    }
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

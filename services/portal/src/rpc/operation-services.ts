@@ -1,0 +1,26 @@
+import { implement, requireInternalCaller } from '@lzy/grpc';
+import type { ServiceRegistration } from '@lzy/grpc';
+import { toProtoOperation } from '@lzy/operations';
+import { longrunning, operations } from '@lzy/proto';
+import type { LocalOperations } from '../domain/local-operations.ts';
+
+/** LongRunningService (Get) and OperationsService (WatchOperation) over the portal's operations. */
+export function operationServices(ops: LocalOperations): ServiceRegistration[] {
+  return [
+    implement(longrunning.LongRunningServiceService, {
+      get: (request, ctx) => {
+        requireInternalCaller(ctx);
+        return Promise.resolve(toProtoOperation(ops.get(request.operationId)));
+      },
+      cancel: 'unimplemented',
+      list: 'unimplemented',
+    }),
+    implement(operations.OperationsServiceService, {
+      watchOperation: async (request, ctx, send) => {
+        requireInternalCaller(ctx);
+        for await (const op of ops.watch(request.operationId, ctx.signal))
+          await send({ operation: toProtoOperation(op) });
+      },
+    }),
+  ];
+}

@@ -1,0 +1,165 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { S3BlobStore } from '@lzy/blob';
+import { AlreadyExists, NotFound } from '@lzy/errors';
+import { serverStream, unaryCall } from '@lzy/grpc';
+import { portal } from '@lzy/proto';
+import { s3Config, testBucket } from '@lzy/testing';
+import { bufferContent } from './doubles/worker-slots-double.ts';
+import { snapshotSlot, startPortalFixture } from './portal-fixture.ts';
+import type { PortalFixture } from './portal-fixture.ts';
+
+const { SNAPSHOT_STATUS_SYNCED, SNAPSHOT_STATUS_FAILED } = portal.SnapshotStatus;
+
+let fx: PortalFixture;
+beforeEach(async () => {
+  fx = await startPortalFixture();
+});
+afterEach(() => fx.cleanup.close());
+
+function blobStore(bucket: string): S3BlobStore {
+  const s3 = s3Config();
+  const store = new S3BlobStore({ ...s3, bucket, forcePathStyle: true });
+  fx.cleanup.defer(() => store.close());
+  return store;
+}
+
+async function readObject(store: S3BlobStore, key: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of await store.get(key)) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+function openSlots(...slots: portal.PortalSlotDesc[]) {
+  return unaryCall(fx.portal.openSlots.bind(fx.portal), { slots });
+}
+
+async function watchUntilTerminal(slotNames: string[]): Promise<portal.PortalSlotStatus[]> {
+  const seen: portal.PortalSlotStatus[] = [];
+  for await (const m of serverStream(fx.portal.watchSlots.bind(fx.portal), { slotNames }))
+    if (m.slot) seen.push(m.slot);
+  return seen;
+}
+
+describe('portal snapshots', () => {
+  it('stores an output streamed from the worker byte-exact and reports SYNCED on WatchSlots', async () => {
+    const bucket = await testBucket();
+    const data = randomBytes(3 * 1024 * 1024 + 17);
+    const senderUri = fx.worker.addSlot('task-1', 'out', bufferContent(data));
+    await openSlots(snapshotSlot('/task-1/out', 'INPUT', 'ch-out', `s3://${bucket}/exec/out-1`));
+    const watched = watchUntilTerminal(['/task-1/out']);
+    fx.channelManager.bindWorkerSender('ch-out', senderUri);
+
+    const statuses = await watched;
+    expect(statuses[0]?.snapshotStatus).not.toBe(SNAPSHOT_STATUS_SYNCED);
+    expect(statuses.at(-1)).toMatchObject({
+      slotName: '/task-1/out',
+      snapshotStatus: SNAPSHOT_STATUS_SYNCED,
+    });
+    expect((await readObject(blobStore(bucket), 'exec/out-1')).equals(data)).toBe(true);
+    const bind = fx.channelManager.binds.find((b) => b.slot?.slot?.name === '/task-1/out');
+    expect(bind).toMatchObject({ owner: 2, slot: { taskId: 'portal', channelId: 'ch-out' } });
+    expect(bind?.slot?.slotUri).toBe(`slot://${fx.address}/portal//task-1/out`);
+  });
+
+  it('serves a stored input through ReadSlot from an offset after binding it as a PORTAL sender', async () => {
+    const bucket = await testBucket();
+    const data = randomBytes(2 * 1024 * 1024 + 5);
+    await blobStore(bucket).put('inputs/a', data);
+    const desc = snapshotSlot('/in/a', 'OUTPUT', 'ch-in', `s3://${bucket}/inputs/a`);
+    await openSlots(desc);
+    await openSlots(desc); // idempotent
+
+    const bind = fx.channelManager.binds.find((b) => b.slot?.slot?.name === '/in/a');
+    expect(bind?.owner).toBe(2);
+    const slotUri = bind?.slot?.slotUri ?? '';
+    const parts: Buffer[] = [];
+    let eos: number | undefined;
+    let expectedOffset = 1000;
+    for await (const m of serverStream(fx.slots.readSlot.bind(fx.slots), {
+      slotUri,
+      offset: 1000,
+    })) {
+      if (m.event?.$case === 'chunk') {
+        expect(m.event.value.offset).toBe(expectedOffset);
+        expectedOffset += m.event.value.data.byteLength;
+        parts.push(m.event.value.data);
+      } else if (m.event?.$case === 'eos') eos = m.event.value.sizeBytes;
+    }
+    expect(eos).toBe(data.byteLength);
+    expect(Buffer.concat(parts).equals(data.subarray(1000))).toBe(true);
+  });
+
+  it('rejects a slot name reused with another description and an input that is not stored', async () => {
+    const bucket = await testBucket();
+    await openSlots(snapshotSlot('/x', 'INPUT', 'ch-x', `s3://${bucket}/x`));
+    await expect(
+      openSlots(snapshotSlot('/x', 'INPUT', 'ch-y', `s3://${bucket}/x`)),
+    ).rejects.toThrow(AlreadyExists);
+    await expect(
+      openSlots(snapshotSlot('/missing', 'OUTPUT', 'ch-m', `s3://${bucket}/none`)),
+    ).rejects.toThrow(/does not exist/);
+    await expect(
+      unaryCall(fx.portal.getSlotsStatus.bind(fx.portal), { slotNames: ['/unknown'] }),
+    ).rejects.toThrow(NotFound);
+  });
+
+  it('streams a 64 MB output into S3 with bounded memory', async () => {
+    const bucket = await testBucket();
+    const sizeBytes = 64 * 1024 * 1024;
+    const block = randomBytes(1024 * 1024);
+    const chunk = (i: number) => {
+      const c = Buffer.from(block);
+      c[0] = i;
+      return c;
+    };
+    const hash = createHash('sha256');
+    for (let i = 0; i < 64; i++) hash.update(chunk(i));
+    const senderUri = fx.worker.addSlot('task-big', 'out', {
+      sizeBytes,
+      *chunksFrom(offset) {
+        expect(offset).toBe(0);
+        for (let i = 0; i < 64; i++) yield chunk(i);
+      },
+    });
+    await openSlots(snapshotSlot('/big', 'INPUT', 'ch-big', `s3://${bucket}/big`));
+
+    // Live memory only: collect garbage before each sample, so what is measured is retained.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const baseline = process.memoryUsage();
+    let peakBytes = 0;
+    const sampler = setInterval(() => {
+      gc();
+      const now = process.memoryUsage();
+      peakBytes = Math.max(
+        peakBytes,
+        now.heapUsed + now.arrayBuffers - baseline.heapUsed - baseline.arrayBuffers,
+      );
+    }, 250);
+    try {
+      const watched = watchUntilTerminal(['/big']);
+      fx.channelManager.bindWorkerSender('ch-big', senderUri);
+      expect((await watched).at(-1)?.snapshotStatus).toBe(SNAPSHOT_STATUS_SYNCED);
+    } finally {
+      clearInterval(sampler);
+    }
+    const stored = createHash('sha256');
+    for await (const part of await blobStore(bucket).get('big')) stored.update(part as Buffer);
+    expect(stored.digest('hex')).toBe(hash.digest('hex'));
+    expect(peakBytes).toBeLessThan(48 * 1024 * 1024);
+  });
+
+  it('fails a snapshot whose bucket does not exist, with a description', async () => {
+    const senderUri = fx.worker.addSlot('task-2', 'out', bufferContent(Buffer.from('data')));
+    await openSlots(snapshotSlot('/bad', 'INPUT', 'ch-bad', 's3://no-such-bucket-for-portal/k'));
+    const watched = watchUntilTerminal(['/bad']);
+    fx.channelManager.bindWorkerSender('ch-bad', senderUri);
+    const last = (await watched).at(-1);
+    expect(last?.snapshotStatus).toBe(SNAPSHOT_STATUS_FAILED);
+    expect(last?.description).toContain('s3://no-such-bucket-for-portal/k');
+  });
+});

@@ -1,0 +1,7 @@
+import type { Migration } from '@lzy/db';
+import { userBucketMigration } from './0001_user_bucket.ts';
+
+/** The storage service's migrations, in order. */
+export const storageMigrations: Readonly<Record<string, Migration>> = {
+  '0001_user_bucket': userBucketMigration,
+};
