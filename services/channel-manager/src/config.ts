@@ -1,13 +1,28 @@
 import { z } from 'zod';
-import { loadConfig, serverEnvShape, toServerConfig } from '@lzy/config';
+import { hostPort, loadConfig, serverEnvShape, toServerConfig } from '@lzy/config';
 import type { Env, ServerConfig } from '@lzy/config';
 
-const schema = z.object({ ...serverEnvShape({ port: 8133 }) }).transform((env) => ({
-  server: toServerConfig(env),
-}));
+const schema = z
+  .object({
+    ...serverEnvShape({ port: 8133 }),
+    /** The service's own PostgreSQL database; unreachable at start = health NOT_SERVING until it is. */
+    LZY_DB_URL: z
+      .string()
+      .min(1, { error: 'expected a postgres:// URL' })
+      .default('postgres://postgres@127.0.0.1:5432/lzy_channel_manager'),
+    /** iam, which verifies the JWT of every inbound call (cached). */
+    LZY_IAM_ADDRESS: hostPort().default('127.0.0.1:8443'),
+  })
+  .transform((env) => ({
+    server: toServerConfig(env),
+    dbUrl: env.LZY_DB_URL,
+    iamAddress: env.LZY_IAM_ADDRESS,
+  }));
 
 export interface ChannelManagerConfig {
   server: ServerConfig;
+  dbUrl: string;
+  iamAddress: string;
 }
 
 /** Parses the channel-manager environment once at start-up; throws ConfigError naming every bad variable. */

@@ -1,31 +1,101 @@
-import { startGrpcServer } from '@lzy/grpc';
+import type { Kysely } from 'kysely';
+import { closeDatabase, createDatabase, NotificationListener } from '@lzy/db';
+import { createChannelClient, IamAuthenticator, startGrpcServer } from '@lzy/grpc';
+import type { Authenticator, Clock, GrpcServer } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
+import { iamAuthService } from '@lzy/proto';
 import type { ChannelManagerConfig } from './config.ts';
+import { CHANNEL_CHANGED, ChannelStore } from './db/channel-store.ts';
+import type { ChannelManagerDatabase } from './db/channel-store.ts';
+import { startDatabase } from './db/database-startup.ts';
+import { channelManagerMigrations } from './db/migrations/0001_channel.ts';
+import { ChangeEvents } from './domain/channel-events.ts';
+import { ChannelManager } from './domain/channel-manager.ts';
+import { channelManagerService } from './rpc/channel-manager-service.ts';
 
 export interface ChannelManagerDeps {
   log: Logger;
+  /** Verifies inbound calls; default: IamAuthenticator against LZY_IAM_ADDRESS. */
+  authenticator?: Authenticator;
+  clock?: Clock;
 }
 
 export interface RunningChannelManager {
   port: number;
   metricsPort?: number;
-  /** Drains in-flight calls (up to the configured grace), then stops. Idempotent. */
+  /** Resolves once the database is migrated and the service SERVING (tests wait on it). */
+  ready: Promise<void>;
+  /** Ends WatchSender streams, drains in-flight calls (up to the configured grace), then stops. Idempotent. */
   stop(): Promise<void>;
 }
 
+const SERVICE_NAME = 'lzy.internal.channel_manager.v1.ChannelManagerService';
+
 /**
- * Starts the channel-manager service: Channels from a producer slot to its consumers: bind, unbind, destroy.
- * Until its own issue lands it serves only the gRPC health check.
+ * Starts the channel-manager service: channels from a producer slot to its consumers (bind,
+ * unbind, destroy, WatchSender). Does not fail when PostgreSQL is unreachable: it retries
+ * migrations in the background and reports its service NOT_SERVING until then.
  */
 export async function startChannelManager(
   config: ChannelManagerConfig,
   deps: ChannelManagerDeps,
 ): Promise<RunningChannelManager> {
-  const server = await startGrpcServer({
-    name: 'channel-manager',
-    ...config.server,
-    log: deps.log,
-    services: [],
+  const clock = deps.clock ?? { now: () => Date.now() };
+  const log = deps.log;
+  let iamClient: iamAuthService.LzyAuthenticateServiceClient | undefined;
+  let authenticator = deps.authenticator;
+  if (authenticator === undefined) {
+    iamClient = createChannelClient(iamAuthService.LzyAuthenticateServiceClient, config.iamAddress);
+    authenticator = new IamAuthenticator({ client: iamClient, clock });
+  }
+  const db: Kysely<ChannelManagerDatabase> = createDatabase<ChannelManagerDatabase>({
+    url: config.dbUrl,
+    applicationName: 'channel-manager',
+    log,
   });
-  return { port: server.port, metricsPort: server.metricsPort, stop: () => server.stop() };
+  const events = new ChangeEvents();
+  const listener = new NotificationListener({ connection: { url: config.dbUrl }, log });
+  const manager = new ChannelManager({ store: new ChannelStore({ db }), events, log });
+  // Changes made by other instances wake this instance's watchers; after a reconnect every
+  // watcher re-reads, since notifications sent meanwhile are lost. (No I/O before start().)
+  await listener.listen(CHANNEL_CHANGED, (channelId) => events.notify(channelId));
+  listener.onReconnect(() => events.notifyAll());
+
+  let server: GrpcServer;
+  try {
+    server = await startGrpcServer({
+      name: 'channel-manager',
+      ...config.server,
+      log,
+      authenticator,
+      services: [channelManagerService(manager)],
+    });
+  } catch (err) {
+    iamClient?.close();
+    await closeDatabase(db);
+    throw err;
+  }
+  const database = startDatabase({
+    db: db as Kysely<unknown>,
+    migrations: channelManagerMigrations,
+    health: server.health,
+    serviceNames: [SERVICE_NAME],
+    log,
+    onReady: () => listener.start(),
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    database.stop();
+    events.close();
+    await server.stop();
+    await listener.stop();
+    iamClient?.close();
+    await closeDatabase(db);
+  };
+  return {
+    port: server.port,
+    metricsPort: server.metricsPort,
+    ready: database.ready,
+    stop: () => (stopping ??= stop()),
+  };
 }

@@ -1,31 +1,119 @@
-import { startGrpcServer } from '@lzy/grpc';
+import type { Kysely } from 'kysely';
+import { closeDatabase, createDatabase } from '@lzy/db';
+import {
+  createChannelClient,
+  IamAuthenticator,
+  internalCallCredentials,
+  startGrpcServer,
+} from '@lzy/grpc';
+import type { Authenticator, Clock, GrpcServer } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
+import { iamAuthService, scheduler } from '@lzy/proto';
+import { SchedulerClient } from './clients/scheduler-client.ts';
 import type { GraphExecutorConfig } from './config.ts';
+import { startDatabase } from './db/database-startup.ts';
+import { GraphStore } from './db/graph-store.ts';
+import type { GraphExecutorDatabase } from './db/graph-store.ts';
+import { graphExecutorMigrations } from './db/migrations/0001_graph.ts';
+import { ChangeEvents } from './domain/change-events.ts';
+import { GraphRunner } from './domain/graph-runner.ts';
+import { graphExecutorService } from './rpc/graph-executor-service.ts';
 
 export interface GraphExecutorDeps {
   log: Logger;
+  /** Verifies inbound calls; default: IamAuthenticator against LZY_IAM_ADDRESS. */
+  authenticator?: Authenticator;
+  clock?: Clock;
 }
 
 export interface RunningGraphExecutor {
   port: number;
   metricsPort?: number;
-  /** Drains in-flight calls (up to the configured grace), then stops. Idempotent. */
+  /** Resolves once the database is migrated, unfinished graphs resumed and the service SERVING. */
+  ready: Promise<void>;
+  /** Ends watches, drains in-flight calls (up to the configured grace), then stops. Idempotent. */
   stop(): Promise<void>;
 }
 
+const SERVICE_NAME = 'lzy.internal.graph_executor.v1.GraphExecutorService';
+
 /**
- * Starts the graph-executor service: Validates graphs of tasks and releases each task to the scheduler when its inputs are ready.
- * Until its own issue lands it serves only the gRPC health check.
+ * Starts the graph-executor service: validates graphs of tasks and releases each task to the
+ * scheduler as soon as its producers succeeded (statuses pushed by WatchTasks). Does not fail
+ * when PostgreSQL is unreachable: migrates and resumes unfinished graphs in the background,
+ * NOT_SERVING until then.
  */
 export async function startGraphExecutor(
   config: GraphExecutorConfig,
   deps: GraphExecutorDeps,
 ): Promise<RunningGraphExecutor> {
-  const server = await startGrpcServer({
-    name: 'graph-executor',
-    ...config.server,
-    log: deps.log,
-    services: [],
+  const clock = deps.clock ?? { now: () => Date.now() };
+  const log = deps.log;
+  let iamClient: iamAuthService.LzyAuthenticateServiceClient | undefined;
+  let authenticator = deps.authenticator;
+  if (authenticator === undefined) {
+    iamClient = createChannelClient(iamAuthService.LzyAuthenticateServiceClient, config.iamAddress);
+    authenticator = new IamAuthenticator({ client: iamClient, clock });
+  }
+  const privateKeyPem = config.internalPrivateKeyPem;
+  if (privateKeyPem === undefined)
+    log.warn('LZY_INTERNAL_PRIVATE_KEY is not set: calls to the scheduler carry no credentials');
+  const schedulerClient = createChannelClient(
+    scheduler.SchedulerServiceClient,
+    config.schedulerAddress,
+    privateKeyPem === undefined
+      ? {}
+      : { callCredentials: internalCallCredentials({ privateKeyPem, clock }) },
+  );
+  const db: Kysely<GraphExecutorDatabase> = createDatabase<GraphExecutorDatabase>({
+    url: config.dbUrl,
+    applicationName: 'graph-executor',
+    log,
   });
-  return { port: server.port, metricsPort: server.metricsPort, stop: () => server.stop() };
+  const runner = new GraphRunner({
+    store: new GraphStore({ db }),
+    scheduler: new SchedulerClient({ client: schedulerClient }),
+    events: new ChangeEvents(),
+    log,
+  });
+  const closeClients = async () => {
+    schedulerClient.close();
+    iamClient?.close();
+    await closeDatabase(db);
+  };
+
+  let server: GrpcServer;
+  try {
+    server = await startGrpcServer({
+      name: 'graph-executor',
+      ...config.server,
+      log,
+      authenticator,
+      services: [graphExecutorService(runner)],
+    });
+  } catch (err) {
+    await closeClients();
+    throw err;
+  }
+  const database = startDatabase({
+    db: db as Kysely<unknown>,
+    migrations: graphExecutorMigrations,
+    health: server.health,
+    serviceNames: [SERVICE_NAME],
+    log,
+    onReady: () => runner.resume(),
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    database.stop();
+    await runner.close();
+    await server.stop();
+    await closeClients();
+  };
+  return {
+    port: server.port,
+    metricsPort: server.metricsPort,
+    ready: database.ready,
+    stop: () => (stopping ??= stop()),
+  };
 }

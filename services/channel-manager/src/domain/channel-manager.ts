@@ -1,0 +1,146 @@
+import { InvalidArgument, NotFound } from '@lzy/errors';
+import type { Logger } from '@lzy/logging';
+import { commonSlot } from '@lzy/proto';
+import type { ChangeEvents } from './channel-events.ts';
+import { channelIdFor, preferredSender } from './channel-rules.ts';
+import type {
+  BoundEndpoint,
+  ChannelRecord,
+  NewChannel,
+  SlotDirection,
+  SlotOwner,
+} from './channel-rules.ts';
+
+/** What the channel manager needs from its database (db/channel-store.ts). */
+export interface ChannelStorePort {
+  create(channel: NewChannel): Promise<string>;
+  destroy(where: { channelId: string } | { executionId: string }): Promise<string[]>;
+  get(channelId: string): Promise<ChannelRecord | undefined>;
+  list(executionId: string): Promise<ChannelRecord[]>;
+  endpoint(slotUri: string): Promise<BoundEndpoint | undefined>;
+  bind(endpoint: BoundEndpoint): Promise<void>;
+  unbind(slotUri: string): Promise<string | undefined>;
+}
+
+export interface ChannelManagerDeps {
+  store: ChannelStorePort;
+  /** Woken here after each change, and by pg NOTIFY for changes made by other instances. */
+  events: ChangeEvents;
+  log: Logger;
+}
+
+/**
+ * Channels of executions and the slots bound to them (reference §6, gaps of §15 closed):
+ * creation is idempotent, and a receiver learns its sender from `watchSender` by push instead
+ * of the manager dialling each receiver's slots API.
+ */
+export class ChannelManager {
+  readonly #store: ChannelStorePort;
+  readonly #events: ChangeEvents;
+  readonly #log: Logger;
+
+  constructor(deps: ChannelManagerDeps) {
+    this.#store = deps.store;
+    this.#events = deps.events;
+    this.#log = deps.log.child({ component: 'channel-manager' });
+  }
+
+  /**
+   * Idempotent on (executionId, channelName). @returns the channel id (see channelIdFor).
+   * @throws InvalidArgument, AlreadyExists (same name, other spec).
+   */
+  async create(channel: Omit<NewChannel, 'channelId'>): Promise<string> {
+    const channelId = channelIdFor(channel.executionId, channel.channelName);
+    return this.#store.create({ ...channel, channelId });
+  }
+
+  /** Deletes one channel; its watchers end. Idempotent. */
+  async destroy(channelId: string): Promise<void> {
+    this.#changed(await this.#store.destroy({ channelId }));
+  }
+
+  /** Deletes every channel of the execution; their watchers end. Idempotent. */
+  async destroyAll(executionId: string): Promise<void> {
+    if (executionId === '') throw new InvalidArgument('execution_id is required');
+    const ids = await this.#store.destroy({ executionId });
+    this.#log.info({ executionId, channels: ids.length }, 'channels destroyed');
+    this.#changed(ids);
+  }
+
+  /** @throws NotFound */
+  async get(channelId: string): Promise<ChannelRecord> {
+    const channel = await this.#store.get(channelId);
+    if (channel === undefined) throw new NotFound(`channel ${channelId} does not exist`);
+    return channel;
+  }
+
+  list(executionId: string): Promise<ChannelRecord[]> {
+    return this.#store.list(executionId);
+  }
+
+  /**
+   * Binds an INPUT slot as receiver, an OUTPUT slot as sender. Idempotent on the slot URI.
+   * @throws InvalidArgument, NotFound (channel), AlreadyExists, FailedPrecondition (invariants).
+   */
+  async bind(slot: commonSlot.SlotInstance, owner: SlotOwner): Promise<void> {
+    const direction = directionOf(slot);
+    if (slot.slotUri === '') throw new InvalidArgument('slot.slotUri is required');
+    if (slot.channelId === '') throw new InvalidArgument('slot.channelId is required');
+    await this.#store.bind({
+      slotUri: slot.slotUri,
+      channelId: slot.channelId,
+      taskId: slot.taskId,
+      direction,
+      owner,
+      slot,
+    });
+    this.#changed([slot.channelId]);
+  }
+
+  /** Idempotent: an unbound slot is fine. */
+  async unbind(slotUri: string): Promise<void> {
+    const channelId = await this.#store.unbind(slotUri);
+    if (channelId !== undefined) this.#changed([channelId]);
+  }
+
+  /**
+   * Calls `onSender` with the receiver's preferred sender as soon as there is one and again each
+   * time it changes; returns when the receiver is unbound, its channel destroyed, `signal`
+   * aborts or the service stops.
+   * @throws NotFound if `slotUri` is not bound as a receiver.
+   */
+  async watchSender(
+    slotUri: string,
+    signal: AbortSignal,
+    onSender: (sender: BoundEndpoint) => Promise<void>,
+  ): Promise<void> {
+    const receiver = await this.#store.endpoint(slotUri);
+    if (receiver?.direction !== 'INPUT')
+      throw new NotFound(`slot ${slotUri} is not bound as a receiver; Bind it first`);
+    const subscription = this.#events.subscribe(receiver.channelId);
+    try {
+      let current: string | undefined;
+      do {
+        const channel = await this.#store.get(receiver.channelId);
+        if (!channel?.endpoints.some((e) => e.slotUri === slotUri && e.direction === 'INPUT'))
+          return;
+        const sender = preferredSender(channel.endpoints, receiver);
+        if (sender !== undefined && sender.slotUri !== current) await onSender(sender);
+        current = sender?.slotUri;
+      } while (await subscription.next(signal));
+    } finally {
+      subscription.close();
+    }
+  }
+
+  #changed(channelIds: string[]): void {
+    for (const id of channelIds) this.#events.notify(id);
+  }
+}
+
+function directionOf(slot: commonSlot.SlotInstance): SlotDirection {
+  const direction = slot.slot?.direction;
+  if (direction === commonSlot.Slot_Direction.INPUT) return 'INPUT';
+  if (direction === commonSlot.Slot_Direction.OUTPUT) return 'OUTPUT';
+  throw new InvalidArgument('slot.slot.direction must be INPUT or OUTPUT');
+}

@@ -1,0 +1,202 @@
+import { FailedPrecondition, PermissionDenied, AlreadyExists } from '@lzy/errors';
+import { serverStream, unaryCall } from '@lzy/grpc';
+import { channelManager, commonSlot } from '@lzy/proto';
+import { usePostgres } from '@lzy/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningChannelManager } from '../src/index.ts';
+import { channelManagerTemplate, clientAs, startForTest } from './fixtures.ts';
+
+const { SlotOwner } = channelManager;
+const { INPUT, OUTPUT } = commonSlot.Slot_Direction;
+type Client = channelManager.ChannelManagerServiceClient;
+
+/** A WatchSender stream collected in the background: the sender slot URIs in order, and how it ended. */
+function watch(client: Client, slotUri: string) {
+  const senders: string[] = [];
+  const state: { ended: boolean; error?: unknown } = { ended: false };
+  const controller = new AbortController();
+  const done = (async () => {
+    try {
+      for await (const message of serverStream(
+        client.watchSender.bind(client),
+        { slotUri },
+        { signal: controller.signal },
+      ))
+        senders.push(message.sender?.slot?.slotUri ?? '');
+    } catch (err) {
+      state.error = err;
+    } finally {
+      state.ended = true;
+    }
+  })();
+  return { senders, state, done, cancel: () => controller.abort() };
+}
+
+describe('ChannelManagerService', () => {
+  const pg = usePostgres({ template: channelManagerTemplate });
+  let service: RunningChannelManager;
+  let client: Client;
+  let alice: Client;
+  let executionCounter = 0;
+
+  beforeAll(async () => {
+    service = await startForTest(pg.url);
+    client = clientAs(service.port, 'lzy-internal');
+    alice = clientAs(service.port, 'alice');
+  });
+  afterAll(async () => {
+    client?.close();
+    alice?.close();
+    await service?.stop();
+  });
+
+  const newExecution = () => `exec-${++executionCounter}`;
+  const createChannel = async (executionId: string, channelName = 'data') =>
+    (
+      await unaryCall(client.createChannel.bind(client), {
+        executionId,
+        workflowName: 'wf',
+        userId: 'alice',
+        spec: { channelName },
+      })
+    ).channelId;
+  const bind = (
+    channelId: string,
+    slotUri: string,
+    direction: commonSlot.Slot_Direction,
+    owner: channelManager.SlotOwner,
+  ) =>
+    unaryCall(client.bind.bind(client), {
+      slot: {
+        taskId: 'task',
+        slotUri,
+        channelId,
+        slot: { name: slotUri.split('/').pop() ?? '', media: 1, direction },
+      },
+      owner,
+    });
+  const unbind = (slotUri: string) => unaryCall(client.unbind.bind(client), { slotUri });
+
+  it('pushes the sender to a receiver that bound first, as soon as the sender binds', async () => {
+    const e = newExecution();
+    const channelId = await createChannel(e);
+    await bind(channelId, `slot://w2:1/${e}/b/in`, INPUT, SlotOwner.SLOT_OWNER_WORKER);
+    const watcher = watch(client, `slot://w2:1/${e}/b/in`);
+    await bind(channelId, `slot://w1:1/${e}/a/out`, OUTPUT, SlotOwner.SLOT_OWNER_WORKER);
+    await expect.poll(() => watcher.senders).toEqual([`slot://w1:1/${e}/a/out`]);
+    watcher.cancel();
+    await watcher.done;
+  });
+
+  it('sends an already bound sender at once', async () => {
+    const e = newExecution();
+    const channelId = await createChannel(e);
+    await bind(channelId, `slot://w1:1/${e}/a/out`, OUTPUT, SlotOwner.SLOT_OWNER_WORKER);
+    await bind(channelId, `slot://w2:1/${e}/b/in`, INPUT, SlotOwner.SLOT_OWNER_WORKER);
+    const watcher = watch(client, `slot://w2:1/${e}/b/in`);
+    await expect.poll(() => watcher.senders).toEqual([`slot://w1:1/${e}/a/out`]);
+    watcher.cancel();
+    await watcher.done;
+  });
+
+  it('prefers the worker sender and falls back to the portal sender when the worker unbinds', async () => {
+    const e = newExecution();
+    const channelId = await createChannel(e);
+    await bind(channelId, `slot://p:1/${e}/portal/x`, OUTPUT, SlotOwner.SLOT_OWNER_PORTAL);
+    await bind(channelId, `slot://w2:1/${e}/b/in`, INPUT, SlotOwner.SLOT_OWNER_WORKER);
+    const watcher = watch(client, `slot://w2:1/${e}/b/in`);
+    await expect.poll(() => watcher.senders).toEqual([`slot://p:1/${e}/portal/x`]);
+    await bind(channelId, `slot://w1:1/${e}/a/out`, OUTPUT, SlotOwner.SLOT_OWNER_WORKER);
+    await expect
+      .poll(() => watcher.senders)
+      .toEqual([`slot://p:1/${e}/portal/x`, `slot://w1:1/${e}/a/out`]);
+    await unbind(`slot://w1:1/${e}/a/out`);
+    await expect
+      .poll(() => watcher.senders)
+      .toEqual([`slot://p:1/${e}/portal/x`, `slot://w1:1/${e}/a/out`, `slot://p:1/${e}/portal/x`]);
+    await unbind(`slot://w2:1/${e}/b/in`);
+    await watcher.done;
+    expect(watcher.state.error).toBeUndefined();
+  });
+
+  it('returns the same channel id when a channel is created twice', async () => {
+    const executionId = newExecution();
+    const first = await createChannel(executionId, `${executionId}/0123456789abcdef`);
+    expect(first).toBe(`${executionId}/0123456789abcdef`);
+    expect(await createChannel(executionId, `${executionId}/0123456789abcdef`)).toBe(first);
+    expect(await createChannel(executionId, 'plain')).toBe(`${executionId}/plain`);
+  });
+
+  it('rejects a second name for a channel id with another spec', async () => {
+    const executionId = newExecution();
+    await createChannel(executionId, 'x');
+    await expect(createChannel(executionId, `${executionId}/x`)).rejects.toBeInstanceOf(
+      AlreadyExists,
+    );
+  });
+
+  it('ends the WatchSender streams of an execution when its channels are destroyed', async () => {
+    const executionId = newExecution();
+    const e = executionId;
+    const channelId = await createChannel(executionId);
+    await bind(channelId, `slot://w2:1/${e}/b/in`, INPUT, SlotOwner.SLOT_OWNER_WORKER);
+    const watcher = watch(client, `slot://w2:1/${e}/b/in`);
+    await expect
+      .poll(
+        async () =>
+          (await unaryCall(client.getChannelStatus.bind(client), { channelId })).channel?.receivers
+            .length,
+      )
+      .toBe(1);
+    await unaryCall(client.destroyAllChannels.bind(client), { executionId });
+    await watcher.done;
+    expect(watcher.state.error).toBeUndefined();
+    const { channels } = await unaryCall(client.listChannels.bind(client), { executionId });
+    expect(channels).toEqual([]);
+  });
+
+  it('refuses a second worker sender on one channel', async () => {
+    const e = newExecution();
+    const channelId = await createChannel(e);
+    await bind(channelId, `slot://w1:1/${e}/a/out`, OUTPUT, SlotOwner.SLOT_OWNER_WORKER);
+    await bind(channelId, `slot://w1:1/${e}/a/out`, OUTPUT, SlotOwner.SLOT_OWNER_WORKER);
+    await expect(
+      bind(channelId, `slot://w3:1/${e}/c/out`, OUTPUT, SlotOwner.SLOT_OWNER_WORKER),
+    ).rejects.toBeInstanceOf(FailedPrecondition);
+  });
+
+  it('lists a channel with its senders and receivers', async () => {
+    const executionId = newExecution();
+    const e = executionId;
+    const channelId = await createChannel(executionId);
+    await bind(channelId, `slot://w1:1/${e}/a/out`, OUTPUT, SlotOwner.SLOT_OWNER_WORKER);
+    await bind(channelId, `slot://p:1/${e}/portal/in`, INPUT, SlotOwner.SLOT_OWNER_PORTAL);
+    const { channels } = await unaryCall(client.listChannels.bind(client), { executionId });
+    expect(channels).toHaveLength(1);
+    expect(channels[0]).toMatchObject({
+      channelId,
+      workflowName: 'wf',
+      userId: 'alice',
+      senders: [
+        { owner: SlotOwner.SLOT_OWNER_WORKER, slot: { slotUri: `slot://w1:1/${e}/a/out` } },
+      ],
+      receivers: [
+        { owner: SlotOwner.SLOT_OWNER_PORTAL, slot: { slotUri: `slot://p:1/${e}/portal/in` } },
+      ],
+    });
+  });
+
+  it('refuses an end user with PERMISSION_DENIED', async () => {
+    await expect(
+      unaryCall(alice.createChannel.bind(alice), {
+        executionId: 'e',
+        workflowName: 'wf',
+        userId: 'alice',
+        spec: { channelName: 'x' },
+      }),
+    ).rejects.toBeInstanceOf(PermissionDenied);
+    const watcher = watch(alice, 'slot://w2:1/any/b/in');
+    await watcher.done;
+    expect(watcher.state.error).toBeInstanceOf(PermissionDenied);
+  });
+});

@@ -1,0 +1,55 @@
+import { closeDatabase, createDatabase, migrateToLatest } from '@lzy/db';
+import { createChannelClient } from '@lzy/grpc';
+import type { Authenticator } from '@lzy/grpc';
+import { createLogger } from '@lzy/logging';
+import { channelManager } from '@lzy/proto';
+import type { TemplateSpec } from '@lzy/testing';
+import { loadChannelManagerConfig, startChannelManager } from '../src/index.ts';
+import type { RunningChannelManager } from '../src/index.ts';
+import { channelManagerMigrations } from '../src/db/migrations/0001_channel.ts';
+
+export const channelManagerTemplate: TemplateSpec = {
+  name: 'tpl_lzy_channel_manager_v1',
+  migrate: async (url) => {
+    const db = createDatabase({ url, poolMax: 1 });
+    try {
+      await migrateToLatest(db, channelManagerMigrations);
+    } finally {
+      await closeDatabase(db);
+    }
+  },
+};
+
+/**
+ * Test double of our Authenticator port: the token is `<subjectId>.test.token` (JWT-shaped, as
+ * the bootstrap requires); `lzy-internal` is the services' identity.
+ */
+export const tokenIsSubject: Authenticator = {
+  authenticate: (authorization) =>
+    Promise.resolve({
+      id: authorization.slice('Bearer '.length).split('.')[0] ?? '',
+      type: 'USER',
+    }),
+};
+
+export async function startForTest(dbUrl: string): Promise<RunningChannelManager> {
+  const config = loadChannelManagerConfig({
+    LZY_PORT: '0',
+    LZY_DB_URL: dbUrl,
+    LZY_LOG_LEVEL: 'silent',
+    LZY_SHUTDOWN_GRACE_MS: '1000',
+  });
+  const service = await startChannelManager(config, {
+    log: createLogger({ service: 'channel-manager-test', level: 'silent' }),
+    authenticator: tokenIsSubject,
+  });
+  await service.ready;
+  return service;
+}
+
+export function clientAs(port: number, subjectId: string) {
+  return createChannelClient(channelManager.ChannelManagerServiceClient, `127.0.0.1:${port}`, {
+    callCredentials: () => Promise.resolve(`${subjectId}.test.token`),
+    retry: false,
+  });
+}

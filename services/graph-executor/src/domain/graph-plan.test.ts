@@ -1,0 +1,73 @@
+import { InvalidArgument } from '@lzy/errors';
+import { commonSlot } from '@lzy/proto';
+import { describe, expect, it } from 'vitest';
+import { planGraph } from './graph-plan.ts';
+import type { GraphTaskInput } from './graph-plan.ts';
+
+const { INPUT, OUTPUT } = commonSlot.Slot_Direction;
+
+/** A task reading channels `reads` and writing channels `writes` (slot names = channel names). */
+function task(id: string, reads: string[], writes: string[]): GraphTaskInput {
+  const slots = [
+    ...reads.map((c) => ({ name: `in-${c}`, media: commonSlot.Slot_Media.FILE, direction: INPUT })),
+    ...writes.map((c) => ({
+      name: `out-${c}`,
+      media: commonSlot.Slot_Media.FILE,
+      direction: OUTPUT,
+    })),
+  ];
+  return {
+    id,
+    taskDesc: {
+      operation: { name: `op-${id}`, command: 'true', description: '', slots },
+      slotAssignments: slots.map((s) => ({
+        slotName: s.name,
+        channelId: s.name.slice(s.name.indexOf('-') + 1),
+      })),
+    },
+  };
+}
+
+describe('planGraph', () => {
+  it('finds producers from slot assignments (diamond)', () => {
+    const plan = planGraph([
+      task('a', ['input'], ['x']),
+      task('b', ['x'], ['y']),
+      task('c', ['x'], ['z']),
+      task('d', ['y', 'z'], ['out']),
+    ]);
+    expect(Object.fromEntries(plan.map((t) => [t.id, t.producers]))).toEqual({
+      a: [],
+      b: ['a'],
+      c: ['a'],
+      d: ['b', 'c'],
+    });
+  });
+
+  it('rejects a cycle naming its tasks', () => {
+    expect(() => planGraph([task('a', ['z'], ['x']), task('b', ['x'], ['z'])])).toThrow(
+      /cycle: .*\(a\).*\(b\)|cycle: .*\(b\).*\(a\)/,
+    );
+  });
+
+  it('rejects a task reading its own output', () => {
+    expect(() => planGraph([task('a', ['x'], ['x'])])).toThrow(InvalidArgument);
+  });
+
+  it('rejects two writers of one channel', () => {
+    expect(() => planGraph([task('a', [], ['x']), task('b', [], ['x'])])).toThrow(
+      /written by two tasks: a and b/,
+    );
+  });
+
+  it('rejects an empty graph and duplicate ids', () => {
+    expect(() => planGraph([])).toThrow(InvalidArgument);
+    expect(() => planGraph([task('a', [], []), task('a', [], [])])).toThrow(/twice/);
+  });
+
+  it('rejects an assignment of an undeclared slot', () => {
+    const t = task('a', [], ['x']);
+    t.taskDesc!.slotAssignments.push({ slotName: 'ghost', channelId: 'c' });
+    expect(() => planGraph([t])).toThrow(/ghost/);
+  });
+});

@@ -1,0 +1,122 @@
+import { InvalidArgument } from '@lzy/errors';
+import { commonSlot } from '@lzy/proto';
+import type { commonOperation } from '@lzy/proto';
+
+/** A task as the caller sent it. */
+export interface GraphTaskInput {
+  id: string;
+  taskDesc?: commonOperation.TaskDesc | undefined;
+}
+
+/** A validated task with the tasks whose outputs it reads (its producers inside the graph). */
+export interface PlannedTask {
+  id: string;
+  operationName: string;
+  taskDesc: commonOperation.TaskDesc;
+  producers: string[];
+}
+
+/** Bound on tasks per graph (LZY: 100; our graphs come from pylzy and may be wider). */
+export const MAX_TASKS_PER_GRAPH = 1_000;
+
+interface SlotUse {
+  taskId: string;
+  channelId: string;
+}
+
+function slotUses(task: GraphTaskInput & { taskDesc: commonOperation.TaskDesc }) {
+  const declared = new Map((task.taskDesc.operation?.slots ?? []).map((s) => [s.name, s]));
+  const inputs: SlotUse[] = [];
+  const outputs: SlotUse[] = [];
+  for (const assignment of task.taskDesc.slotAssignments) {
+    const slot = declared.get(assignment.slotName);
+    if (slot === undefined)
+      throw new InvalidArgument(
+        `task ${task.id}: slot '${assignment.slotName}' is assigned a channel but not declared by its operation`,
+      );
+    if (assignment.channelId === '')
+      throw new InvalidArgument(`task ${task.id}: slot '${assignment.slotName}' has no channel`);
+    const use = { taskId: task.id, channelId: assignment.channelId };
+    if (slot.direction === commonSlot.Slot_Direction.INPUT) inputs.push(use);
+    else if (slot.direction === commonSlot.Slot_Direction.OUTPUT) outputs.push(use);
+    else
+      throw new InvalidArgument(
+        `task ${task.id}: slot '${slot.name}' must have direction INPUT or OUTPUT`,
+      );
+  }
+  return { inputs, outputs };
+}
+
+/**
+ * Validates a graph and finds each task's producers (reference §5.3, edges from slot
+ * assignments): a task reading channel C depends on the task of this graph writing C; a channel
+ * no task of the graph writes is already stored (the portal serves it) and adds no edge.
+ * @throws InvalidArgument for an empty or oversized graph, a missing/duplicate task id or
+ *   operation, an undeclared slot, two tasks writing one channel, or a cycle (naming its tasks).
+ */
+export function planGraph(tasks: readonly GraphTaskInput[]): PlannedTask[] {
+  if (tasks.length === 0) throw new InvalidArgument('the graph has no tasks');
+  if (tasks.length > MAX_TASKS_PER_GRAPH)
+    throw new InvalidArgument(`a graph may have at most ${MAX_TASKS_PER_GRAPH} tasks`);
+  const seen = new Set<string>();
+  const writerOf = new Map<string, string>();
+  const readsOf = new Map<string, SlotUse[]>();
+  const valid: (GraphTaskInput & { taskDesc: commonOperation.TaskDesc })[] = [];
+  for (const task of tasks) {
+    if (task.id === '') throw new InvalidArgument('every task needs an id');
+    if (seen.has(task.id)) throw new InvalidArgument(`task id ${task.id} appears twice`);
+    seen.add(task.id);
+    if (task.taskDesc?.operation === undefined)
+      throw new InvalidArgument(`task ${task.id} has no operation`);
+    const withDesc = { ...task, taskDesc: task.taskDesc };
+    valid.push(withDesc);
+    const { inputs, outputs } = slotUses(withDesc);
+    readsOf.set(task.id, inputs);
+    for (const out of outputs) {
+      const other = writerOf.get(out.channelId);
+      if (other !== undefined)
+        throw new InvalidArgument(
+          `channel ${out.channelId} is written by two tasks: ${other} and ${task.id}`,
+        );
+      writerOf.set(out.channelId, task.id);
+    }
+  }
+  const planned = valid.map((task): PlannedTask => {
+    const producers = new Set<string>();
+    for (const input of readsOf.get(task.id) ?? []) {
+      const writer = writerOf.get(input.channelId);
+      if (writer !== undefined) producers.add(writer);
+    }
+    return {
+      id: task.id,
+      operationName: task.taskDesc.operation?.name ?? '',
+      taskDesc: task.taskDesc,
+      producers: [...producers],
+    };
+  });
+  rejectCycles(planned);
+  return planned;
+}
+
+/** Depth-first search over producer edges; the first back edge found is reported as a path. */
+function rejectCycles(tasks: readonly PlannedTask[]): void {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const done = new Set<string>();
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const visit = (id: string): void => {
+    if (done.has(id)) return;
+    if (onPath.has(id)) {
+      const cycle = [...path.slice(path.indexOf(id)), id].reverse();
+      const names = cycle.map((t) => `${byId.get(t)?.operationName ?? ''} (${t})`);
+      throw new InvalidArgument(`the graph has a cycle: ${names.join(' -> ')}`);
+    }
+    onPath.add(id);
+    path.push(id);
+    for (const producer of byId.get(id)?.producers ?? []) visit(producer);
+    path.pop();
+    onPath.delete(id);
+    done.add(id);
+  };
+  for (const task of tasks) visit(task.id);
+}

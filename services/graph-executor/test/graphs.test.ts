@@ -1,0 +1,164 @@
+import { AlreadyExists, InvalidArgument, PermissionDenied } from '@lzy/errors';
+import { serverStream, unaryCall } from '@lzy/grpc';
+import { graphExecutor } from '@lzy/proto';
+import { usePostgres } from '@lzy/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningGraphExecutor } from '../src/index.ts';
+import { clientAs, graphExecutorTemplate, startForTest, task } from './fixtures.ts';
+import { SchedulerDouble } from './scheduler-double.ts';
+
+const { GRAPH_STATE_COMPLETED, GRAPH_STATE_FAILED } = graphExecutor.GraphState;
+type Client = graphExecutor.GraphExecutorServiceClient;
+
+describe('GraphExecutorService', () => {
+  const pg = usePostgres({ template: graphExecutorTemplate });
+  const schedulerDouble = new SchedulerDouble();
+  let service: RunningGraphExecutor;
+  let client: Client;
+  let counter = 0;
+
+  beforeAll(async () => {
+    await schedulerDouble.start();
+    service = await startForTest(pg.url, schedulerDouble.port);
+    client = clientAs(service.port, 'lzy-internal');
+  });
+  afterAll(async () => {
+    client?.close();
+    await service?.stop();
+    await schedulerDouble.stop();
+  });
+
+  /** A fresh execution id; task ids are prefixed with it so the shared double keeps them apart. */
+  const newExecution = () => `exec-${++counter}`;
+  const execute = (c: Client, executionId: string, tasks: graphExecutor.Task[], graphId = 'g') =>
+    unaryCall(c.executeGraph.bind(c), {
+      executionId,
+      workflowName: 'wf',
+      userId: 'alice',
+      graphId,
+      parentGraphId: '',
+      tasks,
+      portalAddress: '127.0.0.1:9999',
+    });
+  const getGraph = async (executionId: string, graphId = 'g') =>
+    (await unaryCall(client.getGraph.bind(client), { executionId, graphId })).status;
+  const scheduledOf = (e: string) =>
+    schedulerDouble.scheduled
+      .filter((id) => id.startsWith(`${e}.`))
+      .map((id) => id.slice(e.length + 1));
+
+  it('runs a diamond: B and C after A succeeds, D only after both', async () => {
+    const e = newExecution();
+    const t = (id: string) => `${e}.${id}`;
+    await execute(client, e, [
+      task(t('a'), ['stored'], ['x']),
+      task(t('b'), ['x'], ['y']),
+      task(t('c'), ['x'], ['z']),
+      task(t('d'), ['y', 'z'], ['out']),
+    ]);
+    await expect.poll(() => scheduledOf(e)).toEqual(['a']);
+    expect(schedulerDouble.requests.at(-1)?.portalAddress).toBe('127.0.0.1:9999');
+    expect([...schedulerDouble.authorizations].every((a) => a.startsWith('Bearer ey'))).toBe(true);
+    schedulerDouble.push(e, t('a'), 'SUCCEEDED');
+    await expect.poll(() => scheduledOf(e).sort()).toEqual(['a', 'b', 'c']);
+    schedulerDouble.push(e, t('b'), 'SUCCEEDED');
+    await expect.poll(async () => (await getGraph(e))?.tasks.length).toBe(3);
+    expect(scheduledOf(e)).not.toContain('d');
+    schedulerDouble.push(e, t('c'), 'SUCCEEDED');
+    await expect.poll(() => scheduledOf(e)).toContain('d');
+    schedulerDouble.push(e, t('d'), 'SUCCEEDED');
+    await expect.poll(async () => (await getGraph(e))?.state).toBe(GRAPH_STATE_COMPLETED);
+  });
+
+  it('fails the graph on a task failure, stops the others, and WatchGraph ends with FAILED', async () => {
+    const e = newExecution();
+    const t = (id: string) => `${e}.${id}`;
+    await execute(client, e, [task(t('a'), [], ['x']), task(t('b'), [], ['y'])]);
+    const states: graphExecutor.GraphStatus[] = [];
+    const watching = (async () => {
+      for await (const m of serverStream(client.watchGraph.bind(client), {
+        executionId: e,
+        graphId: 'g',
+      }))
+        if (m.status) states.push(m.status);
+    })();
+    await expect.poll(() => scheduledOf(e).sort()).toEqual(['a', 'b']);
+    schedulerDouble.push(e, t('a'), 'FAILED', { rc: 3, description: 'boom' });
+    await watching;
+    expect(states.at(-1)).toMatchObject({
+      state: GRAPH_STATE_FAILED,
+      description: `Task op-${t('a')} failed: exit code 3: boom`,
+    });
+    expect(schedulerDouble.stopped).toContain(t('b'));
+  });
+
+  it('rejects a cycle naming its tasks', async () => {
+    const e = newExecution();
+    const error = await execute(client, e, [
+      task(`${e}.a`, ['z'], ['x']),
+      task(`${e}.b`, ['x'], ['z']),
+    ]).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(InvalidArgument);
+    expect((error as Error).message).toMatch(new RegExp(`cycle.*${e}\\.(a|b).*${e}\\.(a|b)`));
+  });
+
+  it('accepts an input no task of the graph produces (stored data) and schedules it at once', async () => {
+    const e = newExecution();
+    await execute(client, e, [task(`${e}.a`, ['already-stored'], ['x'])]);
+    await expect.poll(() => scheduledOf(e)).toEqual(['a']);
+  });
+
+  it('stops running tasks on StopGraph', async () => {
+    const e = newExecution();
+    await execute(client, e, [task(`${e}.a`, [], ['x']), task(`${e}.b`, ['x'], ['y'])]);
+    await expect.poll(() => scheduledOf(e)).toEqual(['a']);
+    const { status } = await unaryCall(client.stopGraph.bind(client), {
+      executionId: e,
+      graphId: 'g',
+      reason: 'user asked',
+    });
+    expect(status).toMatchObject({ state: GRAPH_STATE_FAILED, description: 'user asked' });
+    expect(schedulerDouble.stopped).toContain(`${e}.a`);
+    expect(scheduledOf(e)).toEqual(['a']);
+  });
+
+  it('answers a retried ExecuteGraph with the same graph and refuses other tasks under its id', async () => {
+    const e = newExecution();
+    const tasks = [task(`${e}.a`, [], ['x'])];
+    const first = await execute(client, e, tasks);
+    const again = await execute(client, e, tasks);
+    expect(again.status?.graphId).toBe(first.status?.graphId);
+    await expect(execute(client, e, [task(`${e}.other`, [], [])])).rejects.toBeInstanceOf(
+      AlreadyExists,
+    );
+    const { graphs } = await unaryCall(client.listGraphs.bind(client), { executionId: e });
+    expect(graphs).toHaveLength(1);
+    await expect.poll(() => scheduledOf(e)).toEqual(['a']);
+  });
+
+  it('refuses an end user with PERMISSION_DENIED', async () => {
+    const alice = clientAs(service.port, 'alice');
+    try {
+      await expect(execute(alice, newExecution(), [task('z', [], [])])).rejects.toBeInstanceOf(
+        PermissionDenied,
+      );
+    } finally {
+      alice.close();
+    }
+  });
+
+  it('continues a graph after a restart of the graph executor', async () => {
+    const e = newExecution();
+    await execute(client, e, [task(`${e}.a`, [], ['x']), task(`${e}.b`, ['x'], ['y'])]);
+    await expect.poll(() => scheduledOf(e)).toEqual(['a']);
+    client.close();
+    await service.stop();
+    schedulerDouble.push(e, `${e}.a`, 'SUCCEEDED'); // while the graph executor is down
+
+    service = await startForTest(pg.url, schedulerDouble.port);
+    client = clientAs(service.port, 'lzy-internal');
+    await expect.poll(() => scheduledOf(e)).toContain('b');
+    schedulerDouble.push(e, `${e}.b`, 'SUCCEEDED');
+    await expect.poll(async () => (await getGraph(e))?.state).toBe(GRAPH_STATE_COMPLETED);
+  });
+});
