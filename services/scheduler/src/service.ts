@@ -1,31 +1,149 @@
-import { startGrpcServer } from '@lzy/grpc';
+import { closeDatabase, createDatabase, migrateToLatest } from '@lzy/db';
+import {
+  IamAuthenticator,
+  createChannelClient,
+  internalCallCredentials,
+  startGrpcServer,
+} from '@lzy/grpc';
+import type { Authenticator, Clock } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
+import { iamAuthService } from '@lzy/proto';
+import { AllocatorClient } from './clients/allocator-client.ts';
+import { WorkerClients } from './clients/worker-client.ts';
 import type { SchedulerConfig } from './config.ts';
+import { schedulerMigrations } from './db/migrations/index.ts';
+import type { SchedulerDatabase } from './db/schema.ts';
+import { SessionStore } from './db/session-store.ts';
+import { TaskStore } from './db/task-store.ts';
+import { AllocatorSessions } from './domain/allocator-sessions.ts';
+import { backoffMs, sleep } from './domain/retry.ts';
+import { TaskEvents } from './domain/task-events.ts';
+import { TaskRunner } from './domain/task-runner.ts';
+import { TaskTransitions } from './domain/task-transitions.ts';
+import { Readiness } from './rpc/readiness.ts';
+import { schedulerService } from './rpc/scheduler-service.ts';
 
 export interface SchedulerDeps {
   log: Logger;
+  /** Inbound auth; default: IamAuthenticator against LZY_IAM_ADDRESS. Tests inject their own. */
+  authenticator?: Authenticator;
+  clock?: Clock;
 }
 
 export interface RunningScheduler {
   port: number;
   metricsPort?: number;
+  /** Resolves once the database is migrated and unfinished tasks are resumed. */
+  ready: Promise<void>;
   /** Drains in-flight calls (up to the configured grace), then stops. Idempotent. */
   stop(): Promise<void>;
 }
 
+const SERVICE_NAME = 'lzy.internal.scheduler.v1.SchedulerService';
+
 /**
- * Starts the scheduler service: Runs tasks: gets a VM from the allocator (warm first), sends the task to its worker, watches it.
- * Until its own issue lands it serves only the gRPC health check.
+ * Starts the scheduler service: runs tasks (reference-lzy-internals §4): gets a VM from the
+ * allocator (warm one first, one session per user+workflow), sends the task to its worker,
+ * follows it by push and frees the VM. The database is migrated in the background (retrying
+ * while PostgreSQL is unreachable); until then SchedulerService is NOT_SERVING and answers
+ * UNAVAILABLE, the server-wide health stays SERVING.
  */
 export async function startScheduler(
   config: SchedulerConfig,
   deps: SchedulerDeps,
 ): Promise<RunningScheduler> {
-  const server = await startGrpcServer({
-    name: 'scheduler',
-    ...config.server,
-    log: deps.log,
-    services: [],
+  const { log } = deps;
+  const clock = deps.clock ?? { now: () => Date.now() };
+  const db = createDatabase<SchedulerDatabase>({
+    url: config.dbUrl,
+    applicationName: 'lzy-scheduler',
+    log: log.child({ component: 'db' }),
   });
-  return { port: server.port, metricsPort: server.metricsPort, stop: () => server.stop() };
+  const pem = config.internalPrivateKeyPem;
+  if (pem === undefined) log.warn('LZY_INTERNAL_PRIVATE_KEY unset: outbound calls carry no token');
+  const clientOptions =
+    pem === undefined
+      ? {}
+      : { callCredentials: internalCallCredentials({ privateKeyPem: pem, clock }) };
+  const allocator = new AllocatorClient(config.allocatorAddress, clientOptions);
+  // grpc-js connects on the first call: unused when the authenticator is injected.
+  const iamClient = createChannelClient(
+    iamAuthService.LzyAuthenticateServiceClient,
+    config.iamAddress,
+  );
+  const authenticator = deps.authenticator ?? new IamAuthenticator({ client: iamClient, clock });
+
+  const store = new TaskStore({ db, clock });
+  const events = new TaskEvents();
+  const transitions = new TaskTransitions({ store, events });
+  const runner = new TaskRunner({
+    store,
+    sessions: new AllocatorSessions({
+      store: new SessionStore({ db, clock }),
+      allocator,
+      idleTimeoutMs: config.vmIdleTimeoutMs,
+    }),
+    transitions,
+    allocator,
+    workers: new WorkerClients(clientOptions),
+    log,
+    retryBackoffMs: config.retryBackoffMs,
+    maxVmsPerUser: config.maxVmsPerUser,
+  });
+  const readiness = new Readiness();
+  const closeClients = () => {
+    allocator.close();
+    iamClient.close();
+  };
+
+  let server;
+  try {
+    server = await startGrpcServer({
+      name: 'scheduler',
+      ...config.server,
+      log,
+      authenticator,
+      services: [schedulerService({ runner, store, events, readiness })],
+    });
+  } catch (err) {
+    closeClients();
+    await closeDatabase(db);
+    throw err;
+  }
+  server.health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+
+  const starting = new AbortController();
+  const ready = (async () => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (config.migrateOnStart) await migrateToLatest(db, schedulerMigrations);
+        await runner.start();
+        break;
+      } catch (err) {
+        log.error({ err, attempt }, 'database not ready (migrations, resuming tasks); retrying');
+        await sleep(backoffMs(config.retryBackoffMs, attempt), starting.signal);
+      }
+    }
+    readiness.markReady();
+    server.health.setStatus(SERVICE_NAME, 'SERVING');
+    log.info('scheduler ready');
+  })();
+  ready.catch((err: unknown) => {
+    if (!starting.signal.aborted) log.error({ err }, 'scheduler failed to get ready');
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    starting.abort(new Error('scheduler stopping'));
+    await server.stop();
+    await runner.shutdown();
+    closeClients();
+    await closeDatabase(db);
+  };
+  return {
+    port: server.port,
+    ...(server.metricsPort === undefined ? {} : { metricsPort: server.metricsPort }),
+    ready,
+    stop: () => (stopping ??= stop()),
+  };
 }
