@@ -1,13 +1,59 @@
 import { z } from 'zod';
-import { loadConfig, serverEnvShape, toServerConfig } from '@lzy/config';
+import { durationMs, hostPort, loadConfig, serverEnvShape, toServerConfig } from '@lzy/config';
 import type { Env, ServerConfig } from '@lzy/config';
 
-const schema = z.object({ ...serverEnvShape({ port: 8899 }) }).transform((env) => ({
-  server: toServerConfig(env),
-}));
+const schema = z
+  .object({
+    ...serverEnvShape({ port: 8899 }),
+    /** lzy-service's own database. Connected lazily: start() does not fail while PG is down. */
+    LZY_DB_URL: z
+      .string()
+      .min(1, { error: 'expected a postgres:// URL' })
+      .default('postgres://postgres@127.0.0.1:5432/lzy_lzy_service'),
+    LZY_IAM_ADDRESS: hostPort().default('127.0.0.1:8443'),
+    LZY_STORAGE_ADDRESS: hostPort().default('127.0.0.1:8134'),
+    LZY_ALLOCATOR_ADDRESS: hostPort().default('127.0.0.1:8132'),
+    LZY_CHANNEL_MANAGER_ADDRESS: hostPort().default('127.0.0.1:8133'),
+    LZY_GRAPH_EXECUTOR_ADDRESS: hostPort().default('127.0.0.1:8130'),
+    /**
+     * PEM private key of the services' internal identity (`lzy-internal`), used to sign calls to
+     * the other services. Unset: outbound calls carry no credentials (only useful for a
+     * health-only start; every neighbour will refuse them).
+     */
+    LZY_INTERNAL_PRIVATE_KEY: z.string().min(1).optional(),
+    /** System-cluster pool of the per-execution portal VMs. */
+    LZY_PORTAL_POOL: z.string().min(1).default('portals'),
+    /** How long StartWorkflow waits for the portal VM (ms); then DEADLINE_EXCEEDED. */
+    LZY_PORTAL_ALLOCATION_TIMEOUT_MS: durationMs().default(600_000),
+    /** How long FinishWorkflow lets the portal drain std streams and snapshots (ms; LZY: 5 min). */
+    LZY_PORTAL_FINISH_TIMEOUT_MS: durationMs().default(300_000),
+  })
+  .transform((env) => ({
+    server: toServerConfig(env),
+    dbUrl: env.LZY_DB_URL,
+    iamAddress: env.LZY_IAM_ADDRESS,
+    storageAddress: env.LZY_STORAGE_ADDRESS,
+    allocatorAddress: env.LZY_ALLOCATOR_ADDRESS,
+    channelManagerAddress: env.LZY_CHANNEL_MANAGER_ADDRESS,
+    graphExecutorAddress: env.LZY_GRAPH_EXECUTOR_ADDRESS,
+    internalPrivateKeyPem: env.LZY_INTERNAL_PRIVATE_KEY,
+    portalPool: env.LZY_PORTAL_POOL,
+    portalAllocationTimeoutMs: env.LZY_PORTAL_ALLOCATION_TIMEOUT_MS,
+    portalFinishTimeoutMs: env.LZY_PORTAL_FINISH_TIMEOUT_MS,
+  }));
 
 export interface LzyServiceConfig {
   server: ServerConfig;
+  dbUrl: string;
+  iamAddress: string;
+  storageAddress: string;
+  allocatorAddress: string;
+  channelManagerAddress: string;
+  graphExecutorAddress: string;
+  internalPrivateKeyPem: string | undefined;
+  portalPool: string;
+  portalAllocationTimeoutMs: number;
+  portalFinishTimeoutMs: number;
 }
 
 /** Parses the lzy-service environment once at start-up; throws ConfigError naming every bad variable. */

@@ -1,31 +1,158 @@
-import { startGrpcServer } from '@lzy/grpc';
+import { closeDatabase, createDatabase } from '@lzy/db';
+import {
+  createChannelClient,
+  IamAuthenticator,
+  internalCallCredentials,
+  startGrpcServer,
+} from '@lzy/grpc';
+import type { Authenticator } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
+import {
+  longRunningService,
+  OperationRunner,
+  OperationStore,
+  operationsService,
+  packMessage,
+} from '@lzy/operations';
+import type { Clock } from '@lzy/operations';
+import { iamAuthService, lzyWorkflowService } from '@lzy/proto';
+import { createNeighbours } from './clients/neighbours.ts';
 import type { LzyServiceConfig } from './config.ts';
+import { ExecutionStore } from './db/execution-store.ts';
+import { GraphStore } from './db/graph-store.ts';
+import { migrateInBackground } from './db/migrate-in-background.ts';
+import type { LzyServiceDb } from './db/schema.ts';
+import { ExecutionTeardown, finishWorkflowKind } from './domain/execution-teardown.ts';
+import { GraphTracker } from './domain/graph-tracker.ts';
+import { Graphs } from './domain/graphs.ts';
+import type { Neighbours } from './domain/ports.ts';
+import { Workflows } from './domain/workflows.ts';
+import { workflowService } from './rpc/workflow-service.ts';
 
 export interface LzyServiceDeps {
   log: Logger;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Default: IamAuthenticator against LZY_IAM_ADDRESS. */
+  authenticator?: Authenticator;
+  /** Default: gRPC clients of the configured addresses. */
+  neighbours?: Neighbours;
 }
 
 export interface RunningLzyService {
   port: number;
   metricsPort?: number;
+  /** Resolves once the database is migrated and operations resumed (false if stopped first). */
+  ready: Promise<boolean>;
   /** Drains in-flight calls (up to the configured grace), then stops. Idempotent. */
   stop(): Promise<void>;
 }
 
+const WORKFLOW_SERVICE = 'ai.lzy.v1.workflow.LzyWorkflowService';
+
 /**
- * Starts the lzy-service service: The public entrypoint (LzyWorkflowService + LongRunningService): workflow lifetime, graphs, std streams, storage credentials, pools.
- * Until its own issue lands it serves only the gRPC health check.
+ * Starts lzy-service, the public entrypoint: LzyWorkflowService, LongRunningService and
+ * OperationsService on one port (public-api §0). Does not fail while PostgreSQL is unreachable:
+ * migrations retry in the background and the workflow service reports NOT_SERVING until then.
  */
 export async function startLzyService(
   config: LzyServiceConfig,
   deps: LzyServiceDeps,
 ): Promise<RunningLzyService> {
+  const log = deps.log;
+  const clock = deps.clock ?? { now: () => Date.now() };
+  const db = createDatabase<LzyServiceDb>({
+    url: config.dbUrl,
+    applicationName: 'lzy-service',
+    log,
+  });
+  const iamClient =
+    deps.authenticator === undefined
+      ? createChannelClient(iamAuthService.LzyAuthenticateServiceClient, config.iamAddress)
+      : undefined;
+  const authenticator = deps.authenticator ?? new IamAuthenticator({ client: iamClient!, clock });
+  const callCredentials =
+    config.internalPrivateKeyPem === undefined
+      ? undefined
+      : internalCallCredentials({ privateKeyPem: config.internalPrivateKeyPem, clock });
+  if (callCredentials === undefined) {
+    log.warn('LZY_INTERNAL_PRIVATE_KEY is not set: calls to other services carry no credentials');
+  }
+  const created =
+    deps.neighbours === undefined ? createNeighbours(config, callCredentials) : undefined;
+  const neighbours = deps.neighbours ?? created!.neighbours;
+
+  const operations = new OperationStore<LzyServiceDb>({ db, clock });
+  const runner = new OperationRunner<LzyServiceDb>({ db, store: operations, clock, log });
+  const executions = new ExecutionStore({ db });
+  const graphStore = new GraphStore({ db });
+  const tracker = new GraphTracker({
+    graphs: neighbours.graphs,
+    portal: neighbours.portal,
+    store: graphStore,
+    log: log.child({ component: 'graph-tracker' }),
+  });
+  const teardown = new ExecutionTeardown({
+    neighbours,
+    executions,
+    graphStore,
+    tracker,
+    portalFinishTimeoutMs: config.portalFinishTimeoutMs,
+    log,
+  });
+  runner.register(
+    finishWorkflowKind(teardown, packMessage(lzyWorkflowService.FinishWorkflowResponse, {})),
+  );
+  const workflows = new Workflows({
+    neighbours,
+    executions,
+    teardown,
+    runner,
+    operations,
+    clock,
+    log,
+    portalPool: config.portalPool,
+    portalAllocationTimeoutMs: config.portalAllocationTimeoutMs,
+  });
+  const graphs = new Graphs({ neighbours, workflows, store: graphStore, tracker, clock, log });
+
   const server = await startGrpcServer({
     name: 'lzy-service',
     ...config.server,
-    log: deps.log,
-    services: [],
+    log,
+    authenticator,
+    services: [
+      workflowService({ workflows, graphs }),
+      longRunningService({ store: operations }),
+      operationsService({ store: operations }),
+    ],
   });
-  return { port: server.port, metricsPort: server.metricsPort, stop: () => server.stop() };
+  server.health.setStatus(WORKFLOW_SERVICE, 'NOT_SERVING');
+  const stopping = new AbortController();
+  const ready = migrateInBackground(db, log, stopping.signal).then(async (migrated) => {
+    if (!migrated) return false;
+    runner.start();
+    await runner.resumeUnfinished();
+    server.health.setStatus(WORKFLOW_SERVICE, 'SERVING');
+    return true;
+  });
+  ready.catch((err: unknown) => log.error({ err }, 'lzy-service did not become ready'));
+
+  let stopped: Promise<void> | undefined;
+  const stop = async () => {
+    stopping.abort();
+    await server.stop();
+    await ready.catch(() => false);
+    await tracker.stop();
+    await runner.stop();
+    created?.close();
+    iamClient?.close();
+    await closeDatabase(db);
+  };
+  return {
+    port: server.port,
+    ...(server.metricsPort === undefined ? {} : { metricsPort: server.metricsPort }),
+    ready,
+    stop: () => (stopped ??= stop()),
+  };
 }

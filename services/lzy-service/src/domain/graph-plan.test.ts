@@ -1,0 +1,86 @@
+import { commonSlot } from '@lzy/proto';
+import type { lzyWorkflow } from '@lzy/proto';
+import { describe, expect, it } from 'vitest';
+import { planGraph, uriDigest } from './graph-plan.ts';
+
+const slot = (path: string, storageUri: string) => ({ path, storageUri });
+const operation = (
+  name: string,
+  inputSlots: ReturnType<typeof slot>[],
+  outputSlots: ReturnType<typeof slot>[],
+): lzyWorkflow.Operation => ({
+  name,
+  description: '',
+  command: 'run',
+  inputSlots,
+  outputSlots,
+  dockerImage: '',
+  env: {
+    $case: 'python',
+    value: { yaml: 'name: py39', localModules: [{ name: 'm', url: 'https://u' }] },
+  },
+  poolSpecName: 's',
+});
+const storage = { uri: 's3://bucket', credentials: undefined };
+
+describe('planGraph', () => {
+  const graph: lzyWorkflow.Graph = {
+    name: '',
+    parentGraphId: '',
+    zone: '',
+    dataDescriptions: [],
+    operations: [
+      operation('a', [slot('/a/arg', 's3://bucket/arg')], [slot('/a/ret', 's3://bucket/x')]),
+      operation('b', [slot('/b/arg', 's3://bucket/x')], [slot('/b/ret', 's3://bucket/y')]),
+    ],
+  };
+  const plan = planGraph({
+    executionId: 'e1',
+    graphId: 'g1',
+    graph,
+    zone: 'z',
+    storage,
+    producedEarlier: new Set(),
+  });
+
+  it('makes one channel per data item named after the execution and the URI digest', () => {
+    expect(plan.channels.sort()).toEqual(
+      ['s3://bucket/x', 's3://bucket/y', 's3://bucket/arg'].map((u) => `e1/${uriDigest(u)}`).sort(),
+    );
+  });
+
+  it('persists every output through a portal receiver and serves stored inputs by a sender', () => {
+    const kinds = plan.portalSlots.map((s) => [s.storageUri, s.kind, s.storage.uri]);
+    expect(kinds).toEqual([
+      ['s3://bucket/x', 'receiver', 's3://bucket/x'],
+      ['s3://bucket/y', 'receiver', 's3://bucket/y'],
+      ['s3://bucket/arg', 'sender', 's3://bucket/arg'],
+    ]);
+    expect(plan.outputUris).toEqual(['s3://bucket/x', 's3://bucket/y']);
+  });
+
+  it('wires the producer output and the consumer input to the same channel', () => {
+    const [a, b] = plan.tasks;
+    const channelOf = (t: typeof a, path: string) =>
+      t?.desc.slotAssignments.find((s) => s.slotName === path)?.channelId;
+    expect(channelOf(a, '/a/ret')).toBe(channelOf(b, '/b/arg'));
+    expect(b?.desc.operation?.slots.map((s) => s.direction)).toEqual([
+      commonSlot.Slot_Direction.INPUT,
+      commonSlot.Slot_Direction.OUTPUT,
+    ]);
+    expect(a?.desc.operation?.requirements).toEqual({ poolLabel: 's', zone: 'z' });
+    expect(a?.id).toBe('g1-0');
+  });
+
+  it('serves an output of an earlier graph on a separate channel', () => {
+    const later = planGraph({
+      executionId: 'e1',
+      graphId: 'g2',
+      graph: { ...graph, operations: [operation('c', [slot('/c/arg', 's3://bucket/y')], [])] },
+      zone: 'z',
+      storage,
+      producedEarlier: new Set(['s3://bucket/y']),
+    });
+    expect(later.channels).toEqual([`e1/${uriDigest('s3://bucket/y')}-stored`]);
+  });
+});

@@ -1,0 +1,142 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from '@lzy/logging';
+import type { GraphStore } from '../db/graph-store.ts';
+import { initialView, isFinal } from './graph-view.ts';
+import type { GraphView } from './graph-view.ts';
+import type { GraphsPort, PortalPort } from './ports.ts';
+
+export interface GraphTrackerDeps {
+  graphs: GraphsPort;
+  portal: PortalPort;
+  store: GraphStore;
+  log: Logger;
+  /** Pause before re-opening a broken stream. Default 1 000 ms. */
+  retryDelayMs?: number;
+}
+
+interface Tracked {
+  executionId: string;
+  graphId: string;
+  view: GraphView;
+  abort: AbortController;
+  saving: Promise<void>;
+  done: Promise<void>;
+}
+
+/**
+ * Follows graphs by push: graph-executor WatchGraph and the portal's WatchSlots for the graph's
+ * output snapshots. The latest view is kept in memory (GraphStatus answers from it) and written
+ * to the `graph` row on every change, so a restarted service resumes from it.
+ */
+export class GraphTracker {
+  readonly #deps: GraphTrackerDeps;
+  readonly #tracked = new Map<string, Tracked>();
+
+  constructor(deps: GraphTrackerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Starts following the graph unless it already is. */
+  track(request: {
+    executionId: string;
+    graphId: string;
+    portalAddress: string;
+    outputSlots: string[];
+    view?: GraphView | undefined;
+  }): GraphView {
+    const key = keyOf(request.executionId, request.graphId);
+    const existing = this.#tracked.get(key);
+    if (existing !== undefined) return existing.view;
+    const entry: Tracked = {
+      executionId: request.executionId,
+      graphId: request.graphId,
+      view: request.view ?? initialView(request.outputSlots),
+      abort: new AbortController(),
+      saving: Promise.resolve(),
+      done: Promise.resolve(),
+    };
+    this.#tracked.set(key, entry);
+    if (!isFinal(entry.view)) {
+      entry.done = Promise.all([
+        this.#follow(entry, 'graph-executor', () => this.#watchExecutor(entry)),
+        this.#follow(entry, 'portal', () => this.#watchSlots(entry, request)),
+      ]).then(() => undefined);
+    }
+    return entry.view;
+  }
+
+  /** The in-memory view, if this instance follows the graph. */
+  view(executionId: string, graphId: string): GraphView | undefined {
+    return this.#tracked.get(keyOf(executionId, graphId))?.view;
+  }
+
+  /** Stops following every graph of the execution (it is being torn down). */
+  forget(executionId: string): void {
+    for (const [key, entry] of this.#tracked) {
+      if (entry.executionId !== executionId) continue;
+      entry.abort.abort();
+      this.#tracked.delete(key);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const entries = [...this.#tracked.values()];
+    this.#tracked.clear();
+    for (const entry of entries) entry.abort.abort();
+    await Promise.allSettled(entries.flatMap((e) => [e.done, e.saving]));
+  }
+
+  async #watchExecutor(entry: Tracked): Promise<boolean> {
+    const stream = this.#deps.graphs.watch(entry.executionId, entry.graphId, entry.abort.signal);
+    for await (const status of stream) {
+      entry.view.executor = status;
+      this.#save(entry);
+    }
+    const state = entry.view.executor?.state;
+    return state === 'COMPLETED' || state === 'FAILED';
+  }
+
+  async #watchSlots(entry: Tracked, request: { portalAddress: string }): Promise<boolean> {
+    const names = Object.keys(entry.view.slots);
+    if (names.length === 0) return true;
+    const { portal } = this.#deps;
+    for await (const update of portal.watchSlots(
+      request.portalAddress,
+      names,
+      entry.abort.signal,
+    )) {
+      if (!(update.slotName in entry.view.slots)) continue;
+      entry.view.slots[update.slotName] = update.state;
+      this.#save(entry);
+    }
+    return Object.values(entry.view.slots).every((state) => state !== 'PENDING');
+  }
+
+  /** Runs a watch until it reports its part final or the graph is forgotten; re-opens on errors. */
+  async #follow(entry: Tracked, source: string, watch: () => Promise<boolean>): Promise<void> {
+    const { signal } = entry.abort;
+    const log = this.#deps.log.child({ graphId: entry.graphId, source });
+    while (!signal.aborted && !isFinal(entry.view)) {
+      try {
+        if (await watch()) return;
+      } catch (err) {
+        if (signal.aborted) return;
+        log.warn({ err }, 'status stream broke; re-opening');
+      }
+      await delay(this.#deps.retryDelayMs ?? 1_000, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  #save(entry: Tracked): void {
+    const snapshot = structuredClone(entry.view);
+    entry.saving = entry.saving
+      .then(() => this.#deps.store.saveView(entry.executionId, entry.graphId, snapshot))
+      .catch((err: unknown) => {
+        this.#deps.log.warn({ err, graphId: entry.graphId }, 'cannot save graph status');
+      });
+  }
+}
+
+function keyOf(executionId: string, graphId: string): string {
+  return `${executionId}\n${graphId}`;
+}

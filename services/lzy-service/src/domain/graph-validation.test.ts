@@ -1,0 +1,73 @@
+import { InvalidArgument } from '@lzy/errors';
+import type { lzyWorkflow } from '@lzy/proto';
+import { describe, expect, it } from 'vitest';
+import { validateGraph } from './graph-validation.ts';
+import type { VmPool } from './ports.ts';
+
+const pool = (label: string, zones: string[]): VmPool => ({
+  label,
+  cpuType: 'Intel Cascade Lake',
+  cpuCount: 2,
+  gpuType: 'NO_GPU',
+  gpuCount: 0,
+  ramGb: 2,
+  zones,
+});
+const pools = [pool('s', ['a', 'b']), pool('m', ['b'])];
+
+function op(
+  name: string,
+  inputs: string[],
+  outputs: string[],
+  poolName = 's',
+): lzyWorkflow.Operation {
+  const slot = (uri: string) => ({ path: `/${name}/${uri}`, storageUri: uri });
+  return {
+    name,
+    description: '',
+    command: 'true',
+    inputSlots: inputs.map(slot),
+    outputSlots: outputs.map(slot),
+    dockerImage: '',
+    env: undefined,
+    poolSpecName: poolName,
+  };
+}
+const graph = (operations: lzyWorkflow.Operation[], zone = ''): lzyWorkflow.Graph => ({
+  name: '',
+  parentGraphId: '',
+  operations,
+  dataDescriptions: [],
+  zone,
+});
+
+describe('validateGraph', () => {
+  it('rejects a graph without operations', () => {
+    expect(() => validateGraph(graph([]), pools)).toThrow(InvalidArgument);
+  });
+
+  it('rejects an output URI used twice in one request', () => {
+    expect(() => validateGraph(graph([op('a', [], ['x']), op('b', [], ['x'])]), pools)).toThrow(
+      /'x' appears twice/,
+    );
+  });
+
+  it('rejects a cycle in the dataflow', () => {
+    const cyclic = graph([op('a', ['y'], ['x']), op('b', ['x'], ['y'])]);
+    expect(() => validateGraph(cyclic, pools)).toThrow(/cycle/);
+  });
+
+  it('names an unknown pool', () => {
+    expect(() => validateGraph(graph([op('a', [], ['x'], 'huge')]), pools)).toThrow(/'huge'/);
+  });
+
+  it('picks a zone offering every requested pool', () => {
+    expect(validateGraph(graph([op('a', [], ['x'], 's'), op('b', ['x'], ['y'], 'm')]), pools)).toBe(
+      'b',
+    );
+  });
+
+  it('rejects a requested zone lacking a pool', () => {
+    expect(() => validateGraph(graph([op('a', [], ['x'], 'm')], 'a'), pools)).toThrow(/Zone 'a'/);
+  });
+});

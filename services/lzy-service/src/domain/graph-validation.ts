@@ -1,0 +1,92 @@
+import { InvalidArgument } from '@lzy/errors';
+import type { lzyWorkflow } from '@lzy/proto';
+import type { VmPool } from './ports.ts';
+
+type Graph = lzyWorkflow.Graph;
+
+/**
+ * Checks a graph before anything is created (public-api §7.1 ExecuteGraph): non-empty, output
+ * URIs unique within the request, acyclic dataflow, every requested pool known, one zone that
+ * has them all. Returns the zone to run in.
+ * @throws InvalidArgument naming what to fix.
+ */
+export function validateGraph(graph: Graph, pools: readonly VmPool[]): string {
+  if (graph.operations.length === 0) {
+    throw new InvalidArgument('Graph has no operations; send at least one');
+  }
+  const outputs = new Set<string>();
+  for (const op of graph.operations) {
+    for (const slot of op.outputSlots) {
+      if (outputs.has(slot.storageUri)) {
+        throw new InvalidArgument(
+          `Output storage URI '${slot.storageUri}' appears twice in the graph; outputs are write-once`,
+        );
+      }
+      outputs.add(slot.storageUri);
+    }
+  }
+  rejectCycles(graph);
+  return chooseZone(graph, pools);
+}
+
+/** DFS over producer → consumer edges (an input whose URI another op of the graph outputs). */
+function rejectCycles(graph: Graph): void {
+  const producerOf = new Map<string, number>();
+  graph.operations.forEach((op, index) => {
+    for (const slot of op.outputSlots) producerOf.set(slot.storageUri, index);
+  });
+  const consumers = graph.operations.map(() => new Set<number>());
+  graph.operations.forEach((op, index) => {
+    for (const slot of op.inputSlots) {
+      const producer = producerOf.get(slot.storageUri);
+      if (producer !== undefined) consumers[producer]?.add(index);
+    }
+  });
+  const state = graph.operations.map(() => 0); // 0 new, 1 on the stack, 2 done
+  const visit = (node: number): void => {
+    state[node] = 1;
+    for (const next of consumers[node] ?? []) {
+      if (state[next] === 1) {
+        const name = graph.operations[next]?.name ?? '';
+        throw new InvalidArgument(
+          `Graph has a cycle in its dataflow (through operation '${name}')`,
+        );
+      }
+      if (state[next] === 0) visit(next);
+    }
+    state[node] = 2;
+  };
+  graph.operations.forEach((_, index) => {
+    if (state[index] === 0) visit(index);
+  });
+}
+
+function chooseZone(graph: Graph, pools: readonly VmPool[]): string {
+  const byLabel = new Map(pools.map((pool) => [pool.label, pool]));
+  const used: VmPool[] = [];
+  for (const op of graph.operations) {
+    const pool = byLabel.get(op.poolSpecName);
+    if (pool === undefined) {
+      const known = pools.map((p) => p.label).join(', ');
+      throw new InvalidArgument(
+        `Operation '${op.name}' requests pool '${op.poolSpecName}', which does not exist; available pools: ${known}`,
+      );
+    }
+    used.push(pool);
+  }
+  if (graph.zone !== '') {
+    const lacking = used.find((pool) => !pool.zones.includes(graph.zone));
+    if (lacking !== undefined) {
+      throw new InvalidArgument(`Zone '${graph.zone}' has no pool '${lacking.label}'`);
+    }
+    return graph.zone;
+  }
+  const [first, ...rest] = used;
+  const zone = first?.zones.find((z) => rest.every((pool) => pool.zones.includes(z)));
+  if (zone === undefined) {
+    throw new InvalidArgument(
+      `No zone offers every requested pool (${[...new Set(used.map((p) => p.label))].join(', ')})`,
+    );
+  }
+  return zone;
+}

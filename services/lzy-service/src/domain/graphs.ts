@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { InvalidArgument, NotFound } from '@lzy/errors';
+import type { Logger } from '@lzy/logging';
+import type { Clock } from '@lzy/operations';
+import type { lzyWorkflow } from '@lzy/proto';
+import type { Execution } from '../db/execution-store.ts';
+import type { GraphRecord, GraphStore } from '../db/graph-store.ts';
+import { planGraph } from './graph-plan.ts';
+import type { GraphPlan } from './graph-plan.ts';
+import type { GraphTracker } from './graph-tracker.ts';
+import { validateGraph } from './graph-validation.ts';
+import { initialView, userStatusOf } from './graph-view.ts';
+import type { UserGraphStatus } from './graph-view.ts';
+import type { Neighbours } from './ports.ts';
+import type { Workflows } from './workflows.ts';
+
+export interface GraphsDeps {
+  neighbours: Neighbours;
+  workflows: Workflows;
+  store: GraphStore;
+  tracker: GraphTracker;
+  clock: Clock;
+  log: Logger;
+}
+
+/** ExecuteGraph / GraphStatus / StopGraph (public-api §6.2, §7.1, §7.3). */
+export class Graphs {
+  readonly #deps: GraphsDeps;
+
+  constructor(deps: GraphsDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Validates, creates channels and portal slots, and submits the graph to graph-executor.
+   * An identical request (same execution, same bytes: `requestHash`) returns the same graph id,
+   * finishing a submission that was interrupted (every step is idempotent).
+   * @throws NotFound (execution check), InvalidArgument (bad graph), neighbours' errors.
+   */
+  async execute(
+    userId: string,
+    request: { executionId: string; workflowName: string; graph: lzyWorkflow.Graph },
+    requestHash: string,
+  ): Promise<string> {
+    const execution = await this.#deps.workflows.requireActive(userId, request.executionId);
+    const { store, neighbours } = this.#deps;
+    const { graph } = request;
+    let record = await store.findByHash(execution.executionId, requestHash);
+    if (record?.submitted === true) return record.graphId;
+    const zone = validateGraph(graph, await neighbours.allocator.listWorkerPools());
+    const graphId = record?.graphId ?? randomUUID();
+    const inputs = graph.operations.flatMap((op) => op.inputSlots.map((s) => s.storageUri));
+    const plan = planGraph({
+      executionId: execution.executionId,
+      graphId,
+      graph,
+      zone,
+      storage: execution.storage,
+      producedEarlier: await store.producedIn(execution.executionId, inputs),
+    });
+    if (record === undefined) {
+      const used = await store.usedOutputs(plan.outputUris);
+      if (used.length > 0) {
+        throw new InvalidArgument(
+          `Output storage URI '${used[0] ?? ''}' is already used; outputs are write-once`,
+        );
+      }
+      record = await store.create({
+        executionId: execution.executionId,
+        graphId,
+        requestHash,
+        outputSlots: plan.outputSlots,
+        outputUris: plan.outputUris,
+        now: new Date(this.#deps.clock.now()),
+      });
+      if (record.graphId !== graphId) return record.graphId; // an identical request won the race
+    }
+    await this.#submit(execution, request, graphId, plan);
+    return graphId;
+  }
+
+  async #submit(
+    execution: Execution,
+    request: { workflowName: string; graph: lzyWorkflow.Graph },
+    graphId: string,
+    plan: GraphPlan,
+  ): Promise<void> {
+    const { neighbours, store, tracker } = this.#deps;
+    const { executionId, userId, workflowName, portalAddress } = execution;
+    if (portalAddress === undefined) throw new NotFound('Portal not found.');
+    for (const channelName of plan.channels) {
+      await neighbours.channels.createChannel({ executionId, workflowName, userId, channelName });
+    }
+    await neighbours.portal.openSlots(portalAddress, plan.portalSlots);
+    await neighbours.graphs.execute({
+      executionId,
+      workflowName,
+      userId,
+      graphId,
+      parentGraphId: request.graph.parentGraphId,
+      tasks: plan.tasks,
+      portalAddress,
+    });
+    await store.markSubmitted(executionId, graphId);
+    tracker.track({ executionId, graphId, portalAddress, outputSlots: plan.outputSlots });
+    this.#deps.log.info({ executionId, graphId, tasks: plan.tasks.length }, 'graph submitted');
+  }
+
+  /** @throws NotFound (execution check, unknown graph). */
+  async status(userId: string, executionId: string, graphId: string): Promise<UserGraphStatus> {
+    const execution = await this.#deps.workflows.requireActive(userId, executionId);
+    const inMemory = this.#deps.tracker.view(executionId, graphId);
+    if (inMemory !== undefined) return userStatusOf(inMemory);
+    const record = await this.#deps.store.get(executionId, graphId);
+    if (record === undefined)
+      throw new NotFound(`Cannot obtain graph status: graph '${graphId}' not found`);
+    return userStatusOf(this.#resume(execution, record));
+  }
+
+  /** After a restart: follow a submitted graph again, starting from its stored view. */
+  #resume(execution: Execution, record: GraphRecord) {
+    if (!record.submitted || execution.portalAddress === undefined) {
+      return record.view ?? initialView(record.outputSlots);
+    }
+    return this.#deps.tracker.track({
+      executionId: record.executionId,
+      graphId: record.graphId,
+      portalAddress: execution.portalAddress,
+      outputSlots: record.outputSlots,
+      view: record.view,
+    });
+  }
+
+  /** Forwards to graph-executor. @throws NotFound (execution check). */
+  async stop(userId: string, executionId: string, graphId: string): Promise<void> {
+    await this.#deps.workflows.requireActive(userId, executionId);
+    await this.#deps.neighbours.graphs.stop(executionId, graphId, 'Stopped by the user');
+  }
+}

@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { FailedPrecondition, InvalidArgument, NotFound } from '@lzy/errors';
+import type { Logger } from '@lzy/logging';
+import type { Clock, Operation, OperationRunner, OperationStore } from '@lzy/operations';
+import type { Execution, ExecutionStore } from '../db/execution-store.ts';
+import type { LzyServiceDb } from '../db/schema.ts';
+import type { ExecutionTeardown, FinishState } from './execution-teardown.ts';
+import { FINISH_WORKFLOW_KIND } from './execution-teardown.ts';
+import type { Neighbours, StdChunk, StorageConfig, VmPool } from './ports.ts';
+
+export interface WorkflowsDeps {
+  neighbours: Neighbours;
+  executions: ExecutionStore;
+  teardown: ExecutionTeardown;
+  runner: OperationRunner<LzyServiceDb>;
+  operations: OperationStore<LzyServiceDb>;
+  clock: Clock;
+  log: Logger;
+  portalPool: string;
+  portalAllocationTimeoutMs: number;
+}
+
+export const CANCELLED_BY_NEW_START = 'Cancelled by new execution start';
+
+/** The user's internal bucket (public-api §3.5). */
+export function internalBucketOf(userId: string): string {
+  return `tmp-bucket-${userId}`;
+}
+
+/** NOT_FOUND message of the "execution check" (public-api §7.1). */
+export function executionNotFound(executionId: string, userId: string): NotFound {
+  return new NotFound(`Cannot find active execution '${executionId}' of user '${userId}'`);
+}
+
+/**
+ * Workflow and execution lifetime (public-api §6.2): one active execution per (user, workflow);
+ * Start provisions storage and the portal VM; Finish tears down in a durable operation; Abort
+ * tears down at once.
+ */
+export class Workflows {
+  readonly #deps: WorkflowsDeps;
+
+  constructor(deps: WorkflowsDeps) {
+    this.#deps = deps;
+  }
+
+  /** The caller's active execution. @throws NotFound (the execution check). */
+  async requireActive(userId: string, executionId: string): Promise<Execution> {
+    const execution = await this.#deps.executions.findActive(userId, executionId);
+    if (execution === undefined) throw executionNotFound(executionId, userId);
+    return execution;
+  }
+
+  /**
+   * Starts an execution; aborts (and tears down) the workflow's previous active one.
+   * @throws InvalidArgument for user storage without credentials; neighbours' errors.
+   */
+  async start(
+    userId: string,
+    workflowName: string,
+    userStorage: StorageConfig | undefined,
+  ): Promise<{ executionId: string; internalStorage: StorageConfig | undefined }> {
+    const { neighbours, executions, clock } = this.#deps;
+    if (userStorage !== undefined && userStorage.credentials === undefined) {
+      throw new InvalidArgument('Credentials are not set');
+    }
+    const storage =
+      userStorage ?? (await neighbours.storage.createStorage(userId, internalBucketOf(userId)));
+    const executionId = randomUUID();
+    const log = this.#deps.log.child({ executionId, workflowName });
+    const previous = await executions.start(
+      {
+        executionId,
+        userId,
+        workflowName,
+        internalStorage: userStorage === undefined,
+        storage,
+        now: new Date(clock.now()),
+      },
+      CANCELLED_BY_NEW_START,
+    );
+    if (previous !== undefined) {
+      log.info({ previous }, 'aborting the previous execution of the workflow');
+      await this.#deps.teardown
+        .tearDownNow(previous, CANCELLED_BY_NEW_START)
+        .catch((err: unknown) => {
+          log.warn({ err, previous }, 'teardown of the previous execution failed');
+        });
+    }
+    try {
+      await neighbours.access.grantWorkflowOwner(userId, workflowName);
+      await this.#startPortal(executionId, userId, workflowName);
+    } catch (err) {
+      log.warn({ err }, 'start failed; tearing the execution down');
+      await executions.fail(executionId, 'Start failed', new Date(clock.now()));
+      await this.#deps.teardown.tearDownNow(executionId, 'Start failed').catch((e: unknown) => {
+        log.warn({ err: e }, 'teardown after a failed start failed');
+      });
+      throw err;
+    }
+    log.info('execution started');
+    return { executionId, internalStorage: userStorage === undefined ? storage : undefined };
+  }
+
+  async #startPortal(executionId: string, userId: string, workflowName: string): Promise<void> {
+    const { allocator } = this.#deps.neighbours;
+    const sessionId = await allocator.createSession(
+      `portal-${executionId}`,
+      `portal of execution ${executionId}`,
+      `session-${executionId}`,
+    );
+    await this.#deps.executions.setSession(executionId, sessionId);
+    const portal = await allocator.allocatePortal({
+      sessionId,
+      pool: this.#deps.portalPool,
+      env: {
+        LZY_EXECUTION_ID: executionId,
+        LZY_WORKFLOW_NAME: workflowName,
+        LZY_USER_ID: userId,
+      },
+      idempotencyKey: `portal-${executionId}`,
+      timeoutMs: this.#deps.portalAllocationTimeoutMs,
+    });
+    await this.#deps.executions.setPortal(executionId, portal.vmId, portal.address);
+  }
+
+  /**
+   * Ends the execution normally: returns the not-done Finish operation at once; a repeated Finish
+   * of an execution already finishing or finished returns the same operation (public-api §7.3).
+   * @throws InvalidArgument, NotFound (no such workflow), FailedPrecondition (not active).
+   */
+  async finish(
+    userId: string,
+    request: { workflowName: string; executionId: string; reason: string },
+  ): Promise<Operation> {
+    const { workflowName, executionId, reason } = request;
+    requireNames(workflowName, executionId);
+    const operationId = randomUUID();
+    const outcome = await this.#deps.executions.finish({
+      userId,
+      workflowName,
+      executionId,
+      status: 'COMPLETING',
+      reason,
+      finishOperationId: operationId,
+      now: new Date(this.#deps.clock.now()),
+    });
+    switch (outcome.kind) {
+      case 'NO_WORKFLOW':
+        throw new NotFound(`Workflow '${workflowName}' not found`);
+      case 'NOT_ACTIVE':
+        throw notActive(executionId, workflowName);
+      case 'ALREADY_FINISHING':
+        return this.#submitFinish(userId, outcome.operationId, executionId, reason);
+      case 'OK':
+        return this.#submitFinish(userId, operationId, executionId, reason);
+    }
+  }
+
+  /** Creates (or finds, after a crash between the two) the durable Finish operation. */
+  async #submitFinish(
+    userId: string,
+    operationId: string,
+    executionId: string,
+    reason: string,
+  ): Promise<Operation> {
+    const existing = await this.#deps.operations.get(operationId).catch((err: unknown) => {
+      if (err instanceof NotFound) return undefined;
+      throw err;
+    });
+    if (existing !== undefined) return existing;
+    const state: FinishState = { executionId, reason };
+    const { operation } = await this.#deps.runner.submit(
+      FINISH_WORKFLOW_KIND,
+      {
+        id: operationId,
+        description: `Finish workflow: executionId=${executionId}`,
+        createdBy: userId,
+      },
+      state,
+    );
+    return operation;
+  }
+
+  /** Marks the execution failed and tears it down before answering. */
+  async abort(
+    userId: string,
+    request: { workflowName: string; executionId: string; reason: string },
+  ): Promise<void> {
+    const { workflowName, executionId, reason } = request;
+    requireNames(workflowName, executionId);
+    const outcome = await this.#deps.executions.finish({
+      userId,
+      workflowName,
+      executionId,
+      status: 'ERROR',
+      reason,
+      now: new Date(this.#deps.clock.now()),
+    });
+    if (outcome.kind === 'NO_WORKFLOW') throw new NotFound(`Workflow '${workflowName}' not found`);
+    if (outcome.kind !== 'OK') throw notActive(executionId, workflowName);
+    await this.#deps.teardown.tearDownNow(executionId, reason || 'Workflow aborted');
+  }
+
+  /** User (WORKER) pools; only for the caller's active execution. */
+  async pools(userId: string, executionId: string): Promise<VmPool[]> {
+    await this.requireActive(userId, executionId);
+    return this.#deps.neighbours.allocator.listWorkerPools();
+  }
+
+  /** @throws NotFound when the user never got an internal bucket. */
+  storageCredentials(userId: string): Promise<StorageConfig> {
+    return this.#deps.neighbours.storage.getStorageCredentials(userId, internalBucketOf(userId));
+  }
+
+  /**
+   * std chunks of every task of the execution, from the portal (from the start: a re-subscribed
+   * client gets the lines again, as in LZY). Allowed while running or finishing.
+   * @throws NotFound ('Portal not found.') when the execution has no portal.
+   */
+  async readStd(
+    userId: string,
+    executionId: string,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<StdChunk>> {
+    const execution = await this.#deps.executions.get(executionId);
+    if (execution?.userId !== userId || execution.status === 'COMPLETED') {
+      throw executionNotFound(executionId, userId);
+    }
+    if (execution.portalAddress === undefined) throw new NotFound('Portal not found.');
+    return this.#deps.neighbours.portal.readStd(execution.portalAddress, 0, signal);
+  }
+}
+
+function requireNames(workflowName: string, executionId: string): void {
+  if (workflowName.trim() === '') throw new InvalidArgument('workflowName is empty');
+  if (executionId.trim() === '') throw new InvalidArgument('executionId is empty');
+}
+
+function notActive(executionId: string, workflowName: string): FailedPrecondition {
+  return new FailedPrecondition(
+    `Execution '${executionId}' is not the active execution of workflow '${workflowName}'`,
+  );
+}

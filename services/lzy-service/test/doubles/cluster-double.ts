@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import { NotFound, PermissionDenied } from '@lzy/errors';
+import { implement, startGrpcServer } from '@lzy/grpc';
+import type { GrpcServer } from '@lzy/grpc';
+import type { Logger } from '@lzy/logging';
+import {
+  allocator,
+  channelManager,
+  graphExecutor,
+  iamAccessBindingService,
+  iamAuthService,
+  operations,
+  packAny,
+  storage,
+} from '@lzy/proto';
+import { Feed } from './feed.ts';
+import { PortalDouble } from './portal-double.ts';
+
+const unimplemented = 'unimplemented' as const;
+
+/** Test tokens of the IAM double (JWT-shaped, as the bootstrap requires): token → subject. */
+export const TOKENS: Readonly<Record<string, string>> = {
+  'alice.test.token': 'alice',
+  'bob.test.token': 'bob',
+};
+
+const pool = (label: string, clusterType: allocator.ClusterType): allocator.VmPool => ({
+  label,
+  clusterType,
+  cpuType: 'Intel Cascade Lake',
+  cpuCount: 2,
+  gpuType: 'NO_GPU',
+  gpuCount: 0,
+  ramGb: 2,
+  zones: ['local'],
+  maxVms: 8,
+});
+
+/**
+ * Test doubles of the neighbours' internal APIs on one real gRPC server: IAM (Authenticate with
+ * two test tokens, SetAccessBindings), storage, allocator (Allocate completes at once, starting a
+ * PortalDouble whose address is the VM endpoint), channel-manager and graph-executor (the test
+ * pushes WatchGraph statuses).
+ */
+export class ClusterDouble {
+  readonly bindings: iamAccessBindingService.SetAccessBindingsRequest[] = [];
+  readonly buckets = new Set<string>();
+  readonly allocations: allocator.AllocateRequest[] = [];
+  readonly portals = new Map<string, PortalDouble>();
+  readonly freedVms: string[] = [];
+  readonly deletedSessions: string[] = [];
+  readonly channels: channelManager.CreateChannelRequest[] = [];
+  readonly destroyedExecutions: string[] = [];
+  readonly executedGraphs: graphExecutor.ExecuteGraphRequest[] = [];
+  readonly stoppedGraphs: string[] = [];
+  readonly graphFeeds = new Map<string, Feed<graphExecutor.GraphStatus>>();
+  #server: GrpcServer | undefined;
+  #log: Logger | undefined;
+
+  get address(): string {
+    return `127.0.0.1:${this.#server?.port ?? 0}`;
+  }
+
+  graphFeed(graphId: string): Feed<graphExecutor.GraphStatus> {
+    let feed = this.graphFeeds.get(graphId);
+    if (feed === undefined) {
+      feed = new Feed();
+      this.graphFeeds.set(graphId, feed);
+    }
+    return feed;
+  }
+
+  /** Pushes a graph state on WatchGraph (terminal states end the stream). */
+  reportGraph(
+    executionId: string,
+    graphId: string,
+    state: graphExecutor.GraphState,
+    description = '',
+  ): void {
+    const feed = this.graphFeed(graphId);
+    feed.push({ executionId, graphId, state, tasks: [], description, updatedAt: new Date() });
+    const { GRAPH_STATE_COMPLETED, GRAPH_STATE_FAILED } = graphExecutor.GraphState;
+    if (state === GRAPH_STATE_COMPLETED || state === GRAPH_STATE_FAILED) feed.close();
+  }
+
+  portalOf(executionId: string): PortalDouble {
+    const index = this.allocations.findIndex(
+      (a) => a.workloads[0]?.env.LZY_EXECUTION_ID === executionId,
+    );
+    const portalDouble = this.portals.get(`vm-${index}`);
+    if (portalDouble === undefined) throw new Error(`no portal for ${executionId}`);
+    return portalDouble;
+  }
+
+  async start(log: Logger): Promise<void> {
+    this.#log = log;
+    this.#server = await startGrpcServer({
+      name: 'cluster-double',
+      port: 0,
+      log,
+      services: [
+        this.#iam(),
+        this.#access(),
+        this.#storage(),
+        this.#allocator(),
+        this.#allocatorOps(),
+        this.#channels(),
+        this.#graphExecutor(),
+      ],
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const feed of this.graphFeeds.values()) feed.close();
+    await Promise.all([...this.portals.values()].map((p) => p.stop()));
+    await this.#server?.stop();
+  }
+
+  #iam() {
+    return implement(
+      iamAuthService.LzyAuthenticateServiceService,
+      {
+        authenticate: (_request, ctx) => {
+          const header = String(ctx.metadata.get('authorization')[0] ?? '');
+          const user = TOKENS[header.replace(/^Bearer /, '')];
+          if (user === undefined) return Promise.reject(new PermissionDenied(''));
+          return Promise.resolve({ id: user, type: 'USER' });
+        },
+      },
+      { auth: 'none' },
+    );
+  }
+
+  #access() {
+    return implement(
+      iamAccessBindingService.LzyAccessBindingServiceService,
+      {
+        listAccessBindings: unimplemented,
+        setAccessBindings: (request) => {
+          this.bindings.push(request);
+          return Promise.resolve({});
+        },
+        updateAccessBindings: unimplemented,
+      },
+      { auth: 'none' },
+    );
+  }
+
+  #storage() {
+    const configOf = (bucket: string) => ({
+      uri: `s3://${bucket}`,
+      credentials: {
+        $case: 's3' as const,
+        value: { endpoint: 'http://127.0.0.1:9000', accessToken: 'key', secretToken: 'secret' },
+      },
+    });
+    return implement(
+      storage.StorageServiceService,
+      {
+        createStorage: (request) => {
+          this.buckets.add(request.bucket);
+          return Promise.resolve({ storage: configOf(request.bucket) });
+        },
+        deleteStorage: unimplemented,
+        getStorageCredentials: (request) =>
+          this.buckets.has(request.bucket)
+            ? Promise.resolve({ storage: configOf(request.bucket) })
+            : Promise.reject(new NotFound('')),
+      },
+      { auth: 'none' },
+    );
+  }
+
+  #allocator() {
+    return implement(
+      allocator.AllocatorServiceService,
+      {
+        createSession: () => Promise.resolve({ sessionId: randomUUID() }),
+        deleteSession: (request) => {
+          this.deletedSessions.push(request.sessionId);
+          return Promise.resolve({});
+        },
+        allocate: async (request) => {
+          const vmId = `vm-${this.allocations.length}`;
+          this.allocations.push(request);
+          const portalDouble = new PortalDouble();
+          await portalDouble.start(this.#log!);
+          this.portals.set(vmId, portalDouble);
+          const response: allocator.AllocateResponse = {
+            sessionId: request.sessionId,
+            vmId,
+            poolLabel: request.poolLabel,
+            zone: 'local',
+            endpoints: [
+              {
+                type: allocator.VmEndpointType.VM_ENDPOINT_TYPE_HOST_NAME,
+                value: portalDouble.address,
+              },
+            ],
+            metadata: {},
+          };
+          const now = new Date();
+          return {
+            id: randomUUID(),
+            description: 'allocate',
+            createdAt: now,
+            createdBy: 'lzy-internal',
+            modifiedAt: now,
+            done: true,
+            metadata: undefined,
+            result: { $case: 'response', value: packAny(allocator.AllocateResponse, response) },
+          };
+        },
+        free: (request) => {
+          this.freedVms.push(request.vmId);
+          return Promise.resolve({});
+        },
+        getVm: unimplemented,
+        listVms: unimplemented,
+        watchVm: unimplemented,
+        listVmPools: () =>
+          Promise.resolve({
+            pools: [
+              pool('s', allocator.ClusterType.CLUSTER_TYPE_WORKER),
+              pool('portals', allocator.ClusterType.CLUSTER_TYPE_SYSTEM),
+            ],
+          }),
+      },
+      { auth: 'none' },
+    );
+  }
+
+  #allocatorOps() {
+    return implement(
+      operations.OperationsServiceService,
+      { watchOperation: unimplemented },
+      { auth: 'none' },
+    );
+  }
+
+  #channels() {
+    return implement(
+      channelManager.ChannelManagerServiceService,
+      {
+        createChannel: (request) => {
+          this.channels.push(request);
+          return Promise.resolve({ channelId: request.spec?.channelName ?? '' });
+        },
+        destroyChannel: unimplemented,
+        destroyAllChannels: (request) => {
+          this.destroyedExecutions.push(request.executionId);
+          return Promise.resolve({});
+        },
+        getChannelStatus: unimplemented,
+        listChannels: unimplemented,
+        bind: unimplemented,
+        unbind: unimplemented,
+        watchSender: unimplemented,
+      },
+      { auth: 'none' },
+    );
+  }
+
+  #graphExecutor() {
+    return implement(
+      graphExecutor.GraphExecutorServiceService,
+      {
+        executeGraph: (request) => {
+          this.executedGraphs.push(request);
+          return Promise.resolve({});
+        },
+        getGraph: unimplemented,
+        listGraphs: unimplemented,
+        stopGraph: (request) => {
+          this.stoppedGraphs.push(request.graphId);
+          return Promise.resolve({});
+        },
+        watchGraph: async (request, ctx, send) => {
+          for await (const status of this.graphFeed(request.graphId).follow(ctx.signal)) {
+            await send({ status });
+          }
+        },
+      },
+      { auth: 'none' },
+    );
+  }
+}

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { NotFound, InvalidArgument, Unauthenticated } from '@lzy/errors';
+import { serverStream, unaryCall } from '@lzy/grpc';
+import { graphExecutor, lzyWorkflowService, portal, unpackAny } from '@lzy/proto';
+import { usePostgres } from '@lzy/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLzyServiceConfig, startLzyService } from '../src/index.ts';
+import type { RunningLzyService } from '../src/index.ts';
+import { uriDigest } from '../src/domain/graph-plan.ts';
+import { ClusterDouble } from './doubles/cluster-double.ts';
+import { graphOf, lzyServiceTemplate, operation, publicClients, silentLog } from './fixtures.ts';
+
+const pg = usePostgres({ template: lzyServiceTemplate });
+const cluster = new ClusterDouble();
+let service: RunningLzyService;
+let alice: ReturnType<typeof publicClients>;
+let bob: ReturnType<typeof publicClients>;
+
+beforeAll(async () => {
+  await cluster.start(silentLog);
+  const config = loadLzyServiceConfig({
+    LZY_PORT: '0',
+    LZY_LOG_LEVEL: 'silent',
+    LZY_DB_URL: pg.url,
+    LZY_IAM_ADDRESS: cluster.address,
+    LZY_STORAGE_ADDRESS: cluster.address,
+    LZY_ALLOCATOR_ADDRESS: cluster.address,
+    LZY_CHANNEL_MANAGER_ADDRESS: cluster.address,
+    LZY_GRAPH_EXECUTOR_ADDRESS: cluster.address,
+  });
+  service = await startLzyService(config, { log: silentLog });
+  expect(await service.ready).toBe(true);
+  alice = publicClients(`127.0.0.1:${service.port}`, 'alice.test.token');
+  bob = publicClients(`127.0.0.1:${service.port}`, 'bob.test.token');
+});
+
+afterAll(async () => {
+  alice?.close();
+  bob?.close();
+  await service?.stop();
+  await cluster.stop();
+});
+
+function executeGraph(executionId: string, graph: ReturnType<typeof graphOf>) {
+  const c = alice.workflow;
+  return unaryCall(c.executeGraph.bind(c), { workflowName: 'wf', executionId, graph });
+}
+
+async function statusBytes(executionId: string, graphId: string): Promise<string> {
+  const c = alice.workflow;
+  const status = await unaryCall(c.graphStatus.bind(c), { executionId, graphId });
+  return Buffer.from(lzyWorkflowService.GraphStatusResponse.encode(status).finish()).toString(
+    'hex',
+  );
+}
+
+describe('StartWorkflow', () => {
+  it('returns an execution with the internal storage and a portal VM', async () => {
+    const workflowName = `wf-${randomUUID()}`;
+    const started = await alice.start(workflowName);
+    expect(started.internalSnapshotStorage?.uri).toBe('s3://tmp-bucket-alice');
+    expect(started.internalSnapshotStorage?.credentials?.$case).toBe('s3');
+    const allocation = cluster.allocations.find(
+      (a) => a.workloads[0]?.env.LZY_EXECUTION_ID === started.executionId,
+    );
+    expect(allocation?.poolLabel).toBe('portals');
+    expect(allocation?.workloads[0]?.name).toBe('portal');
+    expect(cluster.bindings.some((b) => b.resource?.id === `alice/${workflowName}`)).toBe(true);
+  });
+
+  it('aborts the previous active execution of the same workflow', async () => {
+    const workflowName = `wf-${randomUUID()}`;
+    const first = await alice.start(workflowName);
+    const second = await alice.start(workflowName);
+    const c = alice.workflow;
+    await expect(
+      unaryCall(c.getAvailablePools.bind(c), { executionId: first.executionId }),
+    ).rejects.toThrow(NotFound);
+    expect(cluster.destroyedExecutions).toContain(first.executionId);
+    expect(cluster.portalOf(first.executionId).stopped).toBe(true);
+    const pools = await unaryCall(c.getAvailablePools.bind(c), { executionId: second.executionId });
+    expect(pools.poolSpecs.map((p) => p.poolSpecName)).toEqual(['s']);
+  });
+
+  it('rejects user storage without credentials', async () => {
+    const c = alice.workflow;
+    await expect(
+      unaryCall(c.startWorkflow.bind(c), {
+        workflowName: 'wf',
+        snapshotStorage: { uri: 's3://mine', credentials: undefined },
+      }),
+    ).rejects.toThrow('Credentials are not set');
+  });
+});
+
+describe('ExecuteGraph and GraphStatus', () => {
+  it('rejects a pool that does not exist, naming it', async () => {
+    const { executionId } = await alice.start(`wf-${randomUUID()}`);
+    const graph = graphOf([operation('a', [], [`s3://b/${randomUUID()}`], 'gigantic')]);
+    const call = executeGraph(executionId, graph);
+    await expect(call).rejects.toThrow(InvalidArgument);
+    await expect(call).rejects.toThrow(/gigantic/);
+  });
+
+  it('returns the same graph id for a repeated identical request', async () => {
+    const { executionId } = await alice.start(`wf-${randomUUID()}`);
+    const graph = graphOf([
+      operation('a', [`s3://b/in-${randomUUID()}`], [`s3://b/${randomUUID()}`]),
+    ]);
+    const first = await executeGraph(executionId, graph);
+    const second = await executeGraph(executionId, graph);
+    expect(second.graphId).toBe(first.graphId);
+    expect(cluster.executedGraphs.filter((g) => g.graphId === first.graphId)).toHaveLength(1);
+  });
+
+  it('is executing until graph-executor completed and every output is synced, then completed', async () => {
+    const { executionId } = await alice.start(`wf-${randomUUID()}`);
+    const out = `s3://b/${randomUUID()}`;
+    const { graphId } = await executeGraph(executionId, graphOf([operation('a', [], [out])]));
+    const portalDouble = cluster.portalOf(executionId);
+    const slotName = `snapshot-${uriDigest(out)}`;
+    expect(portalDouble.openedSlots.map((s) => s.slot?.name)).toContain(slotName);
+    const submitted = cluster.executedGraphs.find((g) => g.graphId === graphId);
+    expect(submitted?.portalAddress).toBe(portalDouble.address);
+    expect(submitted?.tasks[0]?.taskDesc?.slotAssignments[0]?.channelId).toBe(
+      `${executionId}/${uriDigest(out)}`,
+    );
+
+    expect(await statusBytes(executionId, graphId)).toBe('0a00'); // waiting
+    const { GRAPH_STATE_EXECUTING, GRAPH_STATE_COMPLETED } = graphExecutor.GraphState;
+    cluster.reportGraph(executionId, graphId, GRAPH_STATE_EXECUTING);
+    cluster.reportGraph(executionId, graphId, GRAPH_STATE_COMPLETED);
+    await expect.poll(() => statusBytes(executionId, graphId)).toMatch(/^12/); // executing, syncing
+    portalDouble.report(slotName, portal.SnapshotStatus.SNAPSHOT_STATUS_SYNCED);
+    await expect.poll(() => statusBytes(executionId, graphId)).toBe('1a00');
+  });
+
+  it('reports a failed graph with its description', async () => {
+    const { executionId } = await alice.start(`wf-${randomUUID()}`);
+    const { graphId } = await executeGraph(
+      executionId,
+      graphOf([operation('a', [], [`s3://b/${randomUUID()}`])]),
+    );
+    cluster.reportGraph(
+      executionId,
+      graphId,
+      graphExecutor.GraphState.GRAPH_STATE_FAILED,
+      'rc=1: boom',
+    );
+    const c = alice.workflow;
+    await expect
+      .poll(async () => (await unaryCall(c.graphStatus.bind(c), { executionId, graphId })).status)
+      .toEqual({ $case: 'failed', value: { description: 'rc=1: boom' } });
+  });
+});
+
+describe('FinishWorkflow and ReadStdSlots', () => {
+  it('returns a not-done operation that completes with FinishWorkflowResponse; a repeat returns it again', async () => {
+    const workflowName = `wf-${randomUUID()}`;
+    const { executionId } = await alice.start(workflowName);
+    const c = alice.workflow;
+    const request = { workflowName, executionId, reason: 'Workflow completed' };
+    const op = await unaryCall(c.finishWorkflow.bind(c), request);
+    expect(op.done).toBe(false);
+    const again = await unaryCall(c.finishWorkflow.bind(c), request);
+    expect(again.id).toBe(op.id);
+    const ops = alice.operations;
+    await expect
+      .poll(async () => (await unaryCall(ops.get.bind(ops), { operationId: op.id })).done)
+      .toBe(true);
+    const done = await unaryCall(ops.get.bind(ops), { operationId: op.id });
+    expect(done.result?.$case).toBe('response');
+    if (done.result?.$case === 'response') {
+      expect(unpackAny(lzyWorkflowService.FinishWorkflowResponse, done.result.value)).toEqual({});
+    }
+    expect(cluster.portalOf(executionId).finished).toBe(true);
+    expect(cluster.destroyedExecutions).toContain(executionId);
+    await expect(
+      unaryCall(bob.operations.get.bind(bob.operations), { operationId: op.id }),
+    ).rejects.toThrow(NotFound);
+  });
+
+  it("streams the portal's std lines and ends OK after finish", async () => {
+    const workflowName = `wf-${randomUUID()}`;
+    const { executionId } = await alice.start(workflowName);
+    const portalDouble = cluster.portalOf(executionId);
+    portalDouble.writeLine('stdout', 'hello\n');
+    portalDouble.writeLine('stderr', 'oops\n');
+    const c = alice.workflow;
+    const received: lzyWorkflowService.ReadStdSlotsResponse[] = [];
+    const reading = (async () => {
+      for await (const m of serverStream(c.readStdSlots.bind(c), { executionId })) received.push(m);
+    })();
+    await expect.poll(() => received.length).toBe(2);
+    await unaryCall(c.finishWorkflow.bind(c), { workflowName, executionId, reason: 'done' });
+    await reading;
+    expect(received.map((m) => m.data)).toEqual([
+      { $case: 'stdout', value: { data: ['hello\n'] } },
+      { $case: 'stderr', value: { data: ['oops\n'] } },
+    ]);
+  });
+});
+
+describe('isolation and auth', () => {
+  it("answers NOT_FOUND to another user for an execution's status and logs", async () => {
+    const { executionId } = await alice.start(`wf-${randomUUID()}`);
+    const { graphId } = await executeGraph(
+      executionId,
+      graphOf([operation('a', [], [`s3://b/${randomUUID()}`])]),
+    );
+    const c = bob.workflow;
+    await expect(unaryCall(c.graphStatus.bind(c), { executionId, graphId })).rejects.toThrow(
+      `Cannot find active execution '${executionId}' of user 'bob'`,
+    );
+    const logs = serverStream(c.readStdSlots.bind(c), { executionId });
+    await expect(logs.next()).rejects.toThrow(NotFound);
+  });
+
+  it('rejects a call without a token with UNAUTHENTICATED', async () => {
+    const anonymous = publicClients(`127.0.0.1:${service.port}`, undefined);
+    try {
+      await expect(anonymous.start('wf')).rejects.toThrow(Unauthenticated);
+    } finally {
+      anonymous.close();
+    }
+  });
+});
