@@ -1,9 +1,31 @@
-import { startGrpcServer } from '@lzy/grpc';
+import { importPrivateKey } from '@lzy/auth';
+import { closeDatabase, createDatabase, migrateToLatest } from '@lzy/db';
+import {
+  IamAuthenticator,
+  createChannelClient,
+  internalCallCredentials,
+  startGrpcServer,
+} from '@lzy/grpc';
+import type { Clock } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
+import { iamAccessBindingService, iamAccessService, iamAuthService } from '@lzy/proto';
 import type { WhiteboardConfig } from './config.ts';
+import { DatabaseReadiness } from './db/database-readiness.ts';
+import { whiteboardMigrations } from './db/migrations/index.ts';
+import type { WhiteboardDatabase } from './db/schema.ts';
+import { WhiteboardStore } from './db/whiteboard-store.ts';
+import { Whiteboards } from './domain/whiteboards.ts';
+import { IamWhiteboardAccess } from './iam/iam-whiteboard-access.ts';
+import { whiteboardService } from './rpc/whiteboard-service.ts';
+import { encodedWhiteboardSize } from './rpc/whiteboard-wire.ts';
+
+const SERVICE_NAME = 'ai.lzy.v1.whiteboard.LzyWhiteboardService';
+const IAM_DEADLINE_MS = 10_000;
 
 export interface WhiteboardDeps {
   log: Logger;
+  /** Default: the system clock. */
+  clock?: Clock;
 }
 
 export interface RunningWhiteboard {
@@ -13,19 +35,105 @@ export interface RunningWhiteboard {
   stop(): Promise<void>;
 }
 
+function iamClients(config: WhiteboardConfig, clock: Clock, log: Logger) {
+  const key = config.internalPrivateKeyPem;
+  if (key === undefined) {
+    log.warn('LZY_INTERNAL_PRIVATE_KEY is unset: iam will refuse our access checks');
+  } else {
+    importPrivateKey(key); // fail the start on a bad key rather than every call later
+  }
+  const internal = {
+    ...(key === undefined
+      ? {}
+      : { callCredentials: internalCallCredentials({ privateKeyPem: key, clock }) }),
+  };
+  return {
+    // Authenticate forwards the caller's own header: no credentials of ours.
+    auth: createChannelClient(iamAuthService.LzyAuthenticateServiceClient, config.iamAddress),
+    accessBindings: createChannelClient(
+      iamAccessBindingService.LzyAccessBindingServiceClient,
+      config.iamAddress,
+      internal,
+    ),
+    access: createChannelClient(
+      iamAccessService.LzyAccessServiceClient,
+      config.iamAddress,
+      internal,
+    ),
+  };
+}
+
 /**
- * Starts the whiteboard service: Whiteboards: register, update, get, list by name, tags and time (LzyWhiteboardService).
- * Until its own issue lands it serves only the gRPC health check.
+ * Starts the whiteboard service: whiteboards registered, updated, read and listed by their
+ * owners (LzyWhiteboardService, public-api.md §6.3), metadata in PostgreSQL, access in iam.
+ * The server comes up even while the database is unreachable: the whiteboard service reports
+ * NOT_SERVING on the health check and calls fail with UNAVAILABLE until it is migrated.
+ * @throws if a port cannot be bound or the internal key is unreadable
  */
 export async function startWhiteboard(
   config: WhiteboardConfig,
   deps: WhiteboardDeps,
 ): Promise<RunningWhiteboard> {
-  const server = await startGrpcServer({
-    name: 'whiteboard',
-    ...config.server,
-    log: deps.log,
-    services: [],
+  const log = deps.log;
+  const clock = deps.clock ?? { now: () => Date.now() };
+  const clients = iamClients(config, clock, log);
+  const db = createDatabase<WhiteboardDatabase>({
+    url: config.dbUrl,
+    applicationName: 'whiteboard',
+    log: log.child({ component: 'db' }),
   });
-  return { port: server.port, metricsPort: server.metricsPort, stop: () => server.stop() };
+  const whiteboards = new Whiteboards({
+    repository: new WhiteboardStore({ db }),
+    access: new IamWhiteboardAccess({ ...clients, deadlineMs: IAM_DEADLINE_MS }),
+    maxWhiteboardBytes: config.maxResponseBytes,
+    encodedSize: encodedWhiteboardSize,
+  });
+  let markServing = () => {};
+  const readiness = new DatabaseReadiness({
+    migrate: async () => {
+      await migrateToLatest(db, whiteboardMigrations);
+    },
+    onReady: () => markServing(),
+    log: log.child({ component: 'migrations' }),
+  });
+  const closeAll = async () => {
+    await readiness.stop();
+    for (const client of Object.values(clients)) client.close();
+    await closeDatabase(db);
+  };
+
+  let server;
+  try {
+    server = await startGrpcServer({
+      name: 'whiteboard',
+      ...config.server,
+      log,
+      authenticator: new IamAuthenticator({ client: clients.auth, clock }),
+      services: [
+        whiteboardService({
+          whiteboards,
+          maxResponseBytes: config.maxResponseBytes,
+          assertReady: () => readiness.assertReady(),
+        }),
+      ],
+    });
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  const health = server.health;
+  health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+  markServing = () => health.setStatus(SERVICE_NAME, 'SERVING');
+  await readiness.start();
+  const running = server;
+  let stopping: Promise<void> | undefined;
+  return {
+    port: running.port,
+    ...(running.metricsPort === undefined ? {} : { metricsPort: running.metricsPort }),
+    stop: () =>
+      (stopping ??= (async () => {
+        await running.stop();
+        await closeAll();
+      })()),
+  };
 }
