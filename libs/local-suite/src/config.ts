@@ -1,24 +1,34 @@
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { loadConfig, logLevel, stringBool } from '@lzy/config';
 import type { Env, LogLevel } from '@lzy/config';
 
 const schema = z
   .object({
+    /** Where the suite keeps its database, objects, keys and client.json. */
+    LZY_HOME: z.string().min(1).default(join(homedir(), '.lzy')),
     LZY_HOST: z.string().min(1).default('127.0.0.1'),
     /** true: every service on a free port instead of its default (8899 for the public API…). */
     LZY_RANDOM_PORTS: stringBool().default(false),
     LZY_LOG_LEVEL: logLevel().default('info'),
+    /** Login of the local user (pylzy's LZY_USER, the JWT `iss`). */
+    LZY_LOCAL_USER: z.string().min(1).default(userInfo().username),
   })
   .transform((env) => ({
+    home: env.LZY_HOME,
     host: env.LZY_HOST,
     randomPorts: env.LZY_RANDOM_PORTS,
     logLevel: env.LZY_LOG_LEVEL,
+    user: env.LZY_LOCAL_USER,
   }));
 
 export interface LocalSuiteConfig {
+  home: string;
   host: string;
   randomPorts: boolean;
   logLevel: LogLevel;
+  user: string;
 }
 
 export function loadLocalSuiteConfig(env: Env): LocalSuiteConfig {

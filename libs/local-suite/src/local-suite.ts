@@ -5,25 +5,37 @@ import { loadChannelManagerConfig, startChannelManager } from '@lzy/channel-mana
 import { loadGraphExecutorConfig, startGraphExecutor } from '@lzy/graph-executor';
 import { loadIamConfig, startIam } from '@lzy/iam';
 import { loadLzyServiceConfig, startLzyService } from '@lzy/lzy-service';
-import { loadPortalConfig, startPortal } from '@lzy/portal';
 import { loadSchedulerConfig, startScheduler } from '@lzy/scheduler';
 import { loadSiteConfig, startSite } from '@lzy/site';
 import { loadStorageConfig, startStorage } from '@lzy/storage';
 import { loadWhiteboardConfig, startWhiteboard } from '@lzy/whiteboard';
-import { loadWorkerConfig, startWorker } from '@lzy/worker';
+import { SUITE_SERVICES, suiteServiceEnv } from './suite-env.ts';
+import type { SuiteInfra, SuiteService } from './suite-env.ts';
+
+/** Default ports of `lzy up` (the public API on LZY's 8899, whiteboard on 8122). */
+export const DEFAULT_PORTS: Readonly<Record<SuiteService, number>> = {
+  iam: 8443,
+  storage: 8134,
+  'channel-manager': 8133,
+  allocator: 8132,
+  scheduler: 8131,
+  'graph-executor': 8130,
+  whiteboard: 8122,
+  'lzy-service': 8899,
+  site: 8137,
+};
 
 export interface LocalSuiteOptions {
   log: Logger;
-  /** Interface every service binds. */
-  host: string;
-  /** true: every service on a free port (tests); false: each service's default port. */
+  infra: SuiteInfra;
+  /** true: every service on a free port (tests); false: DEFAULT_PORTS. */
   randomPorts: boolean;
 }
 
 export interface LocalSuite {
-  /** gRPC port of each service by name. */
-  ports: Readonly<Record<string, number>>;
-  /** Stops every service, in reverse start order. */
+  /** `host:port` of each service by name. */
+  addresses: Readonly<Record<SuiteService, string>>;
+  /** Stops every service in reverse start order (the allocator kills its VM processes). */
   stop(): Promise<void>;
 }
 
@@ -32,46 +44,44 @@ interface Started {
   stop(): Promise<void>;
 }
 
-/**
- * The services in dependency order (iam first: every other service authenticates through it).
- * Each entry builds its config through the service's own loader from a plain environment object,
- * exactly as main.ts does from process.env, and calls the same start function.
- */
-const SERVICES: ReadonlyArray<readonly [string, (env: Env, log: Logger) => Promise<Started>]> = [
-  ['iam', (env, log) => startIam(loadIamConfig(env), { log })],
-  ['storage', (env, log) => startStorage(loadStorageConfig(env), { log })],
-  ['allocator', (env, log) => startAllocator(loadAllocatorConfig(env), { log })],
-  ['channel-manager', (env, log) => startChannelManager(loadChannelManagerConfig(env), { log })],
-  ['scheduler', (env, log) => startScheduler(loadSchedulerConfig(env), { log })],
-  ['graph-executor', (env, log) => startGraphExecutor(loadGraphExecutorConfig(env), { log })],
-  ['whiteboard', (env, log) => startWhiteboard(loadWhiteboardConfig(env), { log })],
-  ['portal', (env, log) => startPortal(loadPortalConfig(env), { log })],
-  ['worker', (env, log) => startWorker(loadWorkerConfig(env), { log })],
-  ['lzy-service', (env, log) => startLzyService(loadLzyServiceConfig(env), { log })],
-  ['site', (env, log) => startSite(loadSiteConfig(env), { log })],
-];
+type Starter = (env: Env, log: Logger) => Promise<Started>;
+
+/** Each builds the config through the service's own loader, exactly as its main.ts does. */
+const STARTERS: Readonly<Record<SuiteService, Starter>> = {
+  iam: (env, log) => startIam(loadIamConfig(env), { log }),
+  storage: (env, log) => startStorage(loadStorageConfig(env), { log }),
+  'channel-manager': (env, log) => startChannelManager(loadChannelManagerConfig(env), { log }),
+  allocator: (env, log) => startAllocator(loadAllocatorConfig(env), { log }),
+  scheduler: (env, log) => startScheduler(loadSchedulerConfig(env), { log }),
+  'graph-executor': (env, log) => startGraphExecutor(loadGraphExecutorConfig(env), { log }),
+  whiteboard: (env, log) => startWhiteboard(loadWhiteboardConfig(env), { log }),
+  'lzy-service': (env, log) => startLzyService(loadLzyServiceConfig(env), { log }),
+  site: (env, log) => startSite(loadSiteConfig(env), { log }),
+};
 
 /**
- * Starts all eleven services in this process on loopback. If one fails to start, the ones already
- * running are stopped before the error is rethrown.
+ * Starts the suite's services in this process, in dependency order, each told the addresses of
+ * those before it. If one fails to start, the ones already running are stopped and the error
+ * rethrown.
  */
 export async function startLocalSuite(options: LocalSuiteOptions): Promise<LocalSuite> {
-  const running: Array<[string, Started]> = [];
+  const running: Started[] = [];
+  const addresses: Partial<Record<SuiteService, string>> = {};
   const stop = async () => {
-    for (const [, service] of running.reverse()) await service.stop();
+    for (const service of running.reverse()) await service.stop();
     running.length = 0;
   };
   try {
-    for (const [name, start] of SERVICES) {
-      const env: Env = {
-        LZY_HOST: options.host,
-        ...(options.randomPorts ? { LZY_PORT: '0' } : {}),
-      };
-      running.push([name, await start(env, options.log.child({ service: name }))]);
+    for (const name of SUITE_SERVICES) {
+      const port = options.randomPorts ? 0 : DEFAULT_PORTS[name];
+      const env = suiteServiceEnv(name, options.infra, addresses, port);
+      const started = await STARTERS[name](env, options.log.child({ service: name }));
+      running.push(started);
+      addresses[name] = `${options.infra.host}:${started.port}`;
     }
   } catch (err) {
     await stop();
     throw err;
   }
-  return { ports: Object.fromEntries(running.map(([name, s]) => [name, s.port])), stop };
+  return { addresses: addresses as Record<SuiteService, string>, stop };
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// `pnpm start` (README's main job): every service of the embedded default in this process.
+// `pnpm start` / `lzy up` (README's main job): the embedded default, every service on loopback.
 import { runMain } from '@lzy/grpc';
 import { loadLocalSuiteConfig } from './config.ts';
-import { startLocalSuite } from './local-suite.ts';
+import { startUp } from './up.ts';
 
 await runMain({
   name: 'lzy-local',
@@ -10,16 +10,10 @@ await runMain({
   loadConfig: loadLocalSuiteConfig,
   logLevel: (config) => config.logLevel,
   start: async (config, { log }) => {
-    const suite = await startLocalSuite({
-      log,
-      host: config.host,
-      randomPorts: config.randomPorts,
-    });
-    for (const [name, port] of Object.entries(suite.ports))
-      log.info({ name, port }, 'service listening');
+    const up = await startUp(config, log);
     process.stdout.write(
-      `LZY local suite is up: public endpoint ${config.host}:${suite.ports['lzy-service']}\n`,
+      `LZY local suite is up.\n  public endpoint: ${up.endpoint}\n  client config:   ${up.clientConfigPath}\n`,
     );
-    return { port: suite.ports['lzy-service'], stop: () => suite.stop() };
+    return { stop: () => up.stop() };
   },
 });

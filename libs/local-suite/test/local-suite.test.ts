@@ -1,34 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@lzy/logging';
-import { checkHealth } from '@lzy/testing';
+import { CleanupStack, checkHealth } from '@lzy/testing';
 import { startLocalSuite } from '../src/local-suite.ts';
+import { startSuiteProcesses } from '../src/suite-processes.ts';
+import { SUITE_SERVICES } from '../src/suite-env.ts';
+import { suiteInfra } from './suite-fixture.ts';
 
 describe('local suite', () => {
-  it('starts all eleven services in one process, each answering the health check', async () => {
+  it('starts every service in one process on its own database, each answering health', async () => {
+    await using cleanup = new CleanupStack();
     const suite = await startLocalSuite({
       log: createLogger({ service: 'test', level: 'silent' }),
-      host: '127.0.0.1',
+      infra: await suiteInfra(cleanup),
       randomPorts: true,
     });
-    try {
-      expect(Object.keys(suite.ports).sort()).toEqual([
-        'allocator',
-        'channel-manager',
-        'graph-executor',
-        'iam',
-        'lzy-service',
-        'portal',
-        'scheduler',
-        'site',
-        'storage',
-        'whiteboard',
-        'worker',
-      ]);
-      for (const port of Object.values(suite.ports)) {
-        expect(await checkHealth(`127.0.0.1:${port}`)).toBe('SERVING');
-      }
-    } finally {
-      await suite.stop();
+    cleanup.push(suite);
+    expect(Object.keys(suite.addresses).sort()).toEqual([...SUITE_SERVICES].sort());
+    for (const address of Object.values(suite.addresses)) {
+      expect(await checkHealth(address)).toBe('SERVING');
+    }
+  });
+
+  it('starts every service as a separate process, each answering health', async () => {
+    await using cleanup = new CleanupStack();
+    const suite = await startSuiteProcesses(await suiteInfra(cleanup));
+    cleanup.push(suite);
+    for (const address of Object.values(suite.addresses)) {
+      expect(await checkHealth(address)).toBe('SERVING');
     }
   });
 });

@@ -1,0 +1,68 @@
+import type { Env } from '@lzy/config';
+
+/** The services the suite starts itself; worker and portal run as VMs started by the allocator. */
+export const SUITE_SERVICES = [
+  'iam',
+  'storage',
+  'channel-manager',
+  'allocator',
+  'scheduler',
+  'graph-executor',
+  'whiteboard',
+  'lzy-service',
+  'site',
+] as const;
+export type SuiteService = (typeof SUITE_SERVICES)[number];
+
+/** What every service of one suite shares: where the infrastructure is and the internal key. */
+export interface SuiteInfra {
+  host: string;
+  logLevel: string;
+  /** postgres:// URL of the database of one service (one database per service). */
+  dbUrlFor(service: SuiteService): string;
+  s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+  /** The services' shared internal identity (iam trusts the public key). */
+  internalKeys: { publicKeyPem: string; privateKeyPem: string };
+  /** Extra variables for one service (tests: short timeouts). */
+  extraEnv?: Partial<Record<SuiteService, Env>>;
+}
+
+/** The database name of a service in a suite's PostgreSQL cluster. */
+export function databaseNameOf(service: SuiteService): string {
+  return `lzy_${service.replaceAll('-', '_')}`;
+}
+
+/**
+ * The environment of one service, given the addresses of the services started before it
+ * (SUITE_SERVICES is in dependency order). The same variables a Helm chart sets in a pod.
+ */
+export function suiteServiceEnv(
+  service: SuiteService,
+  infra: SuiteInfra,
+  addresses: Partial<Record<SuiteService, string>>,
+  port: number,
+): Env {
+  const env: Record<string, string | undefined> = {
+    LZY_HOST: infra.host,
+    LZY_PORT: String(port),
+    LZY_LOG_LEVEL: infra.logLevel,
+    LZY_DB_URL: infra.dbUrlFor(service),
+    LZY_INTERNAL_PRIVATE_KEY: infra.internalKeys.privateKeyPem,
+    LZY_IAM_ADDRESS: addresses.iam,
+    LZY_STORAGE_ADDRESS: addresses.storage,
+    LZY_CHANNEL_MANAGER_ADDRESS: addresses['channel-manager'],
+    LZY_ALLOCATOR_ADDRESS: addresses.allocator,
+    LZY_SCHEDULER_ADDRESS: addresses.scheduler,
+    LZY_GRAPH_EXECUTOR_ADDRESS: addresses['graph-executor'],
+    LZY_WHITEBOARD_ADDRESS: addresses.whiteboard,
+    LZY_S3_ENDPOINT: infra.s3.endpoint,
+    LZY_S3_REGION: infra.s3.region,
+    LZY_S3_ACCESS_KEY_ID: infra.s3.accessKeyId,
+    LZY_S3_SECRET_ACCESS_KEY: infra.s3.secretAccessKey,
+    ...(service === 'iam' ? { LZY_IAM_INTERNAL_PUBLIC_KEY: infra.internalKeys.publicKeyPem } : {}),
+    // The site's web page: 8080 beside the default ports, a free port when the suite uses them.
+    ...(service === 'site' ? { LZY_SITE_HTTP_PORT: port === 0 ? '0' : '8080' } : {}),
+    ...infra.extraEnv?.[service],
+  };
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
+}
