@@ -45,5 +45,9 @@ export { unaryCall, serverStream } from './client-calls.ts';
 export type { CallParams, ServerStreamMethod, UnaryMethod } from './client-calls.ts';
 export { runMain } from './run-main.ts';
 export type { RunMainOptions, StartedService } from './run-main.ts';
-export { INTERNAL_SUBJECT_ID, internalCallCredentials, requireInternalCaller } from './internal-identity.ts';
+export {
+  INTERNAL_SUBJECT_ID,
+  internalCallCredentials,
+  requireInternalCaller,
+} from './internal-identity.ts';
 export type { InternalCallCredentialsOptions } from './internal-identity.ts';
