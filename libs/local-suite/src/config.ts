@@ -12,6 +12,11 @@ const schema = z
     /** true: every service on a free port instead of its default (8899 for the public API…). */
     LZY_RANDOM_PORTS: stringBool().default(false),
     LZY_LOG_LEVEL: logLevel().default('info'),
+    /**
+     * PostgreSQL cluster directory. As root the server runs as the `postgres` user, which cannot
+     * enter root's home (mode 0700), so the default moves to /var/lib/lzy-ts then.
+     */
+    LZY_POSTGRES_DIR: z.string().min(1).optional(),
     /** Login of the local user (pylzy's LZY_USER, the JWT `iss`). */
     LZY_LOCAL_USER: z.string().min(1).default(userInfo().username),
   })
@@ -21,6 +26,9 @@ const schema = z
     randomPorts: env.LZY_RANDOM_PORTS,
     logLevel: env.LZY_LOG_LEVEL,
     user: env.LZY_LOCAL_USER,
+    postgresDir:
+      env.LZY_POSTGRES_DIR ??
+      (userInfo().uid === 0 ? '/var/lib/lzy-ts/postgres' : join(env.LZY_HOME, 'postgres')),
   }));
 
 export interface LocalSuiteConfig {
@@ -29,6 +37,7 @@ export interface LocalSuiteConfig {
   randomPorts: boolean;
   logLevel: LogLevel;
   user: string;
+  postgresDir: string;
 }
 
 export function loadLocalSuiteConfig(env: Env): LocalSuiteConfig {

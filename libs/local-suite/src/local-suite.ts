@@ -1,4 +1,5 @@
 import type { Env } from '@lzy/config';
+import { createLogger } from '@lzy/logging';
 import type { Logger } from '@lzy/logging';
 import { loadAllocatorConfig, startAllocator } from '@lzy/allocator';
 import { loadChannelManagerConfig, startChannelManager } from '@lzy/channel-manager';
@@ -26,7 +27,7 @@ export const DEFAULT_PORTS: Readonly<Record<SuiteService, number>> = {
 };
 
 export interface LocalSuiteOptions {
-  log: Logger;
+  /** Each service logs as itself (`service` field) at `infra.logLevel`. */
   infra: SuiteInfra;
   /** true: every service on a free port (tests); false: DEFAULT_PORTS. */
   randomPorts: boolean;
@@ -75,7 +76,8 @@ export async function startLocalSuite(options: LocalSuiteOptions): Promise<Local
     for (const name of SUITE_SERVICES) {
       const port = options.randomPorts ? 0 : DEFAULT_PORTS[name];
       const env = suiteServiceEnv(name, options.infra, addresses, port);
-      const started = await STARTERS[name](env, options.log.child({ service: name }));
+      const log = createLogger({ service: name, level: options.infra.logLevel });
+      const started = await STARTERS[name](env, log);
       running.push(started);
       addresses[name] = `${options.infra.host}:${started.port}`;
     }

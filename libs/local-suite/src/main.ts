@@ -9,8 +9,8 @@ await runMain({
   env: process.env,
   loadConfig: loadLocalSuiteConfig,
   logLevel: (config) => config.logLevel,
-  start: async (config, { log }) => {
-    const up = await startUp(config, log);
+  start: async (config) => {
+    const up = await startUp(config);
     process.stdout.write(
       `LZY local suite is up.\n  public endpoint: ${up.endpoint}\n  client config:   ${up.clientConfigPath}\n`,
     );

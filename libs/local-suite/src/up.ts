@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import type { Logger } from '@lzy/logging';
 import { startPostgres, startS3 } from '@lzy/testing';
 import { loadOrCreateKeyPair, loadOrCreateS3Credentials, writeClientConfig } from './local-home.ts';
 import { ensureLocalUser } from './local-user.ts';
@@ -19,7 +18,7 @@ export interface RunningUp {
  * key pairs; starts every service in this process; registers the local user with iam; writes
  * client.json for the SDKs and the CLI. stop() stops everything it started, VMs included.
  */
-export async function startUp(config: LocalSuiteConfig, log: Logger): Promise<RunningUp> {
+export async function startUp(config: LocalSuiteConfig): Promise<RunningUp> {
   const home = config.home;
   const keysDir = join(home, 'keys');
   const internalKeys = await loadOrCreateKeyPair(keysDir, 'internal');
@@ -32,7 +31,7 @@ export async function startUp(config: LocalSuiteConfig, log: Logger): Promise<Ru
     stops.length = 0;
   };
   try {
-    const pg = await startPostgres({ dir: join(home, 'postgres') });
+    const pg = await startPostgres({ dir: config.postgresDir });
     stops.push(() => pg.stop());
     const existing = await pg.query<{ datname: string }>('SELECT datname FROM pg_database');
     const names = new Set(existing.rows.map((row) => row.datname));
@@ -43,7 +42,6 @@ export async function startUp(config: LocalSuiteConfig, log: Logger): Promise<Ru
     stops.push(() => s3.stop());
 
     const suite = await startLocalSuite({
-      log,
       randomPorts: config.randomPorts,
       infra: {
         host: config.host,

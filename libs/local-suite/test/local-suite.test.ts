@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '@lzy/logging';
 import { CleanupStack, checkHealth } from '@lzy/testing';
 import { startLocalSuite } from '../src/local-suite.ts';
 import { startSuiteProcesses } from '../src/suite-processes.ts';
@@ -10,7 +9,6 @@ describe('local suite', () => {
   it('starts every service in one process on its own database, each answering health', async () => {
     await using cleanup = new CleanupStack();
     const suite = await startLocalSuite({
-      log: createLogger({ service: 'test', level: 'silent' }),
       infra: await suiteInfra(cleanup),
       randomPorts: true,
     });

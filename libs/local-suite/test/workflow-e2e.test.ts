@@ -3,7 +3,6 @@ import { Metadata, credentials } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { generateRsaKeyPair, signLzyJwt } from '@lzy/auth';
 import { serverStream, unaryCall } from '@lzy/grpc';
-import { createLogger } from '@lzy/logging';
 import { longrunning, lzyWorkflowService } from '@lzy/proto';
 import { CleanupStack, pollUntil, s3Client, s3Config } from '@lzy/testing';
 import { ensureLocalUser } from '../src/local-user.ts';
@@ -26,7 +25,6 @@ const SUITES: ReadonlyArray<readonly [string, (infra: SuiteInfra) => Promise<Loc
     'all services in one process',
     (infra) =>
       startLocalSuite({
-        log: createLogger({ service: 'e2e', level: 'silent' }),
         infra,
         randomPorts: true,
       }),
