@@ -102,4 +102,17 @@ describe('portal std and finish', () => {
       }),
     ).rejects.toThrow(/finishing/);
   });
+
+  it('finishes without an output whose producer never came, marking that snapshot FAILED', async () => {
+    const bucket = await testBucket();
+    await unaryCall(fx.portal.openSlots.bind(fx.portal), {
+      slots: [snapshotSlot('/task-x/out', 'INPUT', 'ch-x', `s3://${bucket}/x`)],
+    });
+    expect(await finishAndWatch()).toContain(true);
+    const status = await unaryCall(fx.portal.getSlotsStatus.bind(fx.portal), {
+      slotNames: ['/task-x/out'],
+    });
+    expect(status.slots[0]?.snapshotStatus).toBe(portal.SnapshotStatus.SNAPSHOT_STATUS_FAILED);
+    expect(status.slots[0]?.description).toContain('no op produced it');
+  });
 });

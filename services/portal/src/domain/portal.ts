@@ -1,4 +1,5 @@
 import { AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Aborted } from '@lzy/errors';
+import { once } from 'node:events';
 import type { Logger } from '@lzy/logging';
 import type {
   ChannelManagerPort,
@@ -28,6 +29,8 @@ interface Opened {
   slotUri: string;
   /** INPUT snapshots: settles when SYNCED or FAILED. */
   done?: Promise<void>;
+  /** INPUT snapshots: gives up waiting for a sender (Finish, when no producer will come). */
+  abandon?: AbortController;
 }
 
 const MAX_CHUNK_BYTES = 1024 * 1024;
@@ -163,7 +166,19 @@ export class Portal {
   }
 
   async #finish(): Promise<void> {
+    // Finish comes after the graphs stopped, so a snapshot still waiting for its sender after the
+    // grace period will never get one (its op failed or was stopped): give up on it rather than
+    // hang the workflow's finish forever. The grace covers a sender bound just before Finish.
     const receiving = [...this.#opened.values()].flatMap((o) => (o.done ? [o.done] : []));
+    const waitingForSenders = AbortSignal.any([
+      AbortSignal.timeout(this.#deps.finishStdGraceMs),
+      this.#stopped.signal,
+    ]);
+    await Promise.race([Promise.all(receiving), once(waitingForSenders, 'abort')]);
+    for (const opened of this.#opened.values()) {
+      if (this.slots.get(opened.spec.name)?.snapshotStatus === 'INITIALIZING')
+        opened.abandon?.abort(new Aborted('no op produced it before the workflow finished'));
+    }
     await Promise.all(receiving);
     const grace = AbortSignal.any([
       AbortSignal.timeout(this.#deps.finishStdGraceMs),
@@ -239,11 +254,12 @@ export class Portal {
       description: '',
     });
     const log = this.#deps.log.child({ component: 'snapshot' });
+    opened.abandon = new AbortController();
     opened.done = receiveSnapshot(
       this.#bindingOf(spec),
       kind.location,
       { ...this.#deps, slots: this.slots, log },
-      this.#stopped.signal,
+      AbortSignal.any([this.#stopped.signal, opened.abandon.signal]),
     );
   }
 

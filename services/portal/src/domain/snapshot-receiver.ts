@@ -54,7 +54,7 @@ export async function receiveSnapshot(
     }
     throw new Aborted('the channel was closed before a sender provided the data');
   } catch (err) {
-    const reason = signal.aborted ? 'the portal was stopped' : errorMessage(err);
+    const reason = signal.aborted ? errorMessage(signal.reason) : errorMessage(err);
     slots.update(name, {
       state: 'DESTROYED',
       snapshotStatus: 'FAILED',
