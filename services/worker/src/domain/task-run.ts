@@ -65,10 +65,9 @@ export class TaskRun {
     this.#abort.signal.throwIfAborted();
     const exit = await this.#runCommand();
     this.#abort.signal.throwIfAborted();
-    if (exit.rc !== 0) {
-      const tail = this.#record.stderrTail();
-      return { rc: exit.rc, description: `exit code ${exit.rc}${tail === '' ? '' : `\n${tail}`}` };
-    }
+    // The description is the stderr tail only: the rc travels in its own field, and
+    // graph-executor names it ("Task <op> failed: exit code <rc>: <description>").
+    if (exit.rc !== 0) return { rc: exit.rc, description: this.#record.stderrTail() };
     await this.#exposeOutputs();
     return { rc: 0, description: 'Success' };
   }
