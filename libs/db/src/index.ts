@@ -2,7 +2,9 @@
  * @lzy/db — kysely over pg for every service (STYLE.md §2: pg error codes and serialization
  * retries live here). `createDatabase` maps every driver error to @lzy/errors, `withTransaction`
  * retries 40001/40P01, `migrateToLatest` applies in-code migrations at start-up, and
- * `NotificationListener` is the one LISTEN connection of a process.
+ * `NotificationListener` is the one LISTEN connection of a process, and
+ * `startDatabaseInBackground` migrates (and runs a service's other database steps) at start-up,
+ * retrying with backoff while PostgreSQL is unreachable, so a service never crash-loops on it.
  */
 export { createDatabase, closeDatabase } from './database.ts';
 export type { DatabaseOptions, DatabaseConnectionOptions, DbLogger } from './database.ts';
@@ -15,3 +17,10 @@ export { mapPgError, pgErrorInfo, pgCause, isRetryableConflict } from './pg-erro
 export type { PgErrorInfo } from './pg-errors.ts';
 export { NotificationListener } from './notification-listener.ts';
 export type { NotificationListenerOptions } from './notification-listener.ts';
+export { startDatabaseInBackground, isUnavailableCause } from './database-startup.ts';
+export type {
+  DatabaseStartup,
+  DatabaseStartupOptions,
+  StartupLogger,
+  StartupStep,
+} from './database-startup.ts';

@@ -34,6 +34,8 @@ export type {
 export { startGrpcServer } from './start-grpc-server.ts';
 export type { GrpcServer, GrpcServerOptions } from './start-grpc-server.ts';
 export type { HealthControl } from './health-service.ts';
+export { ReadinessGate } from './readiness-gate.ts';
+export type { ReadinessGateOptions } from './readiness-gate.ts';
 export type { Authenticator, Clock, Subject, SubjectType } from './authenticator.ts';
 export { LocalAuthenticator } from './local-authenticator.ts';
 export type { LocalAuthenticatorDeps, SubjectKeys } from './local-authenticator.ts';

@@ -28,6 +28,7 @@ export type {
 export { operationTableMigration } from './operation-migration.ts';
 export type { OperationDatabase, OperationTable } from './operation-row.ts';
 export { OperationStore } from './operation-store.ts';
+export { InMemoryOperations } from './in-memory-operations.ts';
 export type {
   CompletionResult,
   CreateResult,

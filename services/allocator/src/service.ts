@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Unavailable } from '@lzy/errors';
-import { NotificationListener, closeDatabase, createDatabase } from '@lzy/db';
+import {
+  NotificationListener,
+  closeDatabase,
+  createDatabase,
+  startDatabaseInBackground,
+} from '@lzy/db';
 import {
   IamAuthenticator,
   INTERNAL_SUBJECT_ID,
   LocalAuthenticator,
+  ReadinessGate,
   createChannelClient,
   internalCallCredentials,
   startGrpcServer,
@@ -13,11 +18,12 @@ import type { Authenticator } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { OperationStore, longRunningService, operationsService } from '@lzy/operations';
 import type { CanAccessOperation, Clock } from '@lzy/operations';
-import { allocator, iamAuthService, iamSubjectService } from '@lzy/proto';
+import { iamAuthService, iamSubjectService } from '@lzy/proto';
 import { buildAllocatorCore } from './allocator-core.ts';
 import type { AllocatorConfig } from './config.ts';
-import { prepareDatabase } from './database-readiness.ts';
+import { allocatorMigrations } from './db/migrations/index.ts';
 import type { AllocatorDatabase } from './db/schema.ts';
+import { VM_CHANGED_CHANNEL } from './db/vm-store.ts';
 import type { VmBackend, VmIdentityIssuer } from './domain/ports.ts';
 import type { VmReaper } from './domain/vm-reaper.ts';
 import { IamVmIdentityIssuer } from './iam/iam-vm-identity-issuer.ts';
@@ -41,8 +47,11 @@ export interface AllocatorDeps {
 export interface RunningAllocator {
   port: number;
   metricsPort?: number;
-  /** Resolves once the database is migrated, recovery ran and the allocator serves. */
-  ready: Promise<void>;
+  /**
+   * true once the database is migrated, recovery ran and the allocator serves; false if
+   * stopped first. Never rejects.
+   */
+  ready: Promise<boolean>;
   /** Drains in-flight calls, kills every VM process (SIGTERM, then SIGKILL), stops. Idempotent. */
   stop(): Promise<void>;
 }
@@ -148,18 +157,22 @@ export async function startAllocator(
       .catch((err: unknown) => log.error({ err, vmId }, 'could not delete an exited vm'));
   });
 
-  let isReady = false;
-  const assertReady = () => {
-    if (!isReady) throw new Unavailable('The allocator is starting (database not ready); retry');
-  };
+  const assertReady = () => readiness.assertReady();
+  const allocatorApis = [
+    allocatorService({ ...core, assertReady }),
+    allocatorPrivateService({ gate: core.gate, assertReady }),
+  ];
+  const readiness = new ReadinessGate({
+    services: allocatorApis,
+    unavailableMessage: 'The allocator is starting (database not ready); retry',
+  });
   const server = await startGrpcServer({
     name: 'allocator',
     ...config.server,
     log,
     authenticator: ids.authenticator,
     services: [
-      allocatorService({ ...core, assertReady }),
-      allocatorPrivateService({ gate: core.gate, assertReady }),
+      ...allocatorApis,
       longRunningService({ store: operations, canAccess: creatorOrInternal }),
       operationsService({ store: operations, canAccess: creatorOrInternal }),
     ],
@@ -172,36 +185,36 @@ export async function startAllocator(
   const wildcard = ['0.0.0.0', '::', '[::]'].includes(config.server.host);
   const host = wildcard ? '127.0.0.1' : config.server.host;
   advertisedAddress ||= `${host}:${server.port}`;
-  const gated = [
-    allocator.AllocatorServiceService.createSession.path,
-    allocator.AllocatorPrivateServiceService.register.path,
-  ].map((path) => path.split('/')[1] ?? '');
-  for (const name of gated) server.health.setStatus(name, 'NOT_SERVING');
+  readiness.attach(server.health);
 
-  const abort = new AbortController();
-  const readiness = prepareDatabase({
+  // Registered now, LISTENed at listener.start() (no I/O before).
+  await operations.listenForCompletions(listener);
+  await listener.listen(VM_CHANGED_CHANNEL, (vmId) => core.events.emit(vmId));
+  const database = startDatabaseInBackground({
     db,
-    listener,
-    operations,
-    events: core.events,
-    reaper: core.reaper,
+    migrations: allocatorMigrations,
+    steps: [
+      { name: 'listen for notifications', run: () => listener.start() },
+      { name: 'recover vms of a previous run', run: () => core.reaper.recover() },
+    ],
+    onReady: () => {
+      core.reaper.start();
+      readiness.markReady();
+      log.info({ advertisedAddress }, 'allocator ready');
+    },
+    initialBackoffMs: 500,
+    maxBackoffMs: 10_000,
     log,
-    signal: abort.signal,
-  }).then(() => {
-    isReady = true;
-    for (const name of gated) server.health.setStatus(name, 'SERVING');
-    log.info({ advertisedAddress }, 'allocator ready');
   });
-  readiness.catch(() => undefined); // aborted by stop() before it was ready
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
-    abort.abort(new Unavailable('allocator stopped'));
+    const startupStopped = database.stop();
     await server.stop();
-    await readiness.catch(() => undefined);
+    await startupStopped;
     await core.reaper.stop();
     await core.launcher.drain();
-    if (isReady) await deleteRunningVms(backend, core.reaper, log);
+    if (readiness.isReady()) await deleteRunningVms(backend, core.reaper, log);
     unsubscribeExit();
     await backend.stopAll();
     await listener.stop();
@@ -211,7 +224,7 @@ export async function startAllocator(
   return {
     port: server.port,
     ...(server.metricsPort === undefined ? {} : { metricsPort: server.metricsPort }),
-    ready: readiness,
+    ready: database.ready,
     stop: () => (stopping ??= stop()),
   };
 }

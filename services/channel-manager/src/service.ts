@@ -1,15 +1,19 @@
 import type { Kysely } from 'kysely';
-import { closeDatabase, createDatabase, NotificationListener } from '@lzy/db';
-import { createChannelClient, IamAuthenticator, startGrpcServer } from '@lzy/grpc';
+import {
+  closeDatabase,
+  createDatabase,
+  NotificationListener,
+  startDatabaseInBackground,
+} from '@lzy/db';
+import { ChangeEvents } from '@lzy/events';
+import { createChannelClient, IamAuthenticator, ReadinessGate, startGrpcServer } from '@lzy/grpc';
 import type { Authenticator, Clock, GrpcServer } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { iamAuthService } from '@lzy/proto';
 import type { ChannelManagerConfig } from './config.ts';
 import { CHANNEL_CHANGED, ChannelStore } from './db/channel-store.ts';
 import type { ChannelManagerDatabase } from './db/channel-store.ts';
-import { startDatabase } from './db/database-startup.ts';
 import { channelManagerMigrations } from './db/migrations/0001_channel.ts';
-import { ChangeEvents } from './domain/channel-events.ts';
 import { ChannelManager } from './domain/channel-manager.ts';
 import { channelManagerService } from './rpc/channel-manager-service.ts';
 
@@ -23,13 +27,14 @@ export interface ChannelManagerDeps {
 export interface RunningChannelManager {
   port: number;
   metricsPort?: number;
-  /** Resolves once the database is migrated and the service SERVING (tests wait on it). */
-  ready: Promise<void>;
+  /**
+   * true once the database is migrated and the service SERVING (tests wait on it); false if
+   * stopped first. Never rejects.
+   */
+  ready: Promise<boolean>;
   /** Ends WatchSender streams, drains in-flight calls (up to the configured grace), then stops. Idempotent. */
   stop(): Promise<void>;
 }
-
-const SERVICE_NAME = 'lzy.internal.channel_manager.v1.ChannelManagerService';
 
 /**
  * Starts the channel-manager service: channels from a producer slot to its consumers (bind,
@@ -61,6 +66,9 @@ export async function startChannelManager(
   await listener.listen(CHANNEL_CHANGED, (channelId) => events.notify(channelId));
   listener.onReconnect(() => events.notifyAll());
 
+  const service = channelManagerService(manager);
+  // Health only: calls are served as soon as they can be (not gated), as before.
+  const gate = new ReadinessGate({ services: [service] });
   let server: GrpcServer;
   try {
     server = await startGrpcServer({
@@ -68,24 +76,24 @@ export async function startChannelManager(
       ...config.server,
       log,
       authenticator,
-      services: [channelManagerService(manager)],
+      services: [service],
     });
   } catch (err) {
     iamClient?.close();
     await closeDatabase(db);
     throw err;
   }
-  const database = startDatabase({
-    db: db as Kysely<unknown>,
+  gate.attach(server.health);
+  const database = startDatabaseInBackground({
+    db,
     migrations: channelManagerMigrations,
-    health: server.health,
-    serviceNames: [SERVICE_NAME],
-    log,
-    onReady: () => listener.start(),
+    steps: [{ name: 'listen for channel changes', run: () => listener.start() }],
+    onReady: () => gate.markReady(),
+    log: log.child({ component: 'database-startup' }),
   });
   let stopping: Promise<void> | undefined;
   const stop = async () => {
-    database.stop();
+    await database.stop();
     events.close();
     await server.stop();
     await listener.stop();

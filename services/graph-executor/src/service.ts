@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
-import { closeDatabase, createDatabase } from '@lzy/db';
+import { closeDatabase, createDatabase, startDatabaseInBackground } from '@lzy/db';
+import { ChangeEvents } from '@lzy/events';
 import {
   createChannelClient,
   IamAuthenticator,
   internalCallCredentials,
+  ReadinessGate,
   startGrpcServer,
 } from '@lzy/grpc';
 import type { Authenticator, Clock, GrpcServer } from '@lzy/grpc';
@@ -11,11 +13,9 @@ import type { Logger } from '@lzy/logging';
 import { iamAuthService, scheduler } from '@lzy/proto';
 import { SchedulerClient } from './clients/scheduler-client.ts';
 import type { GraphExecutorConfig } from './config.ts';
-import { startDatabase } from './db/database-startup.ts';
 import { GraphStore } from './db/graph-store.ts';
 import type { GraphExecutorDatabase } from './db/graph-store.ts';
 import { graphExecutorMigrations } from './db/migrations/0001_graph.ts';
-import { ChangeEvents } from './domain/change-events.ts';
 import { GraphRunner } from './domain/graph-runner.ts';
 import { graphExecutorService } from './rpc/graph-executor-service.ts';
 
@@ -29,13 +29,14 @@ export interface GraphExecutorDeps {
 export interface RunningGraphExecutor {
   port: number;
   metricsPort?: number;
-  /** Resolves once the database is migrated, unfinished graphs resumed and the service SERVING. */
-  ready: Promise<void>;
+  /**
+   * true once the database is migrated, unfinished graphs resumed and the service SERVING;
+   * false if stopped first. Never rejects.
+   */
+  ready: Promise<boolean>;
   /** Ends watches, drains in-flight calls (up to the configured grace), then stops. Idempotent. */
   stop(): Promise<void>;
 }
-
-const SERVICE_NAME = 'lzy.internal.graph_executor.v1.GraphExecutorService';
 
 /**
  * Starts the graph-executor service: validates graphs of tasks and releases each task to the
@@ -82,6 +83,9 @@ export async function startGraphExecutor(
     await closeDatabase(db);
   };
 
+  const service = graphExecutorService(runner);
+  // Health only: calls are served as soon as they can be (not gated), as before.
+  const gate = new ReadinessGate({ services: [service] });
   let server: GrpcServer;
   try {
     server = await startGrpcServer({
@@ -89,23 +93,23 @@ export async function startGraphExecutor(
       ...config.server,
       log,
       authenticator,
-      services: [graphExecutorService(runner)],
+      services: [service],
     });
   } catch (err) {
     await closeClients();
     throw err;
   }
-  const database = startDatabase({
-    db: db as Kysely<unknown>,
+  gate.attach(server.health);
+  const database = startDatabaseInBackground({
+    db,
     migrations: graphExecutorMigrations,
-    health: server.health,
-    serviceNames: [SERVICE_NAME],
-    log,
-    onReady: () => runner.resume(),
+    steps: [{ name: 'resume unfinished graphs', run: () => runner.resume() }],
+    onReady: () => gate.markReady(),
+    log: log.child({ component: 'database-startup' }),
   });
   let stopping: Promise<void> | undefined;
   const stop = async () => {
-    database.stop();
+    await database.stop();
     await runner.close();
     await server.stop();
     await closeClients();

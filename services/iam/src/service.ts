@@ -1,10 +1,18 @@
-import { closeDatabase, createDatabase } from '@lzy/db';
-import { startGrpcServer } from '@lzy/grpc';
-import type { Clock, GrpcServer, ServiceRegistration } from '@lzy/grpc';
+import type { Kysely } from 'kysely';
+import {
+  closeDatabase,
+  createDatabase,
+  isUnavailableCause,
+  startDatabaseInBackground,
+} from '@lzy/db';
+import type { StartupStep } from '@lzy/db';
+import { ReadinessGate, startGrpcServer } from '@lzy/grpc';
+import type { Clock, GrpcServer } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import type { IamConfig } from './config.ts';
 import { AccessBindingStore } from './db/access-binding-store.ts';
-import { prepareDatabase } from './db/prepare-database.ts';
+import { ensureInternalIdentity } from './db/internal-identity.ts';
+import { iamMigrations } from './db/migrations/index.ts';
 import type { IamDatabase } from './db/schema.ts';
 import { SubjectStore } from './db/subject-store.ts';
 import { AccessControl } from './domain/access-control.ts';
@@ -13,7 +21,6 @@ import { accessBindingService } from './rpc/access-binding-service.ts';
 import { accessService } from './rpc/access-service.ts';
 import { authService } from './rpc/auth-service.ts';
 import { subjectService } from './rpc/subject-service.ts';
-import { StartupRetry } from './startup-retry.ts';
 
 export interface IamDeps {
   log: Logger;
@@ -28,10 +35,19 @@ export interface RunningIam {
   stop(): Promise<void>;
 }
 
-/** `ai.lzy.v1.iam.LzySubjectService` from a method path `/ai.lzy.v1.iam.LzySubjectService/X`. */
-function serviceNameOf(registration: ServiceRegistration): string {
-  const [method] = Object.values(registration.definition);
-  return method?.path.split('/')[1] ?? '';
+/** After migrating: the internal identity (lzy-internal and its key), when configured. */
+function bootstrapSteps(
+  db: Kysely<IamDatabase>,
+  pem: string | undefined,
+  log: Logger,
+): StartupStep[] {
+  if (pem === undefined) {
+    log.warn(
+      'LZY_IAM_INTERNAL_PUBLIC_KEY is not set: no internal identity, so no service can call iam',
+    );
+    return [];
+  }
+  return [{ name: 'ensure the internal identity', run: () => ensureInternalIdentity(db, pem) }];
 }
 
 /**
@@ -62,20 +78,25 @@ export async function startIam(config: IamConfig, deps: IamDeps): Promise<Runnin
     accessBindingService({ bindings, access }),
   ];
 
-  let server: GrpcServer | undefined;
-  const setServing = (status: 'SERVING' | 'NOT_SERVING') => {
-    for (const s of services) server?.health.setStatus(serviceNameOf(s), status);
-  };
-  const startup = new StartupRetry({
-    attempt: () => prepareDatabase(db, { internalPublicKeyPem: config.internalPublicKeyPem, log }),
-    log,
+  const gate = new ReadinessGate({
+    services,
+    unavailableMessage: 'iam is starting (database not ready yet); retry',
+  });
+  const startup = startDatabaseInBackground({
+    db,
+    migrations: iamMigrations,
+    steps: bootstrapSteps(db, config.internalPublicKeyPem, log),
+    // A reachable database that cannot be prepared (a broken migration) fails the start.
+    fatalAtStart: (err) => !isUnavailableCause(err),
     onReady: () => {
-      setServing('SERVING');
+      gate.markReady();
       log.info('database ready');
     },
+    log: log.child({ component: 'database-startup' }),
   });
+  let server: GrpcServer;
   try {
-    await startup.start();
+    await startup.firstAttempt;
     server = await startGrpcServer({
       name: 'iam',
       ...config.server,
@@ -84,20 +105,20 @@ export async function startIam(config: IamConfig, deps: IamDeps): Promise<Runnin
       authenticator: new CallAuthenticator({
         credentials: subjects,
         clock,
-        isReady: () => startup.isReady,
+        isReady: () => gate.isReady(),
       }),
     });
   } catch (err) {
-    startup.stop();
+    await startup.stop();
     await closeDatabase(db);
     throw err;
   }
-  if (!startup.isReady) setServing('NOT_SERVING');
+  gate.attach(server.health);
 
   const running = server;
   let stopping: Promise<void> | undefined;
   const stop = async () => {
-    startup.stop();
+    await startup.stop();
     await running.stop();
     await closeDatabase(db);
   };

@@ -1,8 +1,9 @@
-import { closeDatabase, createDatabase } from '@lzy/db';
+import { closeDatabase, createDatabase, startDatabaseInBackground } from '@lzy/db';
 import {
   createChannelClient,
   IamAuthenticator,
   internalCallCredentials,
+  ReadinessGate,
   startGrpcServer,
 } from '@lzy/grpc';
 import type { Authenticator } from '@lzy/grpc';
@@ -20,7 +21,7 @@ import { createNeighbours } from './clients/neighbours.ts';
 import type { LzyServiceConfig } from './config.ts';
 import { ExecutionStore } from './db/execution-store.ts';
 import { GraphStore } from './db/graph-store.ts';
-import { migrateInBackground } from './db/migrate-in-background.ts';
+import { migrations } from './db/migrations/index.ts';
 import type { LzyServiceDb } from './db/schema.ts';
 import { ExecutionTeardown, finishWorkflowKind } from './domain/execution-teardown.ts';
 import { GraphTracker } from './domain/graph-tracker.ts';
@@ -116,6 +117,8 @@ export async function startLzyService(
   });
   const graphs = new Graphs({ neighbours, workflows, store: graphStore, tracker, clock, log });
 
+  // Health only: calls are not gated (StartWorkflow works as soon as the schema is there).
+  const readiness = new ReadinessGate({ services: [WORKFLOW_SERVICE] });
   const server = await startGrpcServer({
     name: 'lzy-service',
     ...config.server,
@@ -127,22 +130,25 @@ export async function startLzyService(
       operationsService({ store: operations }),
     ],
   });
-  server.health.setStatus(WORKFLOW_SERVICE, 'NOT_SERVING');
-  const stopping = new AbortController();
-  const ready = migrateInBackground(db, log, stopping.signal).then(async (migrated) => {
-    if (!migrated) return false;
-    runner.start();
-    await runner.resumeUnfinished();
-    server.health.setStatus(WORKFLOW_SERVICE, 'SERVING');
-    return true;
+  readiness.attach(server.health);
+  const database = startDatabaseInBackground({
+    db,
+    migrations,
+    steps: [
+      // A failing step is retried alone, so the runner starts once.
+      { name: 'start the operation runner', run: () => runner.start() },
+      { name: 'resume unfinished operations', run: () => runner.resumeUnfinished() },
+    ],
+    onReady: () => readiness.markReady(),
+    log,
   });
-  ready.catch((err: unknown) => log.error({ err }, 'lzy-service did not become ready'));
+  const ready = database.ready;
 
   let stopped: Promise<void> | undefined;
   const stop = async () => {
-    stopping.abort();
+    const startupStopped = database.stop();
     await server.stop();
-    await ready.catch(() => false);
+    await startupStopped;
     await tracker.stop();
     await runner.stop();
     created?.close();

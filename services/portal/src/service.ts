@@ -6,13 +6,13 @@ import {
 } from '@lzy/grpc';
 import type { Authenticator, Clock } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
+import { InMemoryOperations } from '@lzy/operations';
 import { iamAuthService } from '@lzy/proto';
 import { AllocatorAgent } from './clients/allocator-agent.ts';
 import { ChannelManagerClient } from './clients/channel-manager-client.ts';
 import { S3SnapshotStorage } from './clients/s3-snapshot-storage.ts';
 import { SlotReaderClient } from './clients/slot-reader-client.ts';
 import type { PortalConfig } from './config.ts';
-import { LocalOperations } from './domain/local-operations.ts';
 import { Portal } from './domain/portal.ts';
 import { operationServices } from './rpc/operation-services.ts';
 import { portalService } from './rpc/portal-service.ts';
@@ -69,7 +69,7 @@ export async function startPortal(config: PortalConfig, deps: PortalDeps): Promi
     stdBufferBytes: config.stdBufferBytes,
     finishStdGraceMs: config.finishStdGraceMs,
   });
-  const operations = new LocalOperations();
+  const operations = new InMemoryOperations({ clock });
   const onStop = deps.onStopRequested ?? (() => undefined);
 
   const server = await startGrpcServer({

@@ -1,4 +1,4 @@
-import { closeDatabase, createDatabase, migrateToLatest } from '@lzy/db';
+import { closeDatabase, createDatabase, startDatabaseInBackground } from '@lzy/db';
 import {
   IamAuthenticator,
   createChannelClient,
@@ -16,7 +16,6 @@ import type { SchedulerDatabase } from './db/schema.ts';
 import { SessionStore } from './db/session-store.ts';
 import { TaskStore } from './db/task-store.ts';
 import { AllocatorSessions } from './domain/allocator-sessions.ts';
-import { backoffMs, sleep } from './domain/retry.ts';
 import { TaskEvents } from './domain/task-events.ts';
 import { TaskRunner } from './domain/task-runner.ts';
 import { TaskTransitions } from './domain/task-transitions.ts';
@@ -33,8 +32,11 @@ export interface SchedulerDeps {
 export interface RunningScheduler {
   port: number;
   metricsPort?: number;
-  /** Resolves once the database is migrated and unfinished tasks are resumed. */
-  ready: Promise<void>;
+  /**
+   * true once the database is migrated and unfinished tasks are resumed; false if stopped
+   * first. Never rejects.
+   */
+  ready: Promise<boolean>;
   /** Drains in-flight calls (up to the configured grace), then stops. Idempotent. */
   stop(): Promise<void>;
 }
@@ -90,7 +92,10 @@ export async function startScheduler(
     retryBackoffMs: config.retryBackoffMs,
     maxVmsPerUser: config.maxVmsPerUser,
   });
-  const readiness = new Readiness();
+  const readiness = new Readiness({
+    services: [SERVICE_NAME],
+    unavailableMessage: 'the scheduler is starting (database not ready yet)',
+  });
   const closeClients = () => {
     allocator.close();
     iamClient.close();
@@ -110,32 +115,24 @@ export async function startScheduler(
     await closeDatabase(db);
     throw err;
   }
-  server.health.setStatus(SERVICE_NAME, 'NOT_SERVING');
-
-  const starting = new AbortController();
-  const ready = (async () => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (config.migrateOnStart) await migrateToLatest(db, schedulerMigrations);
-        await runner.start();
-        break;
-      } catch (err) {
-        log.error({ err, attempt }, 'database not ready (migrations, resuming tasks); retrying');
-        await sleep(backoffMs(config.retryBackoffMs, attempt), starting.signal);
-      }
-    }
-    readiness.markReady();
-    server.health.setStatus(SERVICE_NAME, 'SERVING');
-    log.info('scheduler ready');
-  })();
-  ready.catch((err: unknown) => {
-    if (!starting.signal.aborted) log.error({ err }, 'scheduler failed to get ready');
+  readiness.attach(server.health);
+  const database = startDatabaseInBackground({
+    db,
+    migrations: config.migrateOnStart ? schedulerMigrations : undefined,
+    steps: [{ name: 'resume unfinished tasks', run: () => runner.start() }],
+    onReady: () => {
+      readiness.markReady();
+      log.info('scheduler ready');
+    },
+    initialBackoffMs: config.retryBackoffMs,
+    log,
   });
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
-    starting.abort(new Error('scheduler stopping'));
+    const startupStopped = database.stop();
     await server.stop();
+    await startupStopped;
     await runner.shutdown();
     closeClients();
     await closeDatabase(db);
@@ -143,7 +140,7 @@ export async function startScheduler(
   return {
     port: server.port,
     ...(server.metricsPort === undefined ? {} : { metricsPort: server.metricsPort }),
-    ready,
+    ready: database.ready,
     stop: () => (stopping ??= stop()),
   };
 }

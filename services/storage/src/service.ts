@@ -1,11 +1,9 @@
-import { Unavailable } from '@lzy/errors';
-import { closeDatabase, createDatabase } from '@lzy/db';
-import { IamAuthenticator, createChannelClient, startGrpcServer } from '@lzy/grpc';
+import { closeDatabase, createDatabase, startDatabaseInBackground } from '@lzy/db';
+import { IamAuthenticator, ReadinessGate, createChannelClient, startGrpcServer } from '@lzy/grpc';
 import type { Authenticator, Clock } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { iamAuthService } from '@lzy/proto';
 import type { StorageConfig } from './config.ts';
-import { migrateInBackground } from './db/migrate-in-background.ts';
 import { storageMigrations } from './db/migrations/index.ts';
 import { StorageStore } from './db/storage-store.ts';
 import type { StorageDatabase } from './db/storage-store.ts';
@@ -61,27 +59,24 @@ export async function startStorage(
       secretAccessKey: config.s3.secretAccessKey,
     },
   });
-  let migrated = false;
-  const ready = (): void => {
-    if (!migrated) throw new Unavailable('the storage database is not ready yet, retry later');
-  };
+  const readiness = new ReadinessGate({
+    services: [SERVICE_NAME],
+    unavailableMessage: 'the storage database is not ready yet, retry later',
+  });
 
   const server = await startGrpcServer({
     name: 'storage',
     ...config.server,
     log,
     authenticator,
-    services: [storageService({ manager, ready })],
+    services: [storageService({ manager, ready: () => readiness.assertReady() })],
   });
-  server.health.setStatus(SERVICE_NAME, 'NOT_SERVING');
-  const migration = migrateInBackground({
+  readiness.attach(server.health);
+  const migration = startDatabaseInBackground({
     db,
     migrations: storageMigrations,
+    onReady: () => readiness.markReady(),
     log: log.child({ component: 'migrate' }),
-    onDone: () => {
-      migrated = true;
-      server.health.setStatus(SERVICE_NAME, 'SERVING');
-    },
   });
 
   let stopping: Promise<void> | undefined;

@@ -1,7 +1,8 @@
 import { importPrivateKey } from '@lzy/auth';
-import { closeDatabase, createDatabase, migrateToLatest } from '@lzy/db';
+import { closeDatabase, createDatabase, startDatabaseInBackground } from '@lzy/db';
 import {
   IamAuthenticator,
+  ReadinessGate,
   createChannelClient,
   internalCallCredentials,
   startGrpcServer,
@@ -10,7 +11,6 @@ import type { Clock } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { iamAccessBindingService, iamAccessService, iamAuthService } from '@lzy/proto';
 import type { WhiteboardConfig } from './config.ts';
-import { DatabaseReadiness } from './db/database-readiness.ts';
 import { whiteboardMigrations } from './db/migrations/index.ts';
 import type { WhiteboardDatabase } from './db/schema.ts';
 import { WhiteboardStore } from './db/whiteboard-store.ts';
@@ -88,16 +88,20 @@ export async function startWhiteboard(
     maxWhiteboardBytes: config.maxResponseBytes,
     encodedSize: encodedWhiteboardSize,
   });
-  let markServing = () => {};
-  const readiness = new DatabaseReadiness({
-    migrate: async () => {
-      await migrateToLatest(db, whiteboardMigrations);
-    },
-    onReady: () => markServing(),
+  const readiness = new ReadinessGate({
+    services: [SERVICE_NAME],
+    unavailableMessage: 'The whiteboard database is not ready yet; retry later',
+  });
+  // Every failure is retried, not only an unreachable server: a database not created yet
+  // (3D000) or a role without access are fixed by an operator while the process keeps running.
+  const startup = startDatabaseInBackground({
+    db,
+    migrations: whiteboardMigrations,
+    onReady: () => readiness.markReady(),
     log: log.child({ component: 'migrations' }),
   });
   const closeAll = async () => {
-    await readiness.stop();
+    await startup.stop();
     for (const client of Object.values(clients)) client.close();
     await closeDatabase(db);
   };
@@ -121,10 +125,8 @@ export async function startWhiteboard(
     await closeAll();
     throw err;
   }
-  const health = server.health;
-  health.setStatus(SERVICE_NAME, 'NOT_SERVING');
-  markServing = () => health.setStatus(SERVICE_NAME, 'SERVING');
-  await readiness.start();
+  readiness.attach(server.health);
+  await startup.firstAttempt;
   const running = server;
   let stopping: Promise<void> | undefined;
   return {

@@ -2,12 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { startGrpcServer } from '@lzy/grpc';
 import type { Authenticator, Clock, GrpcServer } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
+import { InMemoryOperations } from '@lzy/operations';
 import { AllocatorAgent } from './clients/allocator-agent.ts';
 import { ChannelManagerClient, MissingChannelManager } from './clients/channel-manager-client.ts';
 import { PortalStdClient } from './clients/portal-std-client.ts';
 import { SlotsClient } from './clients/slots-client.ts';
 import type { WorkerConfig } from './config.ts';
-import { OperationRegistry } from './domain/operation-registry.ts';
 import { SlotTable } from './domain/slot-table.ts';
 import { Worker } from './domain/worker.ts';
 import { inboundAuthenticator, outboundCredentials } from './identity.ts';
@@ -57,7 +57,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
     inbound.close();
   };
   const slots = new SlotTable();
-  const operations = new OperationRegistry({ clock });
+  const operations = new InMemoryOperations({ clock });
   let address = '';
   const worker = new Worker({
     channelManager,

@@ -1,7 +1,7 @@
 import { InvalidArgument, NotFound } from '@lzy/errors';
+import type { ChangeEvents } from '@lzy/events';
 import type { Logger } from '@lzy/logging';
 import { commonSlot } from '@lzy/proto';
-import type { ChangeEvents } from './channel-events.ts';
 import { channelIdFor, preferredSender } from './channel-rules.ts';
 import type {
   BoundEndpoint,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { NotFound } from '@lzy/errors';
+import type { ChangeEvents } from '@lzy/events';
 import type { Logger } from '@lzy/logging';
 import { graphExecutor, scheduler } from '@lzy/proto';
-import type { ChangeEvents } from './change-events.ts';
 import { planGraph } from './graph-plan.ts';
 import type { GraphTaskInput } from './graph-plan.ts';
 import type { GraphRecord, GraphStorePort, TaskRecord } from './graph-store-port.ts';

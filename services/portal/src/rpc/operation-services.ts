@@ -1,8 +1,8 @@
 import { implement, requireInternalCaller } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
 import { toProtoOperation } from '@lzy/operations';
+import type { InMemoryOperations as LocalOperations } from '@lzy/operations';
 import { longrunning, operations } from '@lzy/proto';
-import type { LocalOperations } from '../domain/local-operations.ts';
 
 /** LongRunningService (Get) and OperationsService (WatchOperation) over the portal's operations. */
 export function operationServices(ops: LocalOperations): ServiceRegistration[] {

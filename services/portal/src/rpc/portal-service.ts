@@ -1,10 +1,9 @@
 import { implement, requireInternalCaller } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
-import type { OperationError } from '@lzy/operations';
+import type { InMemoryOperations as LocalOperations, OperationError } from '@lzy/operations';
 import { packMessage, toProtoOperation } from '@lzy/operations';
 import { portal } from '@lzy/proto';
 import { isDomainError } from '@lzy/errors';
-import type { LocalOperations } from '../domain/local-operations.ts';
 import type { Portal } from '../domain/portal.ts';
 import type { SlotStatusView } from '../domain/slot-status.ts';
 import {

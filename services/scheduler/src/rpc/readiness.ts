@@ -1,15 +1,13 @@
-import { Unavailable } from '@lzy/errors';
+import { ReadinessGate } from '@lzy/grpc';
 
-/** Gate of the RPCs while the database is migrated and unfinished tasks are resumed. */
-export class Readiness {
-  #ready = false;
-
-  markReady(): void {
-    this.#ready = true;
-  }
-
+/**
+ * Gate of the RPCs while the database is migrated and unfinished tasks are resumed: @lzy/grpc's
+ * ReadinessGate (health NOT_SERVING, UNAVAILABLE until markReady) under the name SchedulerService
+ * calls.
+ */
+export class Readiness extends ReadinessGate {
   /** @throws Unavailable (callers retry) until markReady(). */
   check(): void {
-    if (!this.#ready) throw new Unavailable('the scheduler is starting (database not ready yet)');
+    this.assertReady();
   }
 }

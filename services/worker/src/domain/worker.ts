@@ -1,10 +1,9 @@
 import { Cancelled, FailedPrecondition, NotFound, isDomainError } from '@lzy/errors';
 import type { Logger } from '@lzy/logging';
 import { packMessage } from '@lzy/operations';
-import type { Operation } from '@lzy/operations';
+import type { InMemoryOperations as OperationRegistry, Operation } from '@lzy/operations';
 import { worker } from '@lzy/proto';
 import type { commonOperation } from '@lzy/proto';
-import type { OperationRegistry } from './operation-registry.ts';
 import { planSlots, taskDirectory } from './slot-plan.ts';
 import { TaskRecord } from './task-record.ts';
 import { TaskRun } from './task-run.ts';
@@ -129,7 +128,7 @@ export class Worker {
   async stopAll(reason: string): Promise<void> {
     const running = [...this.#tasks.values()].filter((t) => !t.record.isFinished);
     for (const task of running) task.run?.stop(reason);
-    await Promise.all(running.map((t) => this.#deps.operations.watchDone(t.record.operationId)));
+    await Promise.all(running.map((t) => this.#deps.operations.waitForDone(t.record.operationId)));
   }
 
   #running(): TaskRecord | undefined {

@@ -2,9 +2,8 @@ import { InvalidArgument, NotFound } from '@lzy/errors';
 import { implement } from '@lzy/grpc';
 import type { CallContext, ServiceRegistration } from '@lzy/grpc';
 import { toProtoOperation } from '@lzy/operations';
-import type { Operation } from '@lzy/operations';
+import type { InMemoryOperations as OperationRegistry, Operation } from '@lzy/operations';
 import { longrunning, operations } from '@lzy/proto';
-import type { OperationRegistry } from '../domain/operation-registry.ts';
 
 /** Only the creator sees an operation; others get NOT_FOUND like an unknown id (public-api §7.1). */
 function visible(registry: OperationRegistry, ctx: CallContext, id: string): Operation {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChangeEvents } from './channel-events.ts';
+import { ChangeEvents } from './change-events.ts';
 
 const never = new AbortController().signal;
 

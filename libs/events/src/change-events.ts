@@ -15,7 +15,7 @@ interface Watcher {
 }
 
 /**
- * In-process change notifications per key (a channel id), so server streams are woken by the
+ * In-process change notifications per key (a channel id, a graph id), so server streams are woken by the
  * same code path that changed the data (and by pg NOTIFY from other instances) instead of
  * polling. Subscribe BEFORE reading the state, then read, then `next()`: no change is missed.
  */
