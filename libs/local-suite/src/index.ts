@@ -6,3 +6,5 @@ export type { SuiteInfra, SuiteService } from './suite-env.ts';
 export { ensureLocalUser } from './local-user.ts';
 export { startUp } from './up.ts';
 export type { RunningUp } from './up.ts';
+export { loadLocalSuiteConfig } from './config.ts';
+export type { LocalSuiteConfig } from './config.ts';
