@@ -135,6 +135,21 @@ describe('allocator with local processes', () => {
     await expect(second).rejects.toThrow(/'tiny' is at its cap of 1/);
   });
 
+  it('gives the idle VM of another session to an allocation in a full pool', async () => {
+    const pools = [{ label: 'tiny', cluster_type: 'WORKER', max_vms: 1 }];
+    const t = await start({ LZY_ALLOCATOR_POOLS: JSON.stringify(pools) });
+    const idleSession = await createSession(t);
+    const idle = await allocateRunning(t, allocateRequest(idleSession, { poolLabel: 'tiny' }));
+    await unaryCall(t.client.free.bind(t.client), { vmId: idle.vmId });
+    const otherSession = await createSession(t);
+    const fresh = await allocateRunning(t, allocateRequest(otherSession, { poolLabel: 'tiny' }));
+    expect(fresh.vmId).not.toBe(idle.vmId);
+    await pollUntil(
+      async () => ((await vmStatus(t, idle.vmId)) === 'VM_STATUS_DEAD' ? true : undefined),
+      { timeoutMs: 15_000, description: 'the evicted idle VM is deleted' },
+    );
+  });
+
   it('fails the allocation naming the exit code when the VM process exits before registering', async () => {
     const t = await start();
     const sessionId = await createSession(t);

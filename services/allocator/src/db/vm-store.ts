@@ -124,14 +124,37 @@ export class VmStore {
     );
   }
 
-  async countLive(db: Db, poolLabel: string): Promise<number> {
+  async countLive(db: Db, poolLabel: string, now: Date): Promise<number> {
     const row = await db
       .selectFrom('vm')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('pool_label', '=', poolLabel)
       .where('status', '<>', 'DEAD')
+      // An idle VM past its deadline is already the reaper's: it no longer holds a place.
+      .where((eb) => eb.not(eb.and([eb('status', '=', 'IDLE'), eb('idle_deadline', '<=', now)])))
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  /**
+   * Hands the longest-idle VM of a pool to the reaper (its idle deadline becomes `now`), so that a
+   * full pool serves a new allocation instead of keeping another session's idle cache.
+   * @returns whether there was an idle VM to give up
+   */
+  async expireOldestIdle(db: Db, poolLabel: string, now: Date): Promise<boolean> {
+    const oldest = await db
+      .selectFrom('vm')
+      .select('id')
+      .where('pool_label', '=', poolLabel)
+      .where('status', '=', 'IDLE')
+      .where('idle_deadline', '>', now)
+      .orderBy('status_changed_at')
+      .limit(1)
+      .forUpdate()
+      .executeTakeFirst();
+    if (oldest === undefined) return false;
+    await db.updateTable('vm').set({ idle_deadline: now }).where('id', '=', oldest.id).execute();
+    return true;
   }
 
   /** Sets the status and whatever goes with it; `status_changed_at` moves only on a change. */

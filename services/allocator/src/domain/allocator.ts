@@ -207,7 +207,11 @@ export class Allocator {
     const { vms } = this.#deps;
     const { pool } = vm;
     await vms.lockPool(trx, pool.label);
-    if (pool.maxVms > 0 && (await vms.countLive(trx, pool.label)) >= pool.maxVms) {
+    if (
+      pool.maxVms > 0 &&
+      (await vms.countLive(trx, pool.label, vm.now)) >= pool.maxVms &&
+      !(await vms.expireOldestIdle(trx, pool.label, vm.now))
+    ) {
       throw new ResourceExhausted(
         `VM pool '${pool.label}' is at its cap of ${pool.maxVms} VMs; free or delete VMs ` +
           'of this pool, or retry later',
