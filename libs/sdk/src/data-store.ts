@@ -1,0 +1,117 @@
+import { Readable } from 'node:stream';
+import { CopyObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3BlobStore } from '@lzy/blob';
+import { FailedPrecondition, InvalidArgument, NotFound } from '@lzy/errors';
+import type { commonStorage } from '@lzy/proto';
+import { decodeValue, encodeValue } from './serialization.ts';
+
+/** The region sent to S3-compatible servers that ignore it (the local suite's versitygw). */
+const DEFAULT_REGION = 'us-east-1';
+
+/** `s3://bucket/key` → parts. @throws InvalidArgument for another scheme. */
+export function parseS3Uri(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (match === null) throw new InvalidArgument(`'${uri}' is not an s3:// URI`);
+  return { bucket: match[1] ?? '', key: match[2] ?? '' };
+}
+
+/**
+ * Values in the user's storage (the StorageConfig of StartWorkflow or GetStorageCredentials):
+ * encoded with serialization.ts, streamed to and from S3 so a large Buffer is never copied whole
+ * more than once (the download lands in one preallocated buffer).
+ */
+export class DataStore {
+  readonly #credentials: commonStorage.S3Credentials;
+  readonly #stores = new Map<string, S3BlobStore>();
+  #client: S3Client | undefined;
+
+  constructor(storage: commonStorage.StorageConfig) {
+    if (storage.credentials?.$case !== 's3') {
+      throw new FailedPrecondition(
+        `storage ${storage.uri} has no S3 credentials; the TypeScript SDK supports S3 storage only`,
+      );
+    }
+    this.#credentials = storage.credentials.value;
+  }
+
+  /** Stores `value` at `uri`. */
+  async put(uri: string, value: unknown): Promise<void> {
+    const { bucket, key } = parseS3Uri(uri);
+    const encoded = encodeValue(value);
+    await this.#store(bucket).put(key, Readable.from(encoded.chunks, { objectMode: false }), {
+      sizeBytes: encoded.sizeBytes,
+    });
+  }
+
+  /** Reads the value at `uri`. @throws NotFound if nothing is stored there. */
+  async get(uri: string): Promise<unknown> {
+    const { bucket, key } = parseS3Uri(uri);
+    const store = this.#store(bucket);
+    const info = await store.head(key);
+    if (info === undefined) throw new NotFound(`no value stored at ${uri}`);
+    const data = Buffer.allocUnsafe(info.sizeBytes);
+    let offset = 0;
+    for await (const chunk of await store.get(key)) {
+      const bytes = chunk as Buffer;
+      if (offset + bytes.byteLength > data.byteLength) {
+        throw new FailedPrecondition(`value at ${uri} changed while it was read`);
+      }
+      bytes.copy(data, offset);
+      offset += bytes.byteLength;
+    }
+    return decodeValue(data.subarray(0, offset));
+  }
+
+  /** Server-side copy of the object at `from` to `to` (same S3 endpoint). */
+  async copy(from: string, to: string): Promise<void> {
+    const source = parseS3Uri(from);
+    const target = parseS3Uri(to);
+    await this.#s3().send(
+      new CopyObjectCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        CopySource: `${source.bucket}/${source.key.split('/').map(encodeURIComponent).join('/')}`,
+      }),
+    );
+  }
+
+  close(): void {
+    this.#client?.destroy();
+    for (const store of this.#stores.values()) store.close();
+    this.#stores.clear();
+  }
+
+  #store(bucket: string): S3BlobStore {
+    let store = this.#stores.get(bucket);
+    if (store === undefined) {
+      store = new S3BlobStore({ ...this.#options(), bucket });
+      this.#stores.set(bucket, store);
+    }
+    return store;
+  }
+
+  #s3(): S3Client {
+    const { endpoint, region, accessKeyId, secretAccessKey, forcePathStyle } = this.#options();
+    this.#client ??= new S3Client({
+      region,
+      forcePathStyle,
+      ...(endpoint === undefined ? {} : { endpoint }),
+      credentials: { accessKeyId, secretAccessKey },
+    });
+    return this.#client;
+  }
+
+  #options() {
+    const { endpoint, accessToken, secretToken } = this.#credentials;
+    return {
+      region: DEFAULT_REGION,
+      ...(endpoint === ''
+        ? {}
+        : { endpoint: endpoint.includes('://') ? endpoint : `http://${endpoint}` }),
+      accessKeyId: accessToken,
+      secretAccessKey: secretToken,
+      // Servers without per-bucket DNS (the local suite) need path-style URLs.
+      forcePathStyle: endpoint !== '',
+    };
+  }
+}

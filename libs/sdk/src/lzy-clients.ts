@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises';
+import { signLzyJwt } from '@lzy/auth';
+import { createChannelClient } from '@lzy/grpc';
+import { longrunning, lzyWhiteboardService, lzyWorkflowService } from '@lzy/proto';
+import type { ClientConfig } from './config.ts';
+
+/** Tokens live 7 days (pylzy's); the SDK re-signs hourly so a long workflow never sends a stale one. */
+const TOKEN_REFRESH_MS = 60 * 60 * 1000;
+
+/**
+ * The public-API clients of one SDK session, authenticated as pylzy does: a PS256 JWT signed
+ * with the user's key, `iss` = the user's login, `pvd` = GITHUB. close() releases the channels.
+ */
+export class LzyClients {
+  readonly workflows: lzyWorkflowService.LzyWorkflowServiceClient;
+  readonly operations: longrunning.LongRunningServiceClient;
+  readonly whiteboards: lzyWhiteboardService.LzyWhiteboardServiceClient;
+
+  private constructor(config: ClientConfig, privateKeyPem: string) {
+    let token = { value: '', signedAtMs: -Infinity };
+    const callCredentials = () => {
+      const nowMs = Date.now();
+      if (nowMs - token.signedAtMs > TOKEN_REFRESH_MS) {
+        const value = signLzyJwt({ issuer: config.user, provider: 'GITHUB', privateKeyPem, nowMs });
+        token = { value, signedAtMs: nowMs };
+      }
+      return Promise.resolve(token.value);
+    };
+    this.workflows = createChannelClient(
+      lzyWorkflowService.LzyWorkflowServiceClient,
+      config.endpoint,
+      { callCredentials },
+    );
+    this.operations = createChannelClient(longrunning.LongRunningServiceClient, config.endpoint, {
+      callCredentials,
+    });
+    this.whiteboards = createChannelClient(
+      lzyWhiteboardService.LzyWhiteboardServiceClient,
+      config.whiteboardEndpoint,
+      { callCredentials },
+    );
+  }
+
+  /** Reads the user's key (config.keyPath) and creates the clients (no network I/O yet). */
+  static async connect(config: ClientConfig): Promise<LzyClients> {
+    return new LzyClients(config, await readFile(config.keyPath, 'utf8'));
+  }
+
+  close(): void {
+    this.workflows.close();
+    this.operations.close();
+    this.whiteboards.close();
+  }
+}

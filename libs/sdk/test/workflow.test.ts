@@ -1,0 +1,123 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CleanupStack } from '@lzy/testing';
+import { LzyExecutionError, whiteboard, whiteboards, workflow } from '../src/index.ts';
+import type { ClientConfig, ProgressEvent, StdSink } from '../src/index.ts';
+import {
+  chatty,
+  digest,
+  failing,
+  misnamed,
+  needsHugePool,
+  passBytes,
+  square,
+  sum,
+} from './fixtures/ops.ts';
+import { measure, produce } from '../../../examples/ts/big-data.ts';
+
+/** Ops through the whole local suite (in this process), workers as child processes. */
+describe('workflows through the local suite', () => {
+  const cleanup = new CleanupStack();
+  let config: ClientConfig;
+  const quiet: StdSink = { stdout: () => undefined, stderr: () => undefined };
+
+  beforeAll(async () => {
+    const { startSdkSuite } = await import('./sdk-suite.ts');
+    config = await startSdkSuite(cleanup);
+  });
+  afterAll(() => cleanup.close());
+
+  it('fans 10 squares into a sum (385) and keeps it on a whiteboard found by name and by id', async () => {
+    const progress: ProgressEvent[] = [];
+    const { total, whiteboardId } = await workflow(
+      'fan-out',
+      async (wf) => {
+        const squares = Array.from({ length: 10 }, (_, i) => square(i + 1));
+        const total = sum(...squares);
+        const wb = wf.whiteboard('fan-out', { tags: ['test'] });
+        wb.set('sum', total);
+        return { total: await total, whiteboardId: wb.id };
+      },
+      { config, std: quiet, onProgress: (event) => progress.push(event) },
+    );
+    expect(total).toBe(385);
+    expect(progress.at(-1)?.ops.map((op) => op.state)).toEqual(Array(11).fill('done'));
+
+    const listed = await whiteboards({ name: 'fan-out', tags: ['test'] }, { config });
+    expect(listed.map((wb) => [wb.id, wb.status, wb.fields])).toEqual([
+      [whiteboardId, 'FINALIZED', ['sum']],
+    ]);
+    const stored = await whiteboard(whiteboardId, { config });
+    expect(await stored.get('sum')).toBe(385);
+  });
+
+  it("fails the workflow with the op's own error message", async () => {
+    const run = workflow('failing', async () => await failing('no thanks'), {
+      config,
+      std: quiet,
+    });
+    await expect(run).rejects.toThrow(LzyExecutionError);
+    await expect(run).rejects.toThrow(/op refused: no thanks/);
+  });
+
+  it('relays what an op prints to the output hook while the workflow runs', async () => {
+    const printed: string[] = [];
+    await workflow(
+      'chatty',
+      async () => {
+        expect(await chatty('hello from the op')).toBe(17);
+        await expect
+          .poll(() => printed.join(''), { timeout: 30_000 })
+          .toContain('hello from the op');
+      },
+      { config, std: { stdout: (text) => printed.push(text), stderr: () => undefined } },
+    );
+  });
+
+  it('moves a 4 MB Buffer through two ops byte-exact', async () => {
+    const data = randomBytes(4 * 1024 * 1024);
+    const back = await workflow('bytes', async () => await passBytes(passBytes(data)), {
+      config,
+      std: quiet,
+    });
+    expect(Buffer.isBuffer(back)).toBe(true);
+    expect(Buffer.compare(back, data)).toBe(0);
+  });
+
+  it('runs each call at once in eager mode and reads results of earlier graphs', async () => {
+    const result = await workflow(
+      'eager',
+      async (wf) => {
+        const nine = square(3);
+        await wf.barrier();
+        return await digest(Buffer.from(String(await sum(nine, 1))));
+      },
+      { config, std: quiet, eager: true },
+    );
+    expect(result.length).toBe(2);
+  });
+
+  it('refuses an op needing a pool the installation lacks, naming the pool', async () => {
+    await expect(
+      workflow('huge', async () => await needsHugePool(), { config, std: quiet }),
+    ).rejects.toThrow(/requires pool 'xxl'.*available pools: s/);
+  });
+
+  it('refuses an op not exported under its name before running anything', async () => {
+    await expect(
+      workflow('misnamed', async () => await misnamed(), { config, std: quiet }),
+    ).rejects.toThrow(/must be exported as `export const somethingElse/);
+  });
+
+  it('runs example (b): 256 MiB from one op to the next, measured there', async () => {
+    const size = 256 * 1024 * 1024;
+    const result = await workflow('big-data', async () => await measure(produce(size)), {
+      config,
+      std: quiet,
+    });
+    expect(result.length).toBe(size);
+    // The same op called outside a workflow runs here: the bytes the worker hashed.
+    const local = await produce(size);
+    expect(result.sha256).toBe(createHash('sha256').update(local).digest('hex'));
+  });
+});
