@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { loadConfig, logLevel, stringBool } from '@lzy/config';
 import type { Env, LogLevel } from '@lzy/config';
@@ -14,9 +16,13 @@ const schema = z
     LZY_LOG_LEVEL: logLevel().default('info'),
     /**
      * PostgreSQL cluster directory. As root the server runs as the `postgres` user, which cannot
-     * enter root's home (mode 0700), so the default moves to /var/lib/lzy-ts then.
+     * enter root's home (mode 0700), so the default moves to /var/lib/lzy-ts/<hash of LZY_HOME>.
      */
     LZY_POSTGRES_DIR: z.string().min(1).optional(),
+    /** A program run once the suite is up (README's main job: the fan-out example); '' = none. */
+    LZY_UP_EXAMPLE: z
+      .string()
+      .default(fileURLToPath(new URL('../../../examples/ts/fan-out.ts', import.meta.url))),
     /** Login of the local user (pylzy's LZY_USER, the JWT `iss`). */
     LZY_LOCAL_USER: z.string().min(1).default(userInfo().username),
   })
@@ -26,9 +32,16 @@ const schema = z
     randomPorts: env.LZY_RANDOM_PORTS,
     logLevel: env.LZY_LOG_LEVEL,
     user: env.LZY_LOCAL_USER,
+    example: env.LZY_UP_EXAMPLE,
     postgresDir:
       env.LZY_POSTGRES_DIR ??
-      (userInfo().uid === 0 ? '/var/lib/lzy-ts/postgres' : join(env.LZY_HOME, 'postgres')),
+      (userInfo().uid === 0
+        ? join(
+            '/var/lib/lzy-ts',
+            createHash('sha256').update(env.LZY_HOME).digest('hex').slice(0, 12),
+            'postgres',
+          )
+        : join(env.LZY_HOME, 'postgres')),
   }));
 
 export interface LocalSuiteConfig {
@@ -38,6 +51,7 @@ export interface LocalSuiteConfig {
   logLevel: LogLevel;
   user: string;
   postgresDir: string;
+  example: string;
 }
 
 export function loadLocalSuiteConfig(env: Env): LocalSuiteConfig {

@@ -1,4 +1,3 @@
-import { AlreadyExists } from '@lzy/errors';
 import { createChannelClient, internalCallCredentials, unaryCall } from '@lzy/grpc';
 import type { Clock } from '@lzy/grpc';
 import { iam, iamSubjectService } from '@lzy/proto';
@@ -34,18 +33,24 @@ export async function ensureLocalUser(options: LocalUserOptions): Promise<string
       credentials: options.publicKeyPem,
       type: iam.Credentials_Type.PUBLIC_KEY,
     };
+    // The subject first, keyless (idempotent); then the `local` key, replaced when it changed
+    // (a new LZY_HOME, or keys made again): the suite owns that credential.
     const subject = await unaryCall(client.createSubject.bind(client), {
       authProvider: iam.AuthProvider.GITHUB,
       providerSubjectId: options.login,
       type: 'USER',
-      credentials: [credentials],
+      credentials: [],
     });
-    try {
-      await unaryCall(client.addCredentials.bind(client), { subject, credentials });
-    } catch (err) {
-      // The key is already there from an earlier start.
-      if (!(err instanceof AlreadyExists)) throw err;
+    const { credentialsList } = await unaryCall(client.listCredentials.bind(client), { subject });
+    const current = credentialsList.find((c) => c.name === credentials.name);
+    if (current?.credentials.trim() === credentials.credentials.trim()) return subject.id;
+    if (current !== undefined) {
+      await unaryCall(client.removeCredentials.bind(client), {
+        subject,
+        credentialsName: credentials.name,
+      });
     }
+    await unaryCall(client.addCredentials.bind(client), { subject, credentials });
     return subject.id;
   } finally {
     client.close();
