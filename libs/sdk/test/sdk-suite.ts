@@ -2,15 +2,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateRsaKeyPair } from '@lzy/auth';
-import { SUITE_SERVICES, ensureLocalUser, startLocalSuite } from '@lzy/local-suite';
+import { SUITE_SERVICES, ensureLocalUser, startSuiteProcesses } from '@lzy/local-suite';
 import type { SuiteService } from '@lzy/local-suite';
 import type { CleanupStack } from '@lzy/testing';
 import { s3Config, testDatabase } from '@lzy/testing';
 import type { ClientConfig } from '../src/index.ts';
 
 /**
- * The whole local suite in this process on the test run's PostgreSQL and S3 (as
- * libs/local-suite's suiteInfra), a registered user `alice` and the client config pointing at it.
+ * The whole local suite, every service as its own process (as in production), on the test run's
+ * PostgreSQL and S3 (as libs/local-suite's suiteInfra), a registered user `alice` and the client
+ * config pointing at it.
  */
 export async function startSdkSuite(cleanup: CleanupStack): Promise<ClientConfig> {
   const urls = new Map<SuiteService, string>();
@@ -20,19 +21,15 @@ export async function startSdkSuite(cleanup: CleanupStack): Promise<ClientConfig
     urls.set(service, db.url);
   }
   const internalKeys = await generateRsaKeyPair();
-  const suite = await startLocalSuite({
-    randomPorts: true,
-    infra: {
-      host: '127.0.0.1',
-      logLevel: 'silent',
-      dbUrlFor: (service) => urls.get(service)!,
-      s3: s3Config(),
-      internalKeys,
-      // Idle workers of a finished workflow count against the pool cap (8 in `s`) until this
-      // timeout (default 10 min) and would stall the next test's workflow (README, known
-      // limits). Not shorter: a consumer cannot read an output whose worker idled out meanwhile.
-      extraEnv: { scheduler: { LZY_SCHEDULER_VM_IDLE_TIMEOUT_MS: '20000' } },
-    },
+  const suite = await startSuiteProcesses({
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    dbUrlFor: (service) => urls.get(service)!,
+    s3: s3Config(),
+    internalKeys,
+    // Idle workers of finished workflows are reaped after 20 s instead of 10 min. Not shorter:
+    // a consumer cannot yet read an output whose worker idled out meanwhile (known gap).
+    extraEnv: { scheduler: { LZY_SCHEDULER_VM_IDLE_TIMEOUT_MS: '20000' } },
   });
   cleanup.push(suite);
   const userKeys = await generateRsaKeyPair();
