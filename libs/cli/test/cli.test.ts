@@ -11,7 +11,7 @@ import type { LocalSuite } from '@lzy/local-suite';
 import { longrunning, lzyWhiteboard, lzyWhiteboardService, lzyWorkflowService } from '@lzy/proto';
 import { CleanupStack, pollUntil } from '@lzy/testing';
 import { lzy } from './in-process-lzy.ts';
-import { suiteInfra } from './suite-fixture.ts';
+import { testSuiteInfra } from '@lzy/local-suite';
 
 const WORKFLOW = 'cli-echo';
 const USER = 'cli-alice';
@@ -26,7 +26,7 @@ describe('the lzy command against a local suite', () => {
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'lzy-cli-'));
     cleanup.defer(() => rm(home, { recursive: true, force: true }));
-    const infra = await suiteInfra(cleanup);
+    const infra = await testSuiteInfra(cleanup, { prefix: 'cli' });
     suite = cleanup.push(await startLocalSuite({ infra, randomPorts: true }));
     const userKeys = await generateRsaKeyPair();
     await ensureLocalUser({

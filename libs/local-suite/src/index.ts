@@ -8,3 +8,4 @@ export { startUp } from './up.ts';
 export type { RunningUp } from './up.ts';
 export { loadLocalSuiteConfig } from './config.ts';
 export type { LocalSuiteConfig } from './config.ts';
+export { testSuiteInfra } from './test-suite-infra.ts';

@@ -1,25 +1,8 @@
-import { generateRsaKeyPair } from '@lzy/auth';
 import type { CleanupStack } from '@lzy/testing';
-import { s3Config, testDatabase } from '@lzy/testing';
-import { SUITE_SERVICES } from '../src/suite-env.ts';
-import type { SuiteInfra, SuiteService } from '../src/suite-env.ts';
+import { testSuiteInfra } from '../src/test-suite-infra.ts';
+import type { SuiteInfra } from '../src/suite-env.ts';
 
-/**
- * Infrastructure for one suite in a test: a fresh database per service on the run's PostgreSQL,
- * the run's S3 server, a new internal key pair. The databases are dropped by `cleanup`.
- */
-export async function suiteInfra(cleanup: CleanupStack): Promise<SuiteInfra> {
-  const urls = new Map<SuiteService, string>();
-  for (const service of SUITE_SERVICES) {
-    const db = await testDatabase({ name: `suite_${service.replaceAll('-', '_')}` });
-    cleanup.defer(() => db.drop());
-    urls.set(service, db.url);
-  }
-  return {
-    host: '127.0.0.1',
-    logLevel: 'silent',
-    dbUrlFor: (service) => urls.get(service)!,
-    s3: s3Config(),
-    internalKeys: await generateRsaKeyPair(),
-  };
+/** Infrastructure for one suite in a test: see testSuiteInfra. */
+export function suiteInfra(cleanup: CleanupStack): Promise<SuiteInfra> {
+  return testSuiteInfra(cleanup);
 }
