@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { durationMs, hostPort, loadConfig, serverEnvShape, toServerConfig } from '@lzy/config';
 import type { Env, ServerConfig } from '@lzy/config';
+import type { PythonEnvironmentsConfig } from './env/python-environments.ts';
 
 const pem = () => z.string().min(1, { error: 'expected a PEM key' });
 
@@ -22,8 +23,31 @@ const trustedKeys = () =>
     }
   });
 
+const pythons = () =>
+  z.string().transform((raw, ctx) => {
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      return z.record(z.string().regex(/^\d+\.\d+$/), z.string().min(1)).parse(parsed);
+    } catch {
+      ctx.issues.push({
+        code: 'custom',
+        message: 'expected a JSON object {"3.11": "/path/to/python3.11", …}',
+        input: raw,
+      });
+      return z.NEVER;
+    }
+  });
+
+/** Passed from the worker's environment to uv: index, proxy and TLS settings, never secrets of ours. */
+const INSTALLER_PASSTHROUGH =
+  /^(UV_[A-Z0-9_]+|SSL_CERT_FILE|SSL_CERT_DIR|(HTTPS?|ALL|NO)_PROXY|(https?|all|no)_proxy)$/;
+
+/** uv version installed by scripts/install-uv.sh; keep both in sync. */
+const UV_VERSION = '0.13.9';
+
+// Loose: the UV_* / proxy variables for the installer are picked from the rest of the environment.
 const schema = z
-  .object({
+  .looseObject({
     ...serverEnvShape({ port: 8136 }),
     /** Set by the allocator for a VM process: the worker registers and heartbeats (VM mode). */
     LZY_VM_ID: z.string().min(1).optional(),
@@ -52,6 +76,16 @@ const schema = z
     PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
     HOME: z.string().optional(),
     LANG: z.string().default('C.UTF-8'),
+    XDG_CACHE_HOME: z.string().min(1).optional(),
+    /**
+     * Interpreters for Python ops, JSON `{"3.11": "/usr/bin/python3.11"}` (minor → path). Unset:
+     * discover `~/.pyenv/versions/X.Y.Z/bin/python`, then `python3.X` on PATH.
+     */
+    LZY_WORKER_PYTHONS: pythons().optional(),
+    /** The uv binary; default the one scripts/install-uv.sh installs into the user cache. */
+    LZY_WORKER_UV: z.string().min(1).optional(),
+    /** Where op environments and local modules are cached, shared by the worker processes of a machine. */
+    LZY_WORKER_ENV_CACHE_DIR: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.LZY_VM_ID === undefined) return;
@@ -65,28 +99,53 @@ const schema = z
         });
     }
   })
-  .transform((env) => ({
-    server: toServerConfig(env),
-    vm:
-      env.LZY_VM_ID === undefined
-        ? undefined
-        : {
-            vmId: env.LZY_VM_ID,
-            ott: env.LZY_VM_OTT ?? '',
-            privateKeyPem: env.LZY_VM_PRIVATE_KEY ?? '',
-            allocatorAddress: env.LZY_ALLOCATOR_ADDRESS ?? '',
-          },
-    iamAddress: env.LZY_IAM_ADDRESS,
-    channelManagerAddress: env.LZY_CHANNEL_MANAGER_ADDRESS,
-    trustedPublicKeys: env.LZY_WORKER_TRUSTED_PUBLIC_KEYS ?? {},
-    internalPrivateKeyPem: env.LZY_INTERNAL_PRIVATE_KEY,
-    advertisedHost: env.LZY_WORKER_ADVERTISED_HOST ?? env.LZY_HOST,
-    mountDir:
-      env.LZY_WORKER_MOUNT_DIR ??
-      path.join(os.tmpdir(), `lzy-worker-${env.LZY_VM_ID ?? `pid${process.pid}`}`),
-    stopGraceMs: env.LZY_WORKER_STOP_GRACE_MS,
-    commandEnv: { PATH: env.PATH, HOME: env.HOME, LANG: env.LANG },
-  }));
+  .transform((env) => {
+    const cacheBase =
+      env.XDG_CACHE_HOME ??
+      (env.HOME === undefined
+        ? path.join(os.tmpdir(), 'lzy-ts-cache')
+        : path.join(env.HOME, '.cache'));
+    const envCacheDir = env.LZY_WORKER_ENV_CACHE_DIR ?? path.join(cacheBase, 'lzy-ts', 'py-envs');
+    const installerEnv: Record<string, string> = { PATH: env.PATH, LANG: env.LANG };
+    for (const [name, value] of Object.entries(env))
+      if (INSTALLER_PASSTHROUGH.test(name) && typeof value === 'string') installerEnv[name] = value;
+    if (env.HOME !== undefined) installerEnv.HOME = env.HOME;
+    if (env.XDG_CACHE_HOME !== undefined) installerEnv.XDG_CACHE_HOME = env.XDG_CACHE_HOME;
+    // Without HOME uv has no cache directory of its own: keep it beside the environments.
+    if (env.HOME === undefined && installerEnv.UV_CACHE_DIR === undefined)
+      installerEnv.UV_CACHE_DIR = path.join(envCacheDir, 'uv-cache');
+    return {
+      server: toServerConfig(env),
+      vm:
+        env.LZY_VM_ID === undefined
+          ? undefined
+          : {
+              vmId: env.LZY_VM_ID,
+              ott: env.LZY_VM_OTT ?? '',
+              privateKeyPem: env.LZY_VM_PRIVATE_KEY ?? '',
+              allocatorAddress: env.LZY_ALLOCATOR_ADDRESS ?? '',
+            },
+      iamAddress: env.LZY_IAM_ADDRESS,
+      channelManagerAddress: env.LZY_CHANNEL_MANAGER_ADDRESS,
+      trustedPublicKeys: env.LZY_WORKER_TRUSTED_PUBLIC_KEYS ?? {},
+      internalPrivateKeyPem: env.LZY_INTERNAL_PRIVATE_KEY,
+      advertisedHost: env.LZY_WORKER_ADVERTISED_HOST ?? env.LZY_HOST,
+      mountDir:
+        env.LZY_WORKER_MOUNT_DIR ??
+        path.join(os.tmpdir(), `lzy-worker-${env.LZY_VM_ID ?? `pid${process.pid}`}`),
+      stopGraceMs: env.LZY_WORKER_STOP_GRACE_MS,
+      commandEnv: { PATH: env.PATH, HOME: env.HOME, LANG: env.LANG },
+      python: {
+        pythons: env.LZY_WORKER_PYTHONS,
+        uvPath:
+          env.LZY_WORKER_UV ?? path.join(cacheBase, 'lzy-ts', `uv-${UV_VERSION}`, 'bin', 'uv'),
+        cacheDir: envCacheDir,
+        installerEnv,
+        home: env.HOME,
+        path: env.PATH,
+      },
+    };
+  });
 
 /** Present when the process runs as an allocated VM (LZY_VM_ID set). */
 export interface VmIdentity {
@@ -109,6 +168,8 @@ export interface WorkerConfig {
   stopGraceMs: number;
   /** PATH/LANG always, HOME if set (else the task directory). */
   commandEnv: { PATH: string; HOME: string | undefined; LANG: string };
+  /** Python ops: interpreters, uv, the environment cache (python-client-protocol §4.6). */
+  python: PythonEnvironmentsConfig;
 }
 
 /** Parses the worker environment once at start-up; throws ConfigError naming every bad variable. */

@@ -9,6 +9,7 @@ import { PortalStdClient } from './clients/portal-std-client.ts';
 import { SlotsClient } from './clients/slots-client.ts';
 import type { WorkerConfig } from './config.ts';
 import { SlotTable } from './domain/slot-table.ts';
+import { PythonEnvironments } from './env/python-environments.ts';
 import { Worker } from './domain/worker.ts';
 import { inboundAuthenticator, outboundCredentials } from './identity.ts';
 import { longRunningService, operationsService } from './rpc/operations-rpc.ts';
@@ -68,6 +69,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
     log: log.child({ component: 'worker' }),
     stopGraceMs: config.stopGraceMs,
     commandEnv: config.commandEnv,
+    pythonEnvs: new PythonEnvironments(config.python, { log }),
     mountDir: config.mountDir,
     address: () => address,
   });

@@ -34,3 +34,24 @@ export interface StdWriter {
 export interface StdSinkPort {
   open(portalAddress: string, taskId: string): StdWriter;
 }
+
+/** What the op's command needs from a prepared Python environment. */
+export interface PreparedPythonEnv {
+  /** Directories put first on the command's PATH (so `python` is the environment's). */
+  pathPrefix: string[];
+  /** The op's unpacked local modules (LOCAL_MODULES), if it has any. */
+  localModulesDir: string | undefined;
+}
+
+/** Builds (or finds cached) the environment of a Python op (python-client-protocol §4.6). */
+export interface PythonEnvPort {
+  /**
+   * Installer output goes to `output` (the op's stderr).
+   * @throws EnvironmentError (the task ends with rc 97); the signal's reason on abort
+   */
+  prepare(
+    env: { yaml: string; localModules: Array<{ name: string; uri: string }> },
+    output: (data: Buffer) => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<PreparedPythonEnv>;
+}

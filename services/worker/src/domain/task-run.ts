@@ -6,7 +6,15 @@ import type { Logger } from '@lzy/logging';
 import { CommandProcess } from './command-process.ts';
 import type { CommandExit } from './command-process.ts';
 import { downloadInput } from './input-download.ts';
-import type { ChannelManagerPort, SlotReaderPort, StdSinkPort, StdWriter } from './ports.ts';
+import { EnvironmentError } from '../env/environment-error.ts';
+import type {
+  ChannelManagerPort,
+  PreparedPythonEnv,
+  PythonEnvPort,
+  SlotReaderPort,
+  StdSinkPort,
+  StdWriter,
+} from './ports.ts';
 import type { PlannedSlot } from './slot-plan.ts';
 import type { SlotTable } from './slot-table.ts';
 import type { StdStreamName, TaskRecord } from './task-record.ts';
@@ -19,6 +27,7 @@ export interface TaskRunDeps {
   log: Logger;
   stopGraceMs: number;
   commandEnv: { PATH: string; HOME: string | undefined; LANG: string };
+  pythonEnvs: PythonEnvPort;
 }
 
 export interface TaskRunSpec {
@@ -28,7 +37,12 @@ export interface TaskRunSpec {
   taskDir: string;
   slots: PlannedSlot[];
   portalAddress: string;
+  /** The op's Python environment (EnvSpec.auxEnv.pyenv); undefined: a plain command. */
+  pythonEnv: { yaml: string; localModules: Array<{ name: string; uri: string }> } | undefined;
 }
+
+/** ExecuteResponse.rc when the op's environment cannot be prepared (reference: Java's 97). */
+export const RC_ENVIRONMENT_ERROR = 97;
 
 /** How a task that ran ended: rc and description as in ExecuteResponse. */
 export interface TaskOutcome {
@@ -37,9 +51,10 @@ export interface TaskOutcome {
 }
 
 /**
- * One Execute: inputs downloaded completely, `bash -c <command>` with a clean environment, std
- * streamed to the record (WatchExecution) and the portal, outputs exposed and bound as senders
- * after exit 0. Stop kills the command's process group (SIGTERM, SIGKILL after the grace).
+ * One Execute: the Python environment prepared (Python ops) while inputs download completely,
+ * `bash -c <command>` with a clean environment, std (installer output included) streamed to the
+ * record (WatchExecution) and the portal, outputs exposed and bound as senders after exit 0.
+ * Stop kills the command's process group (SIGTERM, SIGKILL after the grace).
  */
 export class TaskRun {
   readonly #deps: TaskRunDeps;
@@ -48,6 +63,7 @@ export class TaskRun {
   readonly #abort = new AbortController();
   #process: CommandProcess | undefined;
   #exit: CommandExit | undefined;
+  #writer: StdWriter | undefined;
 
   constructor(deps: TaskRunDeps, spec: TaskRunSpec, record: TaskRecord) {
     this.#deps = deps;
@@ -57,19 +73,26 @@ export class TaskRun {
 
   /** @throws Cancelled if stopped; a DomainError if the task could not run (inputs, outputs) */
   async run(): Promise<TaskOutcome> {
-    const { taskDir } = this.#spec;
+    const { taskDir, portalAddress, taskId } = this.#spec;
     await mkdir(taskDir, { recursive: true });
-    await this.#downloadInputs();
-    for (const output of this.#outputs())
-      await mkdir(path.dirname(output.filePath), { recursive: true });
-    this.#abort.signal.throwIfAborted();
-    const exit = await this.#runCommand();
-    this.#abort.signal.throwIfAborted();
-    // The description is the stderr tail only: the rc travels in its own field, and
-    // graph-executor names it ("Task <op> failed: exit code <rc>: <description>").
-    if (exit.rc !== 0) return { rc: exit.rc, description: this.#record.stderrTail() };
-    await this.#exposeOutputs();
-    return { rc: 0, description: 'Success' };
+    this.#writer =
+      portalAddress === '' ? undefined : this.#deps.stdSink.open(portalAddress, taskId);
+    try {
+      const prepared = await this.#prepare();
+      if ('rc' in prepared) return prepared;
+      for (const output of this.#outputs())
+        await mkdir(path.dirname(output.filePath), { recursive: true });
+      this.#abort.signal.throwIfAborted();
+      const exit = await this.#runCommand(prepared.env);
+      this.#abort.signal.throwIfAborted();
+      // The description is the stderr tail only: the rc travels in its own field, and
+      // graph-executor names it ("Task <op> failed: exit code <rc>: <description>").
+      if (exit.rc !== 0) return { rc: exit.rc, description: this.#record.stderrTail() };
+      await this.#exposeOutputs();
+      return { rc: 0, description: 'Success' };
+    } finally {
+      await this.#writer?.close();
+    }
   }
 
   /** The command's exit, once it ran and ended. */
@@ -93,7 +116,43 @@ export class TaskRun {
     return this.#spec.slots.filter((s) => s.direction === 'OUTPUT');
   }
 
-  async #downloadInputs(): Promise<void> {
+  /**
+   * Inputs and (Python ops) the environment, concurrently. An environment error stops the
+   * downloads and becomes the task's outcome (rc 97, also written to the op's stderr).
+   */
+  async #prepare(): Promise<{ env: PreparedPythonEnv | undefined } | TaskOutcome> {
+    const pythonEnv = this.#spec.pythonEnv;
+    if (pythonEnv === undefined) {
+      await this.#downloadInputs(this.#abort.signal);
+      return { env: undefined };
+    }
+    // Installing is part of running the op: the scheduler shows it as executing.
+    this.#record.markStarted();
+    const envFailed = new AbortController();
+    const inputs = this.#downloadInputs(AbortSignal.any([this.#abort.signal, envFailed.signal]));
+    inputs.catch(() => undefined);
+    let env: PreparedPythonEnv;
+    try {
+      env = await this.#deps.pythonEnvs.prepare(
+        pythonEnv,
+        (data) => this.#std('stderr', data),
+        this.#abort.signal,
+      );
+    } catch (err) {
+      envFailed.abort(err);
+      await inputs.catch(() => undefined);
+      this.#abort.signal.throwIfAborted();
+      if (!(err instanceof EnvironmentError)) throw err;
+      const description = `Failed to prepare the Python environment of the op: ${err.message}`;
+      this.#deps.log.warn({ reason: err.message }, 'python environment failed');
+      await this.#std('stderr', Buffer.from(`[LZY-WORKER] ${description}\n`));
+      return { rc: RC_ENVIRONMENT_ERROR, description };
+    }
+    await inputs;
+    return { env };
+  }
+
+  async #downloadInputs(signal: AbortSignal): Promise<void> {
     const { taskId } = this.#spec;
     const inputs = this.#spec.slots.filter((s) => s.direction === 'INPUT');
     await Promise.all(
@@ -109,55 +168,55 @@ export class TaskRun {
             },
             filePath: input.filePath,
           },
-          this.#abort.signal,
+          signal,
         ),
       ),
     );
   }
 
-  async #runCommand(): Promise<CommandExit> {
-    const { taskId, executionId, taskDir, command, portalAddress } = this.#spec;
+  /** One std chunk to the record (WatchExecution) and the portal. */
+  async #std(name: StdStreamName, data: Buffer): Promise<void> {
+    this.#record.appendStd(name, data);
+    await this.#writer?.write(name, data);
+  }
+
+  async #runCommand(pythonEnv: PreparedPythonEnv | undefined): Promise<CommandExit> {
+    const { taskId, executionId, taskDir, command } = this.#spec;
     const { PATH, HOME, LANG } = this.#deps.commandEnv;
     const child = new CommandProcess({
       command,
       cwd: taskDir,
       // Never the worker's own environment: it holds the VM key and token.
       env: {
-        PATH,
+        PATH: [...(pythonEnv?.pathPrefix ?? []), PATH].join(':'),
         HOME: HOME ?? taskDir,
         LANG,
         LZY_MOUNT: taskDir,
         LZY_TASK_ID: taskId,
         LZY_EXECUTION_ID: executionId,
+        ...(pythonEnv?.localModulesDir === undefined
+          ? {}
+          : { LOCAL_MODULES: pythonEnv.localModulesDir }),
       },
     });
     this.#process = child;
-    const writer =
-      portalAddress === '' ? undefined : this.#deps.stdSink.open(portalAddress, taskId);
     this.#record.markStarted();
     this.#deps.log.info({ pid: child.pid }, 'command started');
     const pumps = Promise.all([
-      this.#pump(child.stdout, 'stdout', writer),
-      this.#pump(child.stderr, 'stderr', writer),
+      this.#pump(child.stdout, 'stdout'),
+      this.#pump(child.stderr, 'stderr'),
     ]);
-    try {
-      const exit = await child.exited;
-      this.#exit = exit;
-      // Whatever the command left running (holding our pipes) ends with it.
-      child.killGroup('SIGKILL');
-      await pumps;
-      this.#deps.log.info({ rc: exit.rc, signal: exit.signal }, 'command exited');
-      return exit;
-    } finally {
-      await writer?.close();
-    }
+    const exit = await child.exited;
+    this.#exit = exit;
+    // Whatever the command left running (holding our pipes) ends with it.
+    child.killGroup('SIGKILL');
+    await pumps;
+    this.#deps.log.info({ rc: exit.rc, signal: exit.signal }, 'command exited');
+    return exit;
   }
 
-  async #pump(stream: Readable, name: StdStreamName, writer: StdWriter | undefined): Promise<void> {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      this.#record.appendStd(name, chunk);
-      await writer?.write(name, chunk);
-    }
+  async #pump(stream: Readable, name: StdStreamName): Promise<void> {
+    for await (const chunk of stream as AsyncIterable<Buffer>) await this.#std(name, chunk);
   }
 
   async #exposeOutputs(): Promise<void> {

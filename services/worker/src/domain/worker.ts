@@ -7,7 +7,7 @@ import type { commonOperation } from '@lzy/proto';
 import { planSlots, taskDirectory } from './slot-plan.ts';
 import { TaskRecord } from './task-record.ts';
 import { TaskRun } from './task-run.ts';
-import type { TaskOutcome, TaskRunDeps } from './task-run.ts';
+import type { TaskOutcome, TaskRunDeps, TaskRunSpec } from './task-run.ts';
 
 export interface WorkerDomainDeps extends TaskRunDeps {
   operations: OperationRegistry;
@@ -101,6 +101,7 @@ export class Worker {
         taskDir,
         slots,
         portalAddress: task.portalAddress,
+        pythonEnv: pythonEnvOf(task.taskDesc),
       },
       record,
     );
@@ -165,4 +166,11 @@ export class Worker {
       if (task.record.isFinished) this.#tasks.delete(taskId);
     }
   }
+}
+
+/** The op's Python environment (public-api §3.9: EnvSpec.auxEnv.pyenv), if it has one. */
+function pythonEnvOf(taskDesc: commonOperation.TaskDesc): TaskRunSpec['pythonEnv'] {
+  const aux = taskDesc.operation?.env?.auxEnv?.env;
+  if (aux?.$case !== 'pyenv') return undefined;
+  return { yaml: aux.value.yaml, localModules: aux.value.localModules };
 }

@@ -1,0 +1,101 @@
+import path from 'node:path';
+import type { Logger } from '@lzy/logging';
+import type { PreparedPythonEnv, PythonEnvPort } from '../domain/ports.ts';
+import { chooseInterpreter, discoverInterpreters } from './interpreters.ts';
+import type { InterpreterMap } from './interpreters.ts';
+import { LocalModules } from './local-modules.ts';
+import type { LocalModuleRef, PreparedModules } from './local-modules.ts';
+import type { OutputSink } from './installer-process.ts';
+import { parsePythonEnv, pythonEnvKey } from './python-env-spec.ts';
+import { VenvCache } from './venv-cache.ts';
+import type { VenvResult } from './venv-cache.ts';
+
+export interface PythonEnvironmentsConfig {
+  /** LZY_WORKER_PYTHONS: minor → interpreter; undefined = discover. */
+  pythons: Readonly<Record<string, string>> | undefined;
+  uvPath: string;
+  cacheDir: string;
+  /** uv's and the interpreter's environment: PATH, HOME, proxies, UV_*; never worker secrets. */
+  installerEnv: Readonly<Record<string, string>>;
+  /** For discovery: `~/.pyenv/versions` and PATH. */
+  home: string | undefined;
+  path: string;
+}
+
+/**
+ * The worker's Python environments (python-client-protocol §4.6 steps 1–2): the interpreter of
+ * the requested minor version, a uv virtual environment with the YAML's pip pins cached by
+ * content hash (VenvCache), the local modules unpacked into one directory (LocalModules), and,
+ * when the client ships its own `lzy`/`ai` packages, an overlay environment that has them in
+ * its first site-packages. Base environment and local modules are prepared concurrently.
+ */
+export class PythonEnvironments implements PythonEnvPort {
+  readonly #config: PythonEnvironmentsConfig;
+  readonly #venvs: VenvCache;
+  readonly #modules: LocalModules;
+  readonly #installerEnv: Record<string, string>;
+  #interpreters: Promise<InterpreterMap> | undefined;
+
+  constructor(config: PythonEnvironmentsConfig, deps: { log: Logger }) {
+    this.#config = config;
+    this.#installerEnv = { ...config.installerEnv, UV_PYTHON_DOWNLOADS: 'never' };
+    this.#venvs = new VenvCache({
+      cacheDir: config.cacheDir,
+      uvPath: config.uvPath,
+      installerEnv: this.#installerEnv,
+      log: deps.log.child({ component: 'python-envs' }),
+    });
+    this.#modules = new LocalModules({
+      root: path.join(config.cacheDir, 'local-modules'),
+      installerEnv: this.#installerEnv,
+    });
+  }
+
+  async prepare(
+    env: { yaml: string; localModules: LocalModuleRef[] },
+    output: OutputSink,
+    signal: AbortSignal,
+  ): Promise<PreparedPythonEnv> {
+    const spec = parsePythonEnv(env.yaml);
+    const interpreter = chooseInterpreter(await this.#available(), spec);
+    const key = pythonEnvKey(spec.requirements, interpreter);
+    const both = new AbortController();
+    const linked = AbortSignal.any([signal, both.signal]);
+    const basePromise = this.#venvs.base(
+      { key, interpreter, requirements: spec.requirements },
+      output,
+      linked,
+    );
+    const modulesPromise = this.#modules.prepare(env.localModules, interpreter.path, linked);
+    let base: VenvResult;
+    let modules: PreparedModules | undefined;
+    try {
+      [base, modules] = await Promise.all([basePromise, modulesPromise]);
+    } catch (err) {
+      // One failed: stop the other and wait for it, so nothing keeps running after we return.
+      both.abort(err);
+      await Promise.allSettled([basePromise, modulesPromise]);
+      throw err;
+    }
+    const lzy = modules?.lzyPackages;
+    if (lzy === undefined || lzy.dirs.length === 0)
+      return { pathPrefix: [base.venv.binDir], localModulesDir: modules?.dir };
+    const overlay = await this.#venvs.overlay(
+      { base: base.venv, interpreter, packagesKey: lzy.key, packageDirs: lzy.dirs },
+      output,
+      signal,
+    );
+    return {
+      pathPrefix: [overlay.venv.binDir, base.venv.binDir],
+      localModulesDir: modules?.dir,
+    };
+  }
+
+  #available(): Promise<InterpreterMap> {
+    return (this.#interpreters ??= discoverInterpreters({
+      configured: this.#config.pythons,
+      home: this.#config.home,
+      path: this.#config.path,
+    }));
+  }
+}
