@@ -1,0 +1,1 @@
+"""Stand-in for pylzy's `lzy` package, shipped as a local module by the protocol tests."""
