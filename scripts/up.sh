@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# README's main job: set up a fresh machine, then start the local suite.
+# Kept for old instructions: the main job is `pnpm start` (scripts/start.mjs), which installs
+# what is missing itself. Without pnpm: `npx pnpm@10.34.9 start`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-exec pnpm start "$@"
+exec node scripts/start.mjs "$@"

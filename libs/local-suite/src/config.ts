@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { loadConfig, logLevel, stringBool } from '@lzy/config';
 import type { Env, LogLevel } from '@lzy/config';
+import type { SuiteDatabaseKind } from './suite-database.ts';
 
 const schema = z
   .object({
@@ -19,6 +20,13 @@ const schema = z
      * enter root's home (mode 0700), so the default moves to /var/lib/lzy-ts/<hash of LZY_HOME>.
      */
     LZY_POSTGRES_DIR: z.string().min(1).optional(),
+    /**
+     * The suite's database: `auto` = a PostgreSQL cluster when the server binaries are found
+     * (/usr/lib/postgresql/N/bin or PATH), else PGlite in `$LZY_HOME/pglite` (only Node needed).
+     */
+    LZY_UP_DATABASE: z.enum(['auto', 'postgres', 'pglite']).default('auto'),
+    /** Where `auto` looks for initdb and postgres besides Debian's directory. */
+    PATH: z.string().default(''),
     /** A program run once the suite is up (README's main job: the fan-out example); '' = none. */
     LZY_UP_EXAMPLE: z
       .string()
@@ -33,6 +41,9 @@ const schema = z
     logLevel: env.LZY_LOG_LEVEL,
     user: env.LZY_LOCAL_USER,
     example: env.LZY_UP_EXAMPLE,
+    database: env.LZY_UP_DATABASE,
+    searchPath: env.PATH,
+    pgliteDir: join(env.LZY_HOME, 'pglite'),
     postgresDir:
       env.LZY_POSTGRES_DIR ??
       (userInfo().uid === 0
@@ -52,6 +63,9 @@ export interface LocalSuiteConfig {
   user: string;
   postgresDir: string;
   example: string;
+  database: SuiteDatabaseKind;
+  searchPath: string;
+  pgliteDir: string;
 }
 
 export function loadLocalSuiteConfig(env: Env): LocalSuiteConfig {

@@ -15,7 +15,8 @@ await runMain({
   start: async (config) => {
     const up = await startUp(config);
     process.stdout.write(
-      `LZY local suite is up.\n  public endpoint: ${up.endpoint}\n  client config:   ${up.clientConfigPath}\n`,
+      `LZY local suite is up.\n  public endpoint: ${up.endpoint}\n  client config:   ${up.clientConfigPath}\n` +
+        `  database:        ${up.database === 'pglite' ? `PGlite in ${config.pgliteDir}` : `PostgreSQL in ${config.postgresDir}`}\n`,
     );
     let example: RunningExample | undefined;
     if (config.example !== '') {

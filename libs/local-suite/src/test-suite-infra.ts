@@ -1,13 +1,14 @@
 import { generateRsaKeyPair } from '@lzy/auth';
 import type { CleanupStack } from '@lzy/testing';
-import { s3Config, testDatabase } from '@lzy/testing';
+import { hostToolEnv, s3Config, testDatabase } from '@lzy/testing';
 import { SUITE_SERVICES } from './suite-env.ts';
 import type { SuiteInfra, SuiteService } from './suite-env.ts';
 
 /**
  * Infrastructure for one suite inside a vitest test (integration project): a fresh database per
  * service on the run's PostgreSQL (named `<prefix>_<service>`, dropped by `cleanup`), the run's
- * S3 server, a new internal key pair.
+ * S3 server, a new internal key pair. The allocator (and so its worker VMs) also gets this
+ * machine's HOME and TLS/proxy settings, which uv needs to build Python environments.
  */
 export async function testSuiteInfra(
   cleanup: CleanupStack,
@@ -27,6 +28,9 @@ export async function testSuiteInfra(
     dbUrlFor: (service) => urls.get(service)!,
     s3: s3Config(),
     internalKeys: await generateRsaKeyPair(),
-    ...(options.extraEnv === undefined ? {} : { extraEnv: options.extraEnv }),
+    extraEnv: {
+      ...options.extraEnv,
+      allocator: { ...hostToolEnv(), ...options.extraEnv?.allocator },
+    },
   };
 }

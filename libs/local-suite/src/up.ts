@@ -1,20 +1,27 @@
 import { join } from 'node:path';
-import { startPostgres, startS3 } from '@lzy/testing';
+import { createLogger } from '@lzy/logging';
+import { startS3 } from '@lzy/testing';
+import type { S3Config } from '@lzy/testing';
 import { loadOrCreateKeyPair, loadOrCreateS3Credentials, writeClientConfig } from './local-home.ts';
 import { ensureLocalUser } from './local-user.ts';
 import { startLocalSuite } from './local-suite.ts';
-import { SUITE_SERVICES, databaseNameOf } from './suite-env.ts';
+import { startSuiteDatabase } from './suite-database.ts';
 import type { LocalSuiteConfig } from './config.ts';
 
 export interface RunningUp {
   endpoint: string;
+  /** The local S3 server (endpoint and the suite's credentials). */
+  s3: S3Config;
+  /** The database it runs on (see LZY_UP_DATABASE). */
+  database: 'postgres' | 'pglite';
   clientConfigPath: string;
   stop(): Promise<void>;
 }
 
 /**
  * `lzy up`: the embedded default. Under `$LZY_HOME` (default ~/.lzy) it keeps a PostgreSQL
- * cluster (one database per service), the S3 server's objects, the internal and the local user's
+ * cluster (one database per service; PGlite with a schema per service when the PostgreSQL
+ * server binaries are absent, see startSuiteDatabase), the S3 server's objects, the internal and the local user's
  * key pairs; starts every service in this process; registers the local user with iam; writes
  * client.json for the SDKs and the CLI. stop() stops everything it started, VMs included.
  */
@@ -31,13 +38,15 @@ export async function startUp(config: LocalSuiteConfig): Promise<RunningUp> {
     stops.length = 0;
   };
   try {
-    const pg = await startPostgres({ dir: config.postgresDir });
-    stops.push(() => pg.stop());
-    const existing = await pg.query<{ datname: string }>('SELECT datname FROM pg_database');
-    const names = new Set(existing.rows.map((row) => row.datname));
-    for (const service of SUITE_SERVICES) {
-      if (!names.has(databaseNameOf(service))) await pg.createDatabase(databaseNameOf(service));
-    }
+    const database = await startSuiteDatabase({
+      kind: config.database,
+      postgresDir: config.postgresDir,
+      pgliteDir: config.pgliteDir,
+      host: config.host,
+      searchPath: config.searchPath,
+      log: createLogger({ service: 'lzy-local', level: config.logLevel }),
+    });
+    stops.push(() => database.stop());
     const s3 = await startS3({ dir: join(home, 's3'), credentials: s3Credentials });
     stops.push(() => s3.stop());
 
@@ -46,7 +55,7 @@ export async function startUp(config: LocalSuiteConfig): Promise<RunningUp> {
       infra: {
         host: config.host,
         logLevel: config.logLevel,
-        dbUrlFor: (service) => pg.urlFor(databaseNameOf(service)),
+        dbUrlFor: (service) => database.dbUrlFor(service),
         s3: { endpoint: s3.endpoint, region: s3.region, ...s3Credentials },
         internalKeys,
       },
@@ -66,7 +75,13 @@ export async function startUp(config: LocalSuiteConfig): Promise<RunningUp> {
       user: config.user,
       keyPath: userKeys.privateKeyPath,
     });
-    return { endpoint: suite.addresses['lzy-service'], clientConfigPath, stop };
+    return {
+      endpoint: suite.addresses['lzy-service'],
+      database: database.kind,
+      s3: { endpoint: s3.endpoint, region: s3.region, ...s3Credentials },
+      clientConfigPath,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
