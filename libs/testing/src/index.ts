@@ -22,3 +22,20 @@ export {
   type ServiceProcess,
 } from './service-process.ts';
 export { describeServiceProcess } from './service-process-contract.ts';
+export {
+  GPU_TAINT,
+  K8S_VERSION,
+  kubeTools,
+  poolNodeName,
+  readTestPools,
+  startKubernetes,
+  stopKubernetes,
+  TEST_POOLS_PATH,
+  useKubernetes,
+  type KubeCluster,
+  type KubeTools,
+  type StartKubernetesOptions,
+  type TestKubernetes,
+  type TestPool,
+} from './kubernetes.ts';
+export { hostToolEnv } from './host-env.ts';

@@ -1,3 +1,4 @@
+import type { ProvidedKubernetes } from './kubernetes.ts';
 import type { PostgresInfo } from './postgres-admin.ts';
 import type { S3Config } from './s3.ts';
 
@@ -11,5 +12,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     postgres: PostgresInfo;
     s3: S3Config;
+    /** The worker and system test clusters (useKubernetes), or why they are not there. */
+    kubernetes: ProvidedKubernetes;
   }
 }
