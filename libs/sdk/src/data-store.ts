@@ -3,7 +3,7 @@ import { CopyObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3BlobStore } from '@lzy/blob';
 import { FailedPrecondition, InvalidArgument, NotFound } from '@lzy/errors';
 import type { commonStorage } from '@lzy/proto';
-import { decodeValue, encodeValue } from './serialization.ts';
+import { decodeFrom, encodeAny } from './serialization.ts';
 
 /** The region sent to S3-compatible servers that ignore it (the local suite's versitygw). */
 const DEFAULT_REGION = 'us-east-1';
@@ -34,32 +34,27 @@ export class DataStore {
     this.#credentials = storage.credentials.value;
   }
 
-  /** Stores `value` at `uri`. */
+  /** Stores `value` at `uri`; a Readable is streamed into S3 (multipart), never held whole. */
   async put(uri: string, value: unknown): Promise<void> {
     const { bucket, key } = parseS3Uri(uri);
-    const encoded = encodeValue(value);
-    await this.#store(bucket).put(key, Readable.from(encoded.chunks, { objectMode: false }), {
-      sizeBytes: encoded.sizeBytes,
-    });
+    const encoded = encodeAny(value);
+    await this.#store(bucket).put(
+      key,
+      Readable.from(encoded.chunks, { objectMode: false }),
+      encoded.sizeBytes === undefined ? {} : { sizeBytes: encoded.sizeBytes },
+    );
   }
 
-  /** Reads the value at `uri`. @throws NotFound if nothing is stored there. */
+  /**
+   * Reads the value at `uri`: a stream value as a Readable pulling from S3 as it is read, any
+   * other value whole. @throws NotFound if nothing is stored there.
+   */
   async get(uri: string): Promise<unknown> {
     const { bucket, key } = parseS3Uri(uri);
     const store = this.#store(bucket);
     const info = await store.head(key);
     if (info === undefined) throw new NotFound(`no value stored at ${uri}`);
-    const data = Buffer.allocUnsafe(info.sizeBytes);
-    let offset = 0;
-    for await (const chunk of await store.get(key)) {
-      const bytes = chunk as Buffer;
-      if (offset + bytes.byteLength > data.byteLength) {
-        throw new FailedPrecondition(`value at ${uri} changed while it was read`);
-      }
-      bytes.copy(data, offset);
-      offset += bytes.byteLength;
-    }
-    return decodeValue(data.subarray(0, offset));
+    return decodeFrom(await store.get(key), info.sizeBytes);
   }
 
   /** Server-side copy of the object at `from` to `to` (same S3 endpoint). */

@@ -4,16 +4,11 @@ import type { lzyWorkflow } from '@lzy/proto';
 import type { LzyClients } from './lzy-clients.ts';
 import { progressOf, sameProgress } from './progress.ts';
 import type { ProgressEvent } from './progress.ts';
+import { LzyExecutionError } from './execution-error.ts';
+import { PollDelay } from './poll-delay.ts';
 
-/** An op of the workflow failed; the message carries the server's description (exit code, stderr tail). */
-export class LzyExecutionError extends Error {
-  readonly graphId: string;
-  constructor(graphId: string, description: string) {
-    super(`Failed executing graph ${graphId}: ${description}`);
-    this.name = 'LzyExecutionError';
-    this.graphId = graphId;
-  }
-}
+/** First GraphStatus delay: a warm op finishes in tens of ms, so look again soon. */
+const POLL_MIN_MS = 5;
 
 export interface GraphRunParams {
   clients: LzyClients;
@@ -21,7 +16,10 @@ export interface GraphRunParams {
   executionId: string;
   graph: lzyWorkflow.Graph;
   calls: readonly { callId: string; name: string }[];
-  /** GraphStatus period. The public API has no push for graph status, so the client polls. */
+  /**
+   * Longest GraphStatus period. The public API has no push for graph status, so the client
+   * polls: from 5 ms, doubling while nothing changes, up to this.
+   */
   pollIntervalMs: number;
   onProgress: ((event: ProgressEvent) => void) | undefined;
 }
@@ -39,18 +37,20 @@ export async function runGraph(params: GraphRunParams): Promise<void> {
     graph,
   });
   let progress: ProgressEvent | undefined;
+  const pollDelay = new PollDelay(POLL_MIN_MS, params.pollIntervalMs);
   for (;;) {
     const status = await unaryCall(workflows.graphStatus.bind(workflows), {
       executionId,
       graphId,
     });
     const next = progressOf(graphId, calls, status, progress);
-    if (onProgress !== undefined && !sameProgress(progress, next)) onProgress(next);
+    const changed = !sameProgress(progress, next);
+    if (onProgress !== undefined && changed) onProgress(next);
     progress = next;
     if (status.status?.$case === 'completed') return;
     if (status.status?.$case === 'failed') {
       throw new LzyExecutionError(graphId, status.status.value.description);
     }
-    await delay(params.pollIntervalMs);
+    await delay(pollDelay.next(changed));
   }
 }

@@ -17,13 +17,12 @@ export type { ClientConfig, Env } from './config.ts';
 export { op } from './op.ts';
 export type { LzyOp, OpArgs, OpOptions } from './op.ts';
 export { LzyResult } from './lzy-result.ts';
-export { workflow } from './workflow.ts';
+export { workflow, whiteboard, whiteboards } from './entry-points.ts';
 export type { Workflow, WorkflowOptions } from './workflow.ts';
-export { LzyExecutionError } from './graph-run.ts';
+export { LzyExecutionError } from './execution-error.ts';
 export type { OpState, ProgressEvent } from './progress.ts';
 export type { StdSink } from './std-relay.ts';
 export type { Whiteboard, WhiteboardOptions } from './whiteboard.ts';
-export { whiteboard, whiteboards } from './whiteboard-query.ts';
 export type {
   QueryOptions,
   StoredWhiteboard,

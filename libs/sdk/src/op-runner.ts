@@ -1,16 +1,20 @@
 #!/usr/bin/env node
 /**
  * Runs one op call on a worker: `node op-runner.ts <module path> <export> <callId> <nArgs>`.
- * Reads the arguments from `$LZY_MOUNT/<callId>/arg<i>`, imports the module, calls the op's
- * function, writes the result to `$LZY_MOUNT/<callId>/return` (serialization.ts format). An
+ * Reads the arguments from `$LZY_MOUNT/<callId>/arg<i>` (a stream argument as a Readable of the
+ * file), imports the module, calls the op's function, writes the result to
+ * `$LZY_MOUNT/<callId>/return` (serialization.ts format; a Readable piped through). An
  * exception goes to stderr (message and stack) and the exit code is 1.
  */
-import { open, readFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { opMountDir } from './config.ts';
 import { opMetaOf } from './op.ts';
-import { decodeValue, encodeValue } from './serialization.ts';
+import { decodeFrom, encodeAny } from './serialization.ts';
 import { markInsideOp } from './workflow-context.ts';
 
 async function runOp(argv: readonly string[]): Promise<void> {
@@ -20,9 +24,10 @@ async function runOp(argv: readonly string[]): Promise<void> {
   }
   const dir = join(opMountDir(), callId);
   const args = await Promise.all(
-    Array.from({ length: Number(argCount ?? 0) }, async (_, i) =>
-      decodeValue(await readFile(join(dir, `arg${i}`))),
-    ),
+    Array.from({ length: Number(argCount ?? 0) }, async (_, i) => {
+      const path = join(dir, `arg${i}`);
+      return decodeFrom(createReadStream(path), (await stat(path)).size);
+    }),
   );
   markInsideOp();
   const module = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
@@ -30,12 +35,12 @@ async function runOp(argv: readonly string[]): Promise<void> {
   if (meta === undefined)
     throw new Error(`${modulePath} does not export an op named '${exportName}'`);
   const result: unknown = await meta.fn(...(args as never[]));
-  const file = await open(join(dir, 'return'), 'w');
-  try {
-    for (const chunk of encodeValue(result).chunks) await file.write(chunk);
-  } finally {
-    await file.close();
-  }
+  // A Readable result is piped to the slot file as the op produces it (never held whole).
+  const encoded = encodeAny(result);
+  await pipeline(
+    Readable.from(encoded.chunks, { objectMode: false }),
+    createWriteStream(join(dir, 'return')),
+  );
 }
 
 runOp(process.argv.slice(2)).then(

@@ -1,5 +1,12 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { decodeValue, encodeValue } from './serialization.ts';
+import { decodeFrom, decodeValue, encodeAny, encodeValue } from './serialization.ts';
+
+async function collect(source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const part of source) parts.push(part);
+  return Buffer.concat(parts);
+}
 
 function roundTrip(value: unknown): unknown {
   return decodeValue(Buffer.concat(encodeValue(value).chunks));
@@ -40,5 +47,31 @@ describe('value serialisation', () => {
   it('refuses data without a known tag', () => {
     expect(() => decodeValue(Buffer.from('x'))).toThrow(/unknown tag 0x78/);
     expect(() => decodeValue(Buffer.alloc(0))).toThrow(/empty/);
+  });
+
+  it('streams a Readable through behind its tag and reads it back as a Readable', async () => {
+    const parts = [Buffer.from('ab'), Buffer.from('cd'), Buffer.from('e')];
+    const encoded = encodeAny(Readable.from(parts));
+    expect(encoded.sizeBytes).toBeUndefined();
+    const stored = await collect(encoded.chunks);
+    expect(stored.toString()).toBe('Sabcde');
+
+    const decoded = await decodeFrom(Readable.from([stored.subarray(0, 2), stored.subarray(2)]), 0);
+    expect(decoded).toBeInstanceOf(Readable);
+    expect((await collect(decoded as Readable)).toString()).toBe('abcde');
+  });
+
+  it('reads JSON and bytes whole from a chunked source', async () => {
+    const json = await collect(encodeAny({ a: 1 }).chunks);
+    expect(
+      await decodeFrom(Readable.from([json.subarray(0, 3), json.subarray(3)]), json.length),
+    ).toEqual({ a: 1 });
+    await expect(decodeFrom(Readable.from([json]), json.length - 1)).rejects.toThrow(/changed/);
+  });
+
+  it('refuses a Readable of objects that are not bytes', async () => {
+    await expect(collect(encodeAny(Readable.from([{ a: 1 }])).chunks)).rejects.toThrow(
+      /bytes, not objects/,
+    );
   });
 });

@@ -7,6 +7,7 @@ import { DataStore } from './data-store.ts';
 import { LzyClients } from './lzy-clients.ts';
 import { TtyProgress } from './progress.ts';
 import type { ProgressEvent } from './progress.ts';
+import { PollDelay } from './poll-delay.ts';
 import { PROCESS_STD_SINK, relayStd } from './std-relay.ts';
 import type { StdSink } from './std-relay.ts';
 import { isInsideOp, runInWorkflow } from './workflow-context.ts';
@@ -21,14 +22,16 @@ export interface WorkflowOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Where op stdout/stderr go; default this process's stdout/stderr. */
   std?: StdSink;
-  /** GraphStatus polling period (ms). Default 50. */
+  /** Longest GraphStatus polling period (ms); polls start at 5 ms and back off. Default 50. */
   pollIntervalMs?: number;
 }
 
 /** `wf` in `workflow(name, async (wf) => …)`. */
 export type Workflow = Pick<WorkflowRun, 'name' | 'executionId' | 'barrier' | 'whiteboard'>;
 
-const FINISH_POLL_MS = 100;
+/** FinishWorkflow's operation: polled from 5 ms, backing off to 100 ms. */
+const FINISH_POLL_MIN_MS = 5;
+const FINISH_POLL_MAX_MS = 100;
 
 /**
  * Runs `fn` as an execution of workflow `name`: StartWorkflow, op calls recorded and run in
@@ -122,8 +125,9 @@ async function finish(clients: LzyClients, workflowName: string, executionId: st
     executionId,
     reason: 'Workflow completed',
   });
+  const pollDelay = new PollDelay(FINISH_POLL_MIN_MS, FINISH_POLL_MAX_MS);
   for (let current = operation; !current.done;) {
-    await delay(FINISH_POLL_MS);
+    await delay(pollDelay.next(false));
     current = await unaryCall(operations.get.bind(operations), { operationId: operation.id });
     if (current.result?.$case === 'error') {
       throw new FailedPrecondition(`FinishWorkflow failed: ${current.result.value.message}`);

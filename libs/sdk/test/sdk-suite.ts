@@ -11,12 +11,16 @@ import type { ClientConfig } from '../src/index.ts';
  * PostgreSQL and S3 (testSuiteInfra), a registered user `alice` and the client
  * config pointing at it.
  */
-export async function startSdkSuite(cleanup: CleanupStack): Promise<ClientConfig> {
+export async function startSdkSuite(
+  cleanup: CleanupStack,
+  options: { prefix?: string; vmIdleTimeoutMs?: number } = {},
+): Promise<ClientConfig> {
   const infra = await testSuiteInfra(cleanup, {
-    prefix: 'sdk',
-    // Idle workers of finished workflows are reaped after 20 s instead of 10 min. Not shorter:
-    // a consumer cannot yet read an output whose worker idled out meanwhile (known gap).
-    extraEnv: { scheduler: { LZY_SCHEDULER_VM_IDLE_TIMEOUT_MS: '20000' } },
+    prefix: options.prefix ?? 'sdk',
+    // Idle workers of finished workflows are reaped after 20 s instead of 10 min.
+    extraEnv: {
+      scheduler: { LZY_SCHEDULER_VM_IDLE_TIMEOUT_MS: String(options.vmIdleTimeoutMs ?? 20_000) },
+    },
   });
   const suite = await startSuiteProcesses(infra);
   cleanup.push(suite);

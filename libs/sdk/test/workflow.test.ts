@@ -1,16 +1,22 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupStack } from '@lzy/testing';
 import { LzyExecutionError, whiteboard, whiteboards, workflow } from '../src/index.ts';
 import type { ClientConfig, ProgressEvent, StdSink } from '../src/index.ts';
 import {
+  byteStream,
   chatty,
   digest,
+  echoStream,
   failing,
+  generateStream,
+  liveMemorySampler,
   misnamed,
   needsHugePool,
   passBytes,
   square,
+  streamDigest,
   sum,
 } from './fixtures/ops.ts';
 import { measure, produce } from '../../../examples/ts/big-data.ts';
@@ -120,4 +126,49 @@ describe('workflows through the local suite', () => {
     const local = await produce(size);
     expect(result.sha256).toBe(createHash('sha256').update(local).digest('hex'));
   });
+
+  /** 128 MiB: a buffered copy anywhere on the path could not hide under the 64 MiB bounds. */
+  const STREAM_BYTES = 128 * 1024 * 1024;
+  const MEMORY_BOUND_BYTES = 64 * 1024 * 1024;
+
+  async function sha256Of(stream: Readable): Promise<{ length: number; sha256: string }> {
+    const hash = createHash('sha256');
+    let length = 0;
+    for await (const chunk of stream) {
+      hash.update(chunk as Buffer);
+      length += (chunk as Buffer).length;
+    }
+    return { length, sha256: hash.digest('hex') };
+  }
+
+  it('streams a 128 MiB Readable argument through an op and back, memory bounded in the client', async () => {
+    const expected = await sha256Of(byteStream(STREAM_BYTES));
+    const sampler = liveMemorySampler();
+    let back: { length: number; sha256: string };
+    try {
+      back = await workflow(
+        'stream-echo',
+        async () => {
+          const result = await echoStream(byteStream(STREAM_BYTES));
+          expect(result).toBeInstanceOf(Readable);
+          return sha256Of(result);
+        },
+        { config, std: quiet },
+      );
+    } finally {
+      expect(sampler.stop()).toBeLessThan(MEMORY_BOUND_BYTES);
+    }
+    expect(back).toEqual(expected);
+  }, 300_000);
+
+  it('streams a 128 MiB Readable result from one op to the next, memory bounded in the op', async () => {
+    const expected = await sha256Of(byteStream(STREAM_BYTES));
+    const stats = await workflow(
+      'stream-op-to-op',
+      async () => await streamDigest(generateStream(STREAM_BYTES)),
+      { config, std: quiet },
+    );
+    expect({ length: stats.length, sha256: stats.sha256 }).toEqual(expected);
+    expect(stats.peakBytes).toBeLessThan(MEMORY_BOUND_BYTES);
+  }, 300_000);
 });

@@ -6,10 +6,17 @@ import {
   startDatabaseInBackground,
 } from '@lzy/db';
 import { ChangeEvents } from '@lzy/events';
-import { createChannelClient, IamAuthenticator, ReadinessGate, startGrpcServer } from '@lzy/grpc';
+import {
+  createChannelClient,
+  IamAuthenticator,
+  internalCallCredentials,
+  ReadinessGate,
+  startGrpcServer,
+} from '@lzy/grpc';
 import type { Authenticator, Clock, GrpcServer } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { iamAuthService } from '@lzy/proto';
+import { SlotSenderProbe } from './clients/sender-probe.ts';
 import type { ChannelManagerConfig } from './config.ts';
 import { CHANNEL_CHANGED, ChannelStore } from './db/channel-store.ts';
 import type { ChannelManagerDatabase } from './db/channel-store.ts';
@@ -21,6 +28,11 @@ export interface ChannelManagerDeps {
   log: Logger;
   /** Verifies inbound calls; default: IamAuthenticator against LZY_IAM_ADDRESS. */
   authenticator?: Authenticator;
+  /**
+   * Signs the checks of worker senders; default: the `lzy-internal` key of the config (no
+   * checks without either).
+   */
+  internalCallCredentials?: () => Promise<string>;
   clock?: Clock;
 }
 
@@ -60,7 +72,20 @@ export async function startChannelManager(
   });
   const events = new ChangeEvents();
   const listener = new NotificationListener({ connection: { url: config.dbUrl }, log });
-  const manager = new ChannelManager({ store: new ChannelStore({ db }), events, log });
+  const pem = config.internalPrivateKeyPem;
+  const probeCredentials =
+    deps.internalCallCredentials ??
+    (pem === undefined ? undefined : internalCallCredentials({ privateKeyPem: pem, clock }));
+  const senderProbe =
+    probeCredentials === undefined
+      ? undefined
+      : new SlotSenderProbe({ callCredentials: probeCredentials });
+  const manager = new ChannelManager({
+    store: new ChannelStore({ db }),
+    events,
+    log,
+    ...(senderProbe === undefined ? {} : { senderProbe }),
+  });
   // Changes made by other instances wake this instance's watchers; after a reconnect every
   // watcher re-reads, since notifications sent meanwhile are lost. (No I/O before start().)
   await listener.listen(CHANNEL_CHANGED, (channelId) => events.notify(channelId));
@@ -80,6 +105,7 @@ export async function startChannelManager(
     });
   } catch (err) {
     iamClient?.close();
+    senderProbe?.close();
     await closeDatabase(db);
     throw err;
   }
@@ -94,8 +120,10 @@ export async function startChannelManager(
   let stopping: Promise<void> | undefined;
   const stop = async () => {
     await database.stop();
+    manager.close();
     events.close();
     await server.stop();
+    senderProbe?.close();
     await listener.stop();
     iamClient?.close();
     await closeDatabase(db);

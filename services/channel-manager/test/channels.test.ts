@@ -140,14 +140,11 @@ describe('ChannelManagerService', () => {
     const e = executionId;
     const channelId = await createChannel(executionId);
     await bind(channelId, `slot://w2:1/${e}/b/in`, INPUT, SlotOwner.SLOT_OWNER_WORKER);
+    await bind(channelId, `slot://portal:1/${e}/b/out`, OUTPUT, SlotOwner.SLOT_OWNER_PORTAL);
     const watcher = watch(client, `slot://w2:1/${e}/b/in`);
-    await expect
-      .poll(
-        async () =>
-          (await unaryCall(client.getChannelStatus.bind(client), { channelId })).channel?.receivers
-            .length,
-      )
-      .toBe(1);
+    // The stream is surely open once it delivered the sender (a receiver count in the channel
+    // status does not say so: the WatchSender call may still be on its way).
+    await expect.poll(() => watcher.senders.length).toBe(1);
     await unaryCall(client.destroyAllChannels.bind(client), { executionId });
     await watcher.done;
     expect(watcher.state.error).toBeUndefined();

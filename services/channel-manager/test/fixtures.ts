@@ -32,7 +32,14 @@ export const tokenIsSubject: Authenticator = {
     }),
 };
 
-export async function startForTest(dbUrl: string): Promise<RunningChannelManager> {
+/**
+ * @param options.checkSenders sign sender checks as `lzy-internal` (tokenIsSubject's form), so
+ *   WORKER senders are checked against their worker's SlotsService.
+ */
+export async function startForTest(
+  dbUrl: string,
+  options: { checkSenders?: boolean } = {},
+): Promise<RunningChannelManager> {
   const config = loadChannelManagerConfig({
     LZY_PORT: '0',
     LZY_DB_URL: dbUrl,
@@ -42,6 +49,9 @@ export async function startForTest(dbUrl: string): Promise<RunningChannelManager
   const service = await startChannelManager(config, {
     log: createLogger({ service: 'channel-manager-test', level: 'silent' }),
     authenticator: tokenIsSubject,
+    ...(options.checkSenders === true
+      ? { internalCallCredentials: () => Promise.resolve('lzy-internal.test.token') }
+      : {}),
   });
   await service.ready;
   return service;

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { S3BlobStore } from '@lzy/blob';
 import { AlreadyExists, NotFound } from '@lzy/errors';
 import { serverStream, unaryCall } from '@lzy/grpc';
-import { portal } from '@lzy/proto';
+import { commonSlot, portal } from '@lzy/proto';
 import { s3Config, testBucket } from '@lzy/testing';
 import { bufferContent } from './doubles/worker-slots-double.ts';
 import { snapshotSlot, startPortalFixture } from './portal-fixture.ts';
@@ -62,6 +62,31 @@ describe('portal snapshots', () => {
     const bind = fx.channelManager.binds.find((b) => b.slot?.slot?.name === '/task-1/out');
     expect(bind).toMatchObject({ owner: 2, slot: { taskId: 'portal', channelId: 'ch-out' } });
     expect(bind?.slot?.slotUri).toBe(`slot://${fx.address}/portal//task-1/out`);
+  });
+
+  it('serves a synced output as the PORTAL sender of its channel, for consumers whose producer is gone', async () => {
+    const bucket = await testBucket();
+    const data = randomBytes(1024 * 1024 + 3);
+    const senderUri = fx.worker.addSlot('task-late', 'out', bufferContent(data));
+    await openSlots(snapshotSlot('/late/out', 'INPUT', 'ch-late', `s3://${bucket}/exec/late`));
+    const watched = watchUntilTerminal(['/late/out']);
+    fx.channelManager.bindWorkerSender('ch-late', senderUri);
+    expect((await watched).at(-1)?.snapshotStatus).toBe(SNAPSHOT_STATUS_SYNCED);
+
+    const OUTPUT = commonSlot.Slot_Direction.OUTPUT;
+    const senderBind = () =>
+      fx.channelManager.binds.find(
+        (b) => b.slot?.slot?.name === '/late/out' && b.slot.slot.direction === OUTPUT,
+      );
+    await expect.poll(senderBind).toMatchObject({ owner: 2, slot: { channelId: 'ch-late' } });
+    const parts: Buffer[] = [];
+    for await (const m of serverStream(fx.slots.readSlot.bind(fx.slots), {
+      slotUri: senderBind()?.slot?.slotUri ?? '',
+      offset: 0,
+    })) {
+      if (m.event?.$case === 'chunk') parts.push(m.event.value.data);
+    }
+    expect(Buffer.concat(parts).equals(data)).toBe(true);
   });
 
   it('serves a stored input through ReadSlot from an offset after binding it as a PORTAL sender', async () => {

@@ -22,8 +22,19 @@ export interface ChannelStorePort {
   unbind(slotUri: string): Promise<string | undefined>;
 }
 
+/** Whether the worker serving a sender slot still has it (clients/sender-probe.ts). */
+export interface SenderProbePort {
+  /** true: the worker is gone or no longer serves the slot. Never throws. */
+  isGone(slotUri: string, signal: AbortSignal): Promise<boolean>;
+}
+
 export interface ChannelManagerDeps {
   store: ChannelStorePort;
+  /**
+   * Checks each WORKER sender offered to a receiver; a gone one is unbound so the receiver
+   * falls back to the PORTAL sender (the S3 copy). Absent: senders are never checked.
+   */
+  senderProbe?: SenderProbePort;
   /** Woken here after each change, and by pg NOTIFY for changes made by other instances. */
   events: ChangeEvents;
   log: Logger;
@@ -38,9 +49,14 @@ export class ChannelManager {
   readonly #store: ChannelStorePort;
   readonly #events: ChangeEvents;
   readonly #log: Logger;
+  readonly #senderProbe: SenderProbePort | undefined;
+  /** Probes in flight by sender slot URI: many receivers of one sender share one probe. */
+  readonly #probes = new Map<string, Promise<void>>();
+  readonly #stopping = new AbortController();
 
   constructor(deps: ChannelManagerDeps) {
     this.#store = deps.store;
+    this.#senderProbe = deps.senderProbe;
     this.#events = deps.events;
     this.#log = deps.log.child({ component: 'channel-manager' });
   }
@@ -125,12 +141,42 @@ export class ChannelManager {
         if (!channel?.endpoints.some((e) => e.slotUri === slotUri && e.direction === 'INPUT'))
           return;
         const sender = preferredSender(channel.endpoints, receiver);
-        if (sender !== undefined && sender.slotUri !== current) await onSender(sender);
+        if (sender !== undefined && sender.slotUri !== current) {
+          await onSender(sender);
+          // Checked after the offer, not before: a live worker (the usual case) costs the
+          // receiver nothing; a gone one is unbound within a connect attempt and the next
+          // round offers the portal, while the receiver is still retrying its first read.
+          if (sender.owner === 'WORKER') this.#checkSender(sender);
+        }
         current = sender?.slotUri;
       } while (await subscription.next(signal));
     } finally {
       subscription.close();
     }
+  }
+
+  /** Ends the sender checks in flight (service stop). */
+  close(): void {
+    this.#stopping.abort();
+  }
+
+  #checkSender(sender: BoundEndpoint): void {
+    const probe = this.#senderProbe;
+    if (probe === undefined || this.#probes.has(sender.slotUri)) return;
+    const check = (async () => {
+      if (!(await probe.isGone(sender.slotUri, this.#stopping.signal))) return;
+      const channelId = await this.#store.unbind(sender.slotUri);
+      this.#log.warn(
+        { slotUri: sender.slotUri, channelId, taskId: sender.taskId },
+        'worker sender is gone; unbound, receivers fall back to the portal',
+      );
+      if (channelId !== undefined) this.#changed([channelId]);
+    })()
+      .catch((err: unknown) => {
+        this.#log.error({ err, slotUri: sender.slotUri }, 'cannot unbind a gone sender');
+      })
+      .finally(() => this.#probes.delete(sender.slotUri));
+    this.#probes.set(sender.slotUri, check);
   }
 
   #changed(channelIds: string[]): void {

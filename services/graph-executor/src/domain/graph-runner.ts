@@ -38,6 +38,27 @@ interface ActiveGraph {
 
 const keyOf = (executionId: string, id: string) => `${executionId}\u0000${id}`;
 
+/** Schedule calls of one graph in flight at once (a 1000-task fan-out: 32 at a time). */
+const SCHEDULE_CONCURRENCY = 32;
+
+/** `fn` over `items` with at most `limit` calls pending; results in the order of `items`. */
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
 /**
  * Runs graphs (reference §5.4 without its polling): each task is released to the scheduler as
  * soon as all its producers succeeded, statuses arrive by push on one WatchTasks stream per
@@ -195,8 +216,11 @@ export class GraphRunner {
       record.state = 'EXECUTING';
       this.#events.notify(key);
     }
+    // A fan-out releases many tasks at once: their Schedule calls go out together (one round
+    // trip each, in parallel up to SCHEDULE_CONCURRENCY), and the statuses they answer are
+    // applied one by one afterwards (apply may finish the graph or release more tasks).
     let failed = false;
-    for (const task of ready) {
+    const statuses = await mapLimit(ready, SCHEDULE_CONCURRENCY, async (task) => {
       try {
         const status = await this.#scheduler.schedule({
           taskId: task.id,
@@ -207,15 +231,19 @@ export class GraphRunner {
           portalAddress: record.portalAddress,
         });
         graph.confirmed.add(task.id);
-        graph.retryDelayMs = this.#retryDelayMs;
-        if (status !== undefined) await this.#apply(key, status);
+        return status;
       } catch (err) {
         failed = true;
         this.#log.warn({ err, taskId: task.id }, 'Schedule failed; will retry');
+        return undefined;
       }
+    });
+    if (!failed) graph.retryDelayMs = this.#retryDelayMs;
+    for (const status of statuses) {
       if (!this.#active.has(key)) return; // the graph ended meanwhile
+      if (status !== undefined) await this.#apply(key, status);
     }
-    if (failed) this.#retryLater(key, graph);
+    if (failed && this.#active.has(key)) this.#retryLater(key, graph);
   }
 
   #retryLater(key: string, graph: ActiveGraph): void {

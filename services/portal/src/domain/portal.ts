@@ -120,7 +120,12 @@ export class Portal {
   ): AsyncGenerator<SlotChunk, number> {
     const opened = [...this.#opened.values()].find((o) => o.slotUri === slotUri);
     const kind = opened?.spec.kind;
-    if (kind?.type !== 'snapshot' || kind.direction !== 'OUTPUT')
+    // A received snapshot is served too once SYNCED (snapshot-receiver binds it as a sender).
+    const isServed =
+      kind?.type === 'snapshot' &&
+      (kind.direction === 'OUTPUT' ||
+        this.slots.get(opened?.spec.name ?? '')?.snapshotStatus === 'SYNCED');
+    if (kind?.type !== 'snapshot' || !isServed)
       throw new NotFound(`no readable portal slot ${slotUri}`);
     await this.#waitForLocalCopy(kind.location, signal);
     const size = await this.#deps.storage.sizeOf(kind.location);

@@ -47,9 +47,7 @@ export async function receiveSnapshot(
       );
       slots.update(name, { state: 'CLOSED', snapshotStatus: 'SYNCED' });
       log.info({ slot: name, sizeBytes, uri: location.uri }, 'snapshot synced');
-      await deps.channels.unbind(binding.slotUri).catch((err: unknown) => {
-        log.warn({ err, slot: name }, 'unbind after sync failed');
-      });
+      await serveStoredCopy(binding, deps, signal);
       return;
     }
     throw new Aborted('the channel was closed before a sender provided the data');
@@ -61,6 +59,26 @@ export async function receiveSnapshot(
       description: `storing ${location.uri} failed: ${reason}`,
     });
     log.warn({ err, slot: name, uri: location.uri }, 'snapshot failed');
+  }
+}
+
+/**
+ * After SYNCED the portal turns from the channel's receiver into its sender (the S3 copy): a
+ * consumer of the same graph that reads later, when the producer's worker VM was already
+ * reaped, falls back to it (channel-manager drops the gone worker sender). The receiver is
+ * unbound first: a channel holds one portal endpoint. Best effort: a failure only loses the
+ * fallback, logged.
+ */
+async function serveStoredCopy(
+  binding: SlotBinding,
+  deps: ReceiveDeps,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    await deps.channels.unbind(binding.slotUri);
+    await deps.channels.bind({ ...binding, direction: 'OUTPUT' }, signal);
+  } catch (err) {
+    deps.log.warn({ err, slot: binding.slotName }, 'cannot serve the synced copy on its channel');
   }
 }
 

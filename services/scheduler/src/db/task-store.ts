@@ -219,14 +219,15 @@ export class TaskStore {
 
   /**
    * Moves the task to `to` if it is in one of `from`. A terminal state with no Allocate started
-   * also releases (the task never had a VM).
+   * also releases (the task never had a VM); `vmReleased` records that its VM was freed, in the
+   * same write.
    * @returns the changed task, or undefined if it was not in `from` (e.g. already stopped).
    */
   async transition(
     taskId: string,
     from: readonly TaskState[],
     to: TaskState,
-    result: { rc?: number; description?: string } = {},
+    result: { rc?: number; description?: string; vmReleased?: boolean } = {},
   ): Promise<Task | undefined> {
     const terminal = TERMINAL.includes(to);
     const row = await this.#db
@@ -235,9 +236,11 @@ export class TaskStore {
         state: to,
         ...(result.rc === undefined ? {} : { rc: result.rc }),
         ...(result.description === undefined ? {} : { description: result.description }),
-        ...(terminal
-          ? { vm_released: sql<boolean>`vm_released OR allocate_operation_id IS NULL` }
-          : {}),
+        ...(result.vmReleased === true
+          ? { vm_released: true }
+          : terminal
+            ? { vm_released: sql<boolean>`vm_released OR allocate_operation_id IS NULL` }
+            : {}),
         version: eb('version', '+', 1),
         updated_at: new Date(this.#clock.now()),
       }))

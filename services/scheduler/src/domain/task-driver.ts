@@ -205,10 +205,17 @@ export class TaskDriver {
         await transitions.move(task.taskId, ['ALLOCATING'], 'EXECUTING');
         continue;
       }
+      // Free before the task is reported done: graph-executor schedules the next task of the
+      // chain on that report, and its Allocate must find this VM idle (warm reuse) instead of
+      // racing the Free and starting a new VM. The Free is idempotent (a retry after a crash
+      // between the two steps frees again, NotFound included).
+      await this.#free(task);
       const state = event.rc === 0 ? 'SUCCEEDED' : 'FAILED';
-      const result = { rc: event.rc, description: event.description };
-      await transitions.move(task.taskId, RUNNING, state, result);
+      const result = { rc: event.rc, description: event.description, vmReleased: true };
+      const moved = await transitions.move(task.taskId, RUNNING, state, result);
       this.#log.info({ rc: event.rc }, 'task finished');
+      if (moved !== undefined) return moved;
+      await this.#deps.store.markVmReleased(task.taskId); // stopped meanwhile; the VM is freed
       return this.#load();
     }
     return undefined;
@@ -227,15 +234,18 @@ export class TaskDriver {
         conn.close();
       }
     }
-    if (task.vmId !== undefined) {
-      try {
-        await this.#deps.allocator.free(task.vmId, this.#shutdown);
-      } catch (err) {
-        if (!(err instanceof NotFound)) throw err; // gone already: nothing to free
-      }
-      this.#log.info({ vmId: task.vmId }, 'vm freed');
-    }
+    await this.#free(task);
     await this.#deps.store.markVmReleased(task.taskId);
+  }
+
+  async #free(task: Task): Promise<void> {
+    if (task.vmId === undefined) return;
+    try {
+      await this.#deps.allocator.free(task.vmId, this.#shutdown);
+    } catch (err) {
+      if (!(err instanceof NotFound)) throw err; // gone already: nothing to free
+    }
+    this.#log.info({ vmId: task.vmId }, 'vm freed');
   }
 
   /** The chain cannot go on: fail the task (if still running) and let go of its VM slot. */

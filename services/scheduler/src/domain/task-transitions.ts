@@ -27,7 +27,7 @@ export class TaskTransitions {
     taskId: string,
     from: readonly TaskState[],
     to: TaskState,
-    result: { rc?: number; description?: string } = {},
+    result: { rc?: number; description?: string; vmReleased?: boolean } = {},
   ): Promise<Task | undefined> {
     const task = await this.#store.transition(taskId, from, to, result);
     if (task !== undefined) this.#events.publish(task);

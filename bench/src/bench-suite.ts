@@ -1,0 +1,114 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { generateRsaKeyPair } from '@lzy/auth';
+import { SUITE_SERVICES, databaseNameOf, ensureLocalUser, startLocalSuite } from '@lzy/local-suite';
+import type { SuiteInfra } from '@lzy/local-suite';
+import { startPostgres, startS3 } from '@lzy/testing';
+import type { ClientConfig } from '@lzy/sdk';
+
+/** A local suite for one benchmark run: what `lzy up` starts, in a throwaway directory. */
+export interface BenchSuite {
+  config: ClientConfig;
+  /** A postgres:// URL of a scratch database on the suite's cluster (for baselines). */
+  scratchDbUrl: string;
+  /** Wall time of each start phase (ms). */
+  phasesMs: Record<'postgres' | 's3' | 'services' | 'user', number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts PostgreSQL, versitygw and every service in this process exactly as `lzy up` does
+ * (libs/local-suite/src/up.ts), with a fresh cluster and bucket directory, services on free
+ * ports, logs silenced. `extraEnv` tunes one service (e.g. the VM idle timeout).
+ */
+export async function startBenchSuite(extraEnv: SuiteInfra['extraEnv'] = {}): Promise<BenchSuite> {
+  const dir = await mkdtemp(join(tmpdir(), 'lzy-bench-'));
+  const stops: Array<() => Promise<void>> = [() => rm(dir, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+    stops.length = 0;
+  };
+  const phasesMs = { postgres: 0, s3: 0, services: 0, user: 0 };
+  let t = performance.now();
+  const lap = (phase: keyof typeof phasesMs) => {
+    const now = performance.now();
+    phasesMs[phase] = now - t;
+    t = now;
+  };
+  try {
+    const pgCluster = await startPostgres();
+    stops.push(() => pgCluster.stop());
+    await Promise.all(SUITE_SERVICES.map((s) => pgCluster.createDatabase(databaseNameOf(s))));
+    await pgCluster.createDatabase('bench_scratch');
+    lap('postgres');
+    const s3 = await startS3({ dir: join(dir, 's3') });
+    stops.push(() => s3.stop());
+    lap('s3');
+    const internalKeys = await generateRsaKeyPair();
+    const suite = await startLocalSuite({
+      randomPorts: true,
+      infra: {
+        host: '127.0.0.1',
+        // BENCH_LOG_LEVEL=info: services log JSON to stdout (profiling by timestamps).
+        logLevel: process.env.BENCH_LOG_LEVEL ?? 'silent',
+        dbUrlFor: (service) => pgCluster.urlFor(databaseNameOf(service)),
+        s3: {
+          endpoint: s3.endpoint,
+          region: s3.region,
+          accessKeyId: s3.accessKeyId,
+          secretAccessKey: s3.secretAccessKey,
+        },
+        internalKeys,
+        extraEnv,
+      },
+    });
+    stops.push(() => suite.stop());
+    lap('services');
+    const userKeys = await generateRsaKeyPair();
+    await ensureLocalUser({
+      iamAddress: suite.addresses.iam,
+      internalPrivateKeyPem: internalKeys.privateKeyPem,
+      login: 'bench',
+      publicKeyPem: userKeys.publicKeyPem,
+      clock: { now: () => Date.now() },
+    });
+    const keyPath = join(dir, 'user.pem');
+    await writeFile(keyPath, userKeys.privateKeyPem, { mode: 0o600 });
+    lap('user');
+    return {
+      config: {
+        endpoint: suite.addresses['lzy-service'],
+        whiteboardEndpoint: suite.addresses.whiteboard,
+        user: 'bench',
+        keyPath,
+      },
+      scratchDbUrl: pgCluster.urlFor('bench_scratch'),
+      phasesMs,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** One committed INSERT on `url` per call, over one connection (the "durable state" baseline). */
+export async function pgCommitter(
+  url: string,
+): Promise<{ commit(): Promise<void>; close(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(
+    'CREATE TABLE IF NOT EXISTS bench_commit (id serial PRIMARY KEY, at timestamptz)',
+  );
+  return {
+    commit: async () => {
+      await client.query('BEGIN');
+      await client.query('INSERT INTO bench_commit (at) VALUES (now())');
+      await client.query('COMMIT');
+    },
+    close: () => client.end(),
+  };
+}
