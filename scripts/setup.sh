@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything LZY-TS needs on a fresh machine; idempotent and quick when warm.
-# Used by README's two quick-start commands (scripts/up.sh and .ci/run).
+# Used by .ci/run (README's test command); `pnpm start` installs its own needs (scripts/start.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,3 +24,13 @@ fi
 # The S3 server the tests use (versitygw, verifies signatures), built once into a cache outside
 # the clone.
 bash scripts/install-versitygw.sh
+
+# uv: builds the Python test venv and, on workers, the op environments.
+bash scripts/install-uv.sh >/dev/null
+
+# The Python SDK's test venv (python/.venv, CPython 3.11 + the SDK + test requirements).
+bash scripts/setup-python.sh >/dev/null
+
+# Real Kubernetes control plane for tests and deploy checks (etcd, kube-apiserver…, KWOK, helm,
+# OpenTofu + providers), built once into ~/.cache/lzy-ts/k8s-<versions>; a no-op when cached.
+bash scripts/k8s/build.sh >/dev/null
