@@ -12,6 +12,14 @@ export type CommandLine =
   | { command: 'status'; config?: string; executionId: string; graphId?: string; watch: boolean }
   | { command: 'logs'; config?: string; executionId: string }
   | {
+      command: 'add-user';
+      iam: string;
+      internalKey: string;
+      login: string;
+      publicKey: string;
+      keyName: string;
+    }
+  | {
       command: 'whiteboards';
       config?: string;
       name?: string;
@@ -81,7 +89,37 @@ function parseOthers(command: Exclude<CommandName, 'run'>, rest: readonly string
     }
     case 'whiteboards':
       return parseWhiteboards(rest);
+    case 'add-user':
+      return parseAddUser(rest);
   }
+}
+
+function parseAddUser(rest: readonly string[]): CommandLine {
+  const usage = COMMAND_USAGE['add-user'];
+  const options = {
+    ...HELP,
+    iam: { type: 'string' },
+    'internal-key': { type: 'string' },
+    login: { type: 'string' },
+    'public-key': { type: 'string' },
+    'key-name': { type: 'string' },
+  } as const;
+  const { values, positionals } = parse(rest, options, usage);
+  if (values.help === true) return { command: 'help', topic: 'add-user' };
+  expectPositionals(positionals, [], 0, usage);
+  const required = (name: 'iam' | 'internal-key' | 'login' | 'public-key'): string => {
+    const value = values[name]?.trim();
+    if (value === undefined || value === '') throw new UsageError(`missing --${name}`, usage);
+    return value;
+  };
+  return {
+    command: 'add-user',
+    iam: required('iam'),
+    internalKey: required('internal-key'),
+    login: required('login'),
+    publicKey: required('public-key'),
+    keyName: values['key-name']?.trim() || 'main',
+  };
 }
 
 function parseWhiteboards(rest: readonly string[]): CommandLine {

@@ -2,6 +2,7 @@ import { UsageError, describeFailure } from './cli-error.ts';
 import type { CliIo } from './cli-io.ts';
 import { parseCommandLine } from './command-line.ts';
 import type { CommandLine } from './command-line.ts';
+import { runAddUser } from './commands/add-user.ts';
 import { runLogs } from './commands/logs.ts';
 import { runProgram } from './commands/run.ts';
 import { runStatus } from './commands/status.ts';
@@ -46,5 +47,7 @@ function dispatch(line: CommandLine, io: CliIo): Promise<number> {
       return runLogs(line, io);
     case 'whiteboards':
       return runWhiteboards(line, io);
+    case 'add-user':
+      return runAddUser(line, io);
   }
 }

@@ -1,5 +1,5 @@
 /** Commands of `lzy`, in the order the help lists them. */
-export const COMMAND_NAMES = ['up', 'run', 'status', 'logs', 'whiteboards'] as const;
+export const COMMAND_NAMES = ['up', 'run', 'status', 'logs', 'whiteboards', 'add-user'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 const CONFIG_OPTION = `  --config <path>  client config (default: $LZY_CLIENT_CONFIG, else $LZY_HOME/client.json,
@@ -13,6 +13,7 @@ Commands:
   status <executionId> [graphId]  show a graph's status (--watch to follow it)
   logs <executionId>          print the ops' stdout/stderr of an execution until it ends
   whiteboards                 list whiteboards (filters: --name, --tag, --since, --until)
+  add-user                    register a user's public key in iam (operators of an installation)
 
 Run \`lzy <command> --help\` for the options of a command.
 Exit codes: 0 ok, 1 failure (one line on stderr), 2 bad command line.
@@ -58,5 +59,18 @@ Lists your whiteboards as a table (id, name, status, tags, createdAt, fields).
   --until <iso>    created at or before this time
   --json           print a JSON array instead of the table
 ${CONFIG_OPTION}
+`,
+  'add-user': `Usage: lzy add-user --iam <host:port> --internal-key <pem> --login <name> --public-key <pem>
+                    [--key-name <name>]
+
+Registers a user in iam as the LZY clients expect (provider GITHUB, login = the clients' LZY_USER)
+with the public key as a credential, through the installation's internal identity: the operator
+needs the internal private key the services were given (LZY_INTERNAL_PRIVATE_KEY). Idempotent;
+a different key under the same --key-name replaces the old one. Prints the user's subject id.
+  --iam <host:port>      iam's gRPC address
+  --internal-key <pem>   file with the internal identity's private key (PEM)
+  --login <name>         the user's login (LZY_USER of their client)
+  --public-key <pem>     file with the user's public key (PEM)
+  --key-name <name>      credential name (default: main)
 `,
 };

@@ -22,12 +22,14 @@ describe('the lzy command against a local suite', () => {
   let home: string;
   let metadata: Metadata;
   let workflows: lzyWorkflowService.LzyWorkflowServiceClient;
+  let internalPrivateKeyPem: string;
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'lzy-cli-'));
     cleanup.defer(() => rm(home, { recursive: true, force: true }));
     const infra = await testSuiteInfra(cleanup, { prefix: 'cli' });
     suite = cleanup.push(await startLocalSuite({ infra, randomPorts: true }));
+    internalPrivateKeyPem = infra.internalKeys.privateKeyPem;
     const userKeys = await generateRsaKeyPair();
     await ensureLocalUser({
       iamAddress: suite.addresses.iam,
@@ -281,6 +283,61 @@ describe('the lzy command against a local suite', () => {
     const noKey = await lzy(home).run('status', '--config', config, 'e1');
     expect(noKey.code).toBe(1);
     expect(noKey.stderr).toMatch(/^lzy: cannot read the private key .*missing\.pem: ENOENT/);
+  });
+
+  it('add-user lets a new user in with their key; before it their token is refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lzy-cli-bob-'));
+    cleanup.defer(() => rm(dir, { recursive: true, force: true }));
+    const bobKeys = await generateRsaKeyPair();
+    await writeFile(join(dir, 'user.pem'), bobKeys.privateKeyPem, { mode: 0o600 });
+    await writeFile(join(dir, 'bob.pub'), bobKeys.publicKeyPem);
+    await writeFile(join(dir, 'internal.pem'), internalPrivateKeyPem, { mode: 0o600 });
+    await writeFile(
+      join(dir, 'client.json'),
+      JSON.stringify({
+        endpoint: suite.addresses['lzy-service'],
+        whiteboardEndpoint: suite.addresses.whiteboard,
+        user: 'cli-bob',
+        keyPath: 'user.pem',
+      }),
+    );
+
+    const refused = await lzy(dir).run('whiteboards', '--json');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('PERMISSION_DENIED');
+
+    const added = await lzy(dir).run(
+      'add-user',
+      ...['--iam', suite.addresses.iam, '--internal-key', 'internal.pem'],
+      ...['--login', 'cli-bob', '--public-key', 'bob.pub'],
+    );
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    expect(added.stdout.trim()).not.toBe('');
+
+    const listed = await lzy(dir).run('whiteboards', '--json');
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+
+    const again = await lzy(dir).run(
+      'add-user',
+      ...['--iam', suite.addresses.iam, '--internal-key', 'internal.pem'],
+      ...['--login', 'cli-bob', '--public-key', 'bob.pub'],
+    );
+    expect(again.stdout).toBe(added.stdout);
+  });
+
+  it('add-user refuses a key file that is not a PEM public key, naming the option', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lzy-cli-bad-'));
+    cleanup.defer(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'internal.pem'), internalPrivateKeyPem);
+    await writeFile(join(dir, 'bad.pub'), 'not a key');
+    const result = await lzy(dir).run(
+      'add-user',
+      ...['--iam', suite.addresses.iam, '--internal-key', 'internal.pem'],
+      ...['--login', 'x', '--public-key', 'bad.pub'],
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/INVALID_ARGUMENT.*--public-key bad\.pub/);
   });
 
   it('exits 2 with the usage for an unknown command', async () => {

@@ -9,12 +9,14 @@ export interface LocalUserOptions {
   login: string;
   publicKeyPem: string;
   clock: Clock;
+  /** Name of the PUBLIC_KEY credential (default `local`); a different key under it replaces it. */
+  credentialName?: string;
 }
 
 /**
  * Makes sure iam knows the local user exactly as pylzy needs it (public-api.md §4.2): provider
  * GITHUB (pylzy hard-codes `pvd`), provider id = login, type USER, the public key as a
- * PUBLIC_KEY credential named `local`. Idempotent. Returns the user's subject id.
+ * PUBLIC_KEY credential named `local` (or `credentialName`). Idempotent. Returns the user's subject id.
  */
 export async function ensureLocalUser(options: LocalUserOptions): Promise<string> {
   const client = createChannelClient(
@@ -29,7 +31,7 @@ export async function ensureLocalUser(options: LocalUserOptions): Promise<string
   );
   try {
     const credentials: iam.Credentials = {
-      name: 'local',
+      name: options.credentialName ?? 'local',
       credentials: options.publicKeyPem,
       type: iam.Credentials_Type.PUBLIC_KEY,
     };
