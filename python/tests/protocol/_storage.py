@@ -159,22 +159,6 @@ def http_get(url: str) -> tuple[int, bytes]:
         return int(e.code), bytes(e.read())
 
 
-_sigv2_works: dict[str, bool] = {}
-
-
-def local_module_signature(storage: Storage) -> str:
-    """SigV2 ("s3") as pylzy, when the storage serves SigV2 presigned GETs; otherwise SigV4, so
-    that the op tests still exercise the worker (test_storage.py fails on the SigV2 gap itself)."""
-    if storage.endpoint not in _sigv2_works:
-        probe = f"{storage.uri}/lzy_local_modules/.sigv2-probe"
-        storage.put(probe, b"probe")
-        _sigv2_works[storage.endpoint] = http_get(storage.presign_get(probe, "s3")) == (
-            200,
-            b"probe",
-        )
-    return "s3" if _sigv2_works[storage.endpoint] else "s3v4"
-
-
 def zip_local_module(path: Path) -> bytes:
     """A local module as pylzy zips it: a directory recursively, entries relative to its parent
     (so the archive unpacks into an importable tree, e.g. `lzy/api/v1/startup.py`)."""
@@ -190,9 +174,10 @@ def zip_local_module(path: Path) -> bytes:
 
 
 def upload_local_module(storage: Storage, path: Path) -> tuple[str, str]:
-    """HEAD, PUT if absent, presign: returns the LocalModule (name = client path, url)."""
+    """HEAD, PUT if absent, presign with SigV2 as pylzy does: returns the LocalModule (name =
+    client path, url). The server must make such URLs downloadable by the worker (§3.2)."""
     data = zip_local_module(path)
     uri = f"{storage.uri}/lzy_local_modules/{path.name}/{hashlib.md5(data).hexdigest()}"
     if not storage.exists(uri):
         storage.put(uri, data)
-    return str(path), storage.presign_get(uri, local_module_signature(storage))
+    return str(path), storage.presign_get(uri, "s3")

@@ -108,6 +108,20 @@ describe('GraphExecutorService', () => {
     await expect.poll(() => scheduledOf(e)).toEqual(['a']);
   });
 
+  it('runs f(f(x)): a task whose input slot has the name of its own output slot waits for f', async () => {
+    const e = newExecution();
+    const second = task(`${e}.second`, ['first-result'], ['second-result']);
+    const operation = second.taskDesc?.operation;
+    for (const slot of operation?.slots ?? []) slot.name = '/call-2/f.return_0';
+    for (const a of second.taskDesc?.slotAssignments ?? []) a.slotName = '/call-2/f.return_0';
+    await execute(client, e, [task(`${e}.first`, ['x'], ['first-result']), second]);
+    await expect.poll(() => scheduledOf(e)).toEqual(['first']);
+    schedulerDouble.push(e, `${e}.first`, 'SUCCEEDED');
+    await expect.poll(() => scheduledOf(e)).toEqual(['first', 'second']);
+    schedulerDouble.push(e, `${e}.second`, 'SUCCEEDED');
+    await expect.poll(async () => (await getGraph(e))?.state).toBe(GRAPH_STATE_COMPLETED);
+  });
+
   it('stops running tasks on StopGraph', async () => {
     const e = newExecution();
     await execute(client, e, [task(`${e}.a`, [], ['x']), task(`${e}.b`, ['x'], ['y'])]);

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { NotFound, InvalidArgument, Unauthenticated } from '@lzy/errors';
+import { createHmac, randomUUID } from 'node:crypto';
+import { Aborted, NotFound, InvalidArgument, Unauthenticated } from '@lzy/errors';
 import { serverStream, unaryCall } from '@lzy/grpc';
 import { graphExecutor, lzyWorkflowService, portal, unpackAny } from '@lzy/proto';
 import { usePostgres } from '@lzy/testing';
@@ -15,6 +15,8 @@ const cluster = new ClusterDouble();
 let service: RunningLzyService;
 let alice: ReturnType<typeof publicClients>;
 let bob: ReturnType<typeof publicClients>;
+/** The service's clock runs this far ahead of the system clock (tests move it forward). */
+let clockSkewMs = 0;
 
 beforeAll(async () => {
   await cluster.start(silentLog);
@@ -28,7 +30,10 @@ beforeAll(async () => {
     LZY_CHANNEL_MANAGER_ADDRESS: cluster.address,
     LZY_GRAPH_EXECUTOR_ADDRESS: cluster.address,
   });
-  service = await startLzyService(config, { log: silentLog });
+  service = await startLzyService(config, {
+    log: silentLog,
+    clock: { now: () => Date.now() + clockSkewMs },
+  });
   expect(await service.ready).toBe(true);
   alice = publicClients(`127.0.0.1:${service.port}`, 'alice.test.token');
   bob = publicClients(`127.0.0.1:${service.port}`, 'bob.test.token');
@@ -93,6 +98,22 @@ describe('StartWorkflow', () => {
   });
 });
 
+describe('GetStorageCredentials', () => {
+  it('creates the storage of a user who never ran a workflow, the same one StartWorkflow gives', async () => {
+    const c = bob.workflow;
+    expect(cluster.buckets.has('tmp-bucket-bob')).toBe(false);
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => unaryCall(c.getStorageCredentials.bind(c), {})),
+    );
+    expect(answers.map((a) => a.storage?.uri)).toEqual(Array(3).fill('s3://tmp-bucket-bob'));
+    expect(answers[0]?.storage?.credentials?.$case).toBe('s3');
+    expect(cluster.buckets.has('tmp-bucket-bob')).toBe(true);
+    const started = await bob.start(`wf-${randomUUID()}`);
+    expect(started.internalSnapshotStorage).toEqual(answers[0]?.storage);
+    expect(await unaryCall(c.getStorageCredentials.bind(c), {})).toEqual(answers[0]);
+  });
+});
+
 describe('ExecuteGraph and GraphStatus', () => {
   it('rejects a pool that does not exist, naming it', async () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
@@ -111,6 +132,33 @@ describe('ExecuteGraph and GraphStatus', () => {
     const second = await executeGraph(executionId, graph);
     expect(second.graphId).toBe(first.graphId);
     expect(cluster.executedGraphs.filter((g) => g.graphId === first.graphId)).toHaveLength(1);
+  });
+
+  it("re-signs pylzy's SigV2 local-module URLs as SigV4, the same way when a submission is replayed", async () => {
+    const { executionId } = await alice.start(`wf-${randomUUID()}`);
+    const expires = Math.floor(Date.now() / 1000) + 3600;
+    const resource = '/tmp-bucket-alice/lzy_local_modules/m/0a1b';
+    const signature = createHmac('sha1', 'secret')
+      .update(`GET\n\n\n${expires}\n${resource}`)
+      .digest('base64');
+    const sigV2 = `http://127.0.0.1:9000${resource}?AWSAccessKeyId=key&Signature=${encodeURIComponent(signature)}&Expires=${expires}`;
+    const op = operation('a', [], [`s3://b/${randomUUID()}`]);
+    op.env = { $case: 'python', value: { yaml: '', localModules: [{ name: 'm', url: sigV2 }] } };
+    cluster.loseExecuteGraphAnswers = 1;
+    await expect(executeGraph(executionId, graphOf([op]))).rejects.toThrow(Aborted);
+    clockSkewMs += 5_000; // the replay comes later: its URLs must not be signed anew
+    const { graphId } = await executeGraph(executionId, graphOf([op]));
+    const submitted = cluster.executedGraphs.filter((g) => g.graphId === graphId);
+    expect(submitted).toHaveLength(2);
+    const bytes = submitted.map((g) =>
+      Buffer.from(graphExecutor.ExecuteGraphRequest.encode(g).finish()).toString('hex'),
+    );
+    expect(bytes[1]).toBe(bytes[0]);
+    const env = submitted[0]?.tasks[0]?.taskDesc?.operation?.env?.auxEnv?.env;
+    const url = env?.$case === 'pyenv' ? env.value.localModules[0]?.uri : undefined;
+    expect(url).toMatch(
+      /^http:\/\/127\.0\.0\.1:9000\/tmp-bucket-alice\/lzy_local_modules\/m\/0a1b\?X-Amz-Algorithm=AWS4-HMAC-SHA256&/,
+    );
   });
 
   it('is executing until graph-executor completed and every output is synced, then completed', async () => {

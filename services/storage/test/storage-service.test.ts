@@ -150,6 +150,16 @@ describe('StorageService', () => {
     }
   });
 
+  it('creates the storage once when a new user asks for it concurrently', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => create(internal, 'user-concurrent')),
+    );
+    expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(
+      new Set([JSON.stringify(answers[0])]),
+    );
+    expect((await credentialsOf('user-concurrent')).storage).toEqual(answers[0]?.storage);
+  });
+
   it('hands out credentials that can put and get objects in the bucket', async () => {
     const { storage: config } = await create(internal, 'user-rw');
     const { client, bucket } = s3Of(config);

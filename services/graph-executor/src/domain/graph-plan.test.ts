@@ -54,6 +54,41 @@ describe('planGraph', () => {
     expect(() => planGraph([task('a', ['x'], ['x'])])).toThrow(InvalidArgument);
   });
 
+  it('tells apart an input and an output slot of the same name by their order (f(f(x)))', () => {
+    const slot = (direction: commonSlot.Slot_Direction) => ({
+      name: '/call-2/f.return_0',
+      media: commonSlot.Slot_Media.FILE,
+      direction,
+    });
+    const second: GraphTaskInput = {
+      id: 'second',
+      taskDesc: {
+        operation: {
+          name: 'f',
+          command: 'true',
+          description: '',
+          slots: [slot(INPUT), slot(OUTPUT)],
+        },
+        slotAssignments: [
+          { slotName: '/call-2/f.return_0', channelId: 'first-result' },
+          { slotName: '/call-2/f.return_0', channelId: 'second-result' },
+        ],
+      },
+    };
+    const plan = planGraph([
+      task('first', ['x'], ['first-result']),
+      second,
+      task('third', ['second-result'], []),
+    ]);
+    expect(Object.fromEntries(plan.map((t) => [t.id, t.producers]))).toEqual({
+      first: [],
+      second: ['first'],
+      third: ['second'],
+    });
+    second.taskDesc!.slotAssignments.push({ slotName: '/call-2/f.return_0', channelId: 'c' });
+    expect(() => planGraph([second])).toThrow(/assigned more channels than it is declared/);
+  });
+
   it('rejects two writers of one channel', () => {
     expect(() => planGraph([task('a', [], ['x']), task('b', [], ['x'])])).toThrow(
       /written by two tasks: a and b/,

@@ -24,15 +24,29 @@ interface SlotUse {
   channelId: string;
 }
 
+/**
+ * Pairs each slot assignment with its declared slot. A name may be declared twice, once INPUT
+ * and once OUTPUT (pylzy's `f(f(x))`: the input path is `/<call>/f.return_0`, its own output
+ * path, python-client-protocol §4.1); the assignments of one name then match its declarations in
+ * order (the k-th assignment of a name is the k-th declared slot of that name).
+ */
 function slotUses(task: GraphTaskInput & { taskDesc: commonOperation.TaskDesc }) {
-  const declared = new Map((task.taskDesc.operation?.slots ?? []).map((s) => [s.name, s]));
+  const declared = new Map<string, commonSlot.Slot[]>();
+  for (const slot of task.taskDesc.operation?.slots ?? []) {
+    declared.set(slot.name, [...(declared.get(slot.name) ?? []), slot]);
+  }
+  const matched = new Map<string, number>();
   const inputs: SlotUse[] = [];
   const outputs: SlotUse[] = [];
   for (const assignment of task.taskDesc.slotAssignments) {
-    const slot = declared.get(assignment.slotName);
+    const index = matched.get(assignment.slotName) ?? 0;
+    matched.set(assignment.slotName, index + 1);
+    const slot = declared.get(assignment.slotName)?.[index];
     if (slot === undefined)
       throw new InvalidArgument(
-        `task ${task.id}: slot '${assignment.slotName}' is assigned a channel but not declared by its operation`,
+        index === 0
+          ? `task ${task.id}: slot '${assignment.slotName}' is assigned a channel but not declared by its operation`
+          : `task ${task.id}: slot '${assignment.slotName}' is assigned more channels than it is declared`,
       );
     if (assignment.channelId === '')
       throw new InvalidArgument(`task ${task.id}: slot '${assignment.slotName}' has no channel`);

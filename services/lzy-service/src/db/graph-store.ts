@@ -10,6 +10,8 @@ export interface GraphRecord {
   submitted: boolean;
   outputSlots: string[];
   view: GraphView | undefined;
+  /** When ExecuteGraph first recorded it (the signing time of its re-signed URLs). */
+  createdAt: Date;
 }
 
 /** SQL of tables `graph` and `snapshot`. */
@@ -158,6 +160,7 @@ function toRecord(row: {
   submitted: boolean;
   output_slots: string[];
   view: unknown;
+  created_at: Date;
 }): GraphRecord {
   return {
     executionId: row.execution_id,
@@ -165,5 +168,6 @@ function toRecord(row: {
     submitted: row.submitted,
     outputSlots: row.output_slots,
     view: row.view === null ? undefined : (row.view as GraphView),
+    createdAt: row.created_at,
   };
 }

@@ -72,6 +72,45 @@ describe('planGraph', () => {
     expect(a?.id).toBe('g1-0');
   });
 
+  it("keeps an input and an output of the same path apart: f(f(x)) reads f's result, writes its own", () => {
+    const own = planGraph({
+      executionId: 'e1',
+      graphId: 'g3',
+      graph: {
+        ...graph,
+        operations: [
+          operation(
+            'f',
+            [slot('/c1/f.x', 's3://bucket/x1')],
+            [slot('/c1/f.return_0', 's3://bucket/r1')],
+          ),
+          operation(
+            'f',
+            [slot('/c2/f.return_0', 's3://bucket/r1')],
+            [slot('/c2/f.return_0', 's3://bucket/r2')],
+          ),
+        ],
+      },
+      zone: 'z',
+      storage,
+      producedEarlier: new Set(),
+    });
+    const second = own.tasks[1]?.desc;
+    const { INPUT, OUTPUT } = commonSlot.Slot_Direction;
+    expect(second?.operation?.slots.map((s) => [s.name, s.direction])).toEqual([
+      ['/c2/f.return_0', INPUT],
+      ['/c2/f.return_0', OUTPUT],
+    ]);
+    expect(second?.slotAssignments).toEqual([
+      { slotName: '/c2/f.return_0', channelId: `e1/${uriDigest('s3://bucket/r1')}` },
+      { slotName: '/c2/f.return_0', channelId: `e1/${uriDigest('s3://bucket/r2')}` },
+    ]);
+    expect(own.tasks[0]?.desc.slotAssignments[1]?.channelId).toBe(
+      `e1/${uriDigest('s3://bucket/r1')}`,
+    );
+    expect(own.outputUris).toEqual(['s3://bucket/r1', 's3://bucket/r2']);
+  });
+
   it('serves an output of an earlier graph on a separate channel', () => {
     const later = planGraph({
       executionId: 'e1',

@@ -77,6 +77,11 @@ export function planGraph(input: PlanInput): GraphPlan {
   };
 }
 
+/**
+ * The operation's slots (inputs, then outputs) and one assignment per slot IN THE SAME ORDER: an
+ * input and an output may share a path (`f(f(x))`, python-client-protocol §4.1), and consumers
+ * match the k-th assignment of a name to the k-th declared slot of that name.
+ */
 function taskDescOf(
   op: Operation,
   zone: string,

@@ -9,6 +9,7 @@ import { planGraph } from './graph-plan.ts';
 import type { GraphPlan } from './graph-plan.ts';
 import type { GraphTracker } from './graph-tracker.ts';
 import { validateGraph } from './graph-validation.ts';
+import { withSigV4LocalModules } from './local-module-urls.ts';
 import { initialView, userStatusOf } from './graph-view.ts';
 import type { UserGraphStatus } from './graph-view.ts';
 import type { Neighbours } from './ports.ts';
@@ -32,7 +33,8 @@ export class Graphs {
   }
 
   /**
-   * Validates, creates channels and portal slots, and submits the graph to graph-executor.
+   * Validates, creates channels and portal slots, and submits the graph to graph-executor
+   * (pylzy's SigV2 local-module URLs re-signed as SigV4: withSigV4LocalModules).
    * An identical request (same execution, same bytes: `requestHash`) returns the same graph id,
    * finishing a submission that was interrupted (every step is idempotent).
    * @throws NotFound (execution check), InvalidArgument (bad graph), neighbours' errors.
@@ -50,10 +52,14 @@ export class Graphs {
     const zone = validateGraph(graph, await neighbours.allocator.listWorkerPools());
     const graphId = record?.graphId ?? randomUUID();
     const inputs = graph.operations.flatMap((op) => op.inputSlots.map((s) => s.storageUri));
+    // Re-signed URLs are signed at the graph's creation time: a replay submits the same tasks
+    // to graph-executor, which is idempotent on their bytes.
+    const now = new Date(this.#deps.clock.now());
+    const signedAtMs = (record?.createdAt ?? now).getTime();
     const plan = planGraph({
       executionId: execution.executionId,
       graphId,
-      graph,
+      graph: withSigV4LocalModules(graph, execution.storage, signedAtMs),
       zone,
       storage: execution.storage,
       producedEarlier: await store.producedIn(execution.executionId, inputs),
@@ -71,7 +77,7 @@ export class Graphs {
         requestHash,
         outputSlots: plan.outputSlots,
         outputUris: plan.outputUris,
-        now: new Date(this.#deps.clock.now()),
+        now,
       });
       if (record.graphId !== graphId) return record.graphId; // an identical request won the race
     }

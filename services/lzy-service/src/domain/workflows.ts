@@ -208,9 +208,21 @@ export class Workflows {
     return this.#deps.neighbours.allocator.listWorkerPools();
   }
 
-  /** @throws NotFound when the user never got an internal bucket. */
-  storageCredentials(userId: string): Promise<StorageConfig> {
-    return this.#deps.neighbours.storage.getStorageCredentials(userId, internalBucketOf(userId));
+  /**
+   * The user's internal storage (python-client-protocol §2.3): also for a user who never ran a
+   * workflow, whose bucket is created here, the same bucket and credentials StartWorkflow gives.
+   * Concurrent first calls are safe: CreateStorage is idempotent.
+   */
+  async storageCredentials(userId: string): Promise<StorageConfig> {
+    const { storage } = this.#deps.neighbours;
+    const bucket = internalBucketOf(userId);
+    try {
+      return await storage.getStorageCredentials(userId, bucket);
+    } catch (err) {
+      if (!(err instanceof NotFound)) throw err;
+    }
+    this.#deps.log.info({ userId, bucket }, 'creating the storage of a user on first request');
+    return storage.createStorage(userId, bucket);
   }
 
   /**

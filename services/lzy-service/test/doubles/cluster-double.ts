@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NotFound, PermissionDenied } from '@lzy/errors';
+import { Aborted, NotFound, PermissionDenied } from '@lzy/errors';
 import { implement, startGrpcServer } from '@lzy/grpc';
 import type { GrpcServer } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
@@ -52,6 +52,8 @@ export class ClusterDouble {
   readonly channels: channelManager.CreateChannelRequest[] = [];
   readonly destroyedExecutions: string[] = [];
   readonly executedGraphs: graphExecutor.ExecuteGraphRequest[] = [];
+  /** ExecuteGraph calls to record and then answer ABORTED, as if the answer were lost. */
+  loseExecuteGraphAnswers = 0;
   readonly stoppedGraphs: string[] = [];
   readonly graphFeeds = new Map<string, Feed<graphExecutor.GraphStatus>>();
   #server: GrpcServer | undefined;
@@ -267,6 +269,10 @@ export class ClusterDouble {
       {
         executeGraph: (request) => {
           this.executedGraphs.push(request);
+          if (this.loseExecuteGraphAnswers > 0) {
+            this.loseExecuteGraphAnswers -= 1;
+            return Promise.reject(new Aborted('the answer was lost'));
+          }
           return Promise.resolve({});
         },
         getGraph: unimplemented,
