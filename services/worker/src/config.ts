@@ -70,6 +70,11 @@ const schema = z
     LZY_WORKER_ADVERTISED_HOST: z.string().min(1).optional(),
     /** Per-VM directory holding `<taskId>/` (the task's LZY_MOUNT) with its slot files. */
     LZY_WORKER_MOUNT_DIR: z.string().min(1).optional(),
+    /**
+     * Run the TypeScript SDK's op calls in a warm Node host kept per VM (no process start per
+     * op) instead of `bash -c <node op-runner.ts …>`; `false` starts a process per op.
+     */
+    LZY_WORKER_OP_HOST: z.stringbool().default(true),
     /** Stop: SIGTERM to the command's process group, SIGKILL after this long (ms). */
     LZY_WORKER_STOP_GRACE_MS: durationMs().default(5_000),
     /** Environment of user commands: a clean one, never the worker's own (it holds secrets). */
@@ -134,6 +139,7 @@ const schema = z
         env.LZY_WORKER_MOUNT_DIR ??
         path.join(os.tmpdir(), `lzy-worker-${env.LZY_VM_ID ?? `pid${process.pid}`}`),
       stopGraceMs: env.LZY_WORKER_STOP_GRACE_MS,
+      opHost: env.LZY_WORKER_OP_HOST,
       commandEnv: { PATH: env.PATH, HOME: env.HOME, LANG: env.LANG },
       python: {
         pythons: env.LZY_WORKER_PYTHONS,
@@ -166,6 +172,8 @@ export interface WorkerConfig {
   advertisedHost: string;
   mountDir: string;
   stopGraceMs: number;
+  /** SDK op calls run in a warm op host (LZY_WORKER_OP_HOST). */
+  opHost: boolean;
   /** PATH/LANG always, HOME if set (else the task directory). */
   commandEnv: { PATH: string; HOME: string | undefined; LANG: string };
   /** Python ops: interpreters, uv, the environment cache (python-client-protocol §4.6). */

@@ -8,6 +8,8 @@ import { ChannelManagerClient, MissingChannelManager } from './clients/channel-m
 import { PortalStdClient } from './clients/portal-std-client.ts';
 import { SlotsClient } from './clients/slots-client.ts';
 import type { WorkerConfig } from './config.ts';
+import { LocalOutputs } from './domain/local-outputs.ts';
+import { OpHosts } from './domain/op-hosts.ts';
 import { SlotTable } from './domain/slot-table.ts';
 import { PythonEnvironments } from './env/python-environments.ts';
 import { Worker } from './domain/worker.ts';
@@ -58,6 +60,14 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
     inbound.close();
   };
   const slots = new SlotTable();
+  const { PATH, HOME, LANG } = config.commandEnv;
+  const opHosts = config.opHost
+    ? new OpHosts({
+        log,
+        cwd: config.mountDir,
+        env: { PATH, LANG, HOME: HOME ?? config.mountDir },
+      })
+    : undefined;
   const operations = new InMemoryOperations({ clock });
   let address = '';
   const worker = new Worker({
@@ -70,6 +80,8 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
     stopGraceMs: config.stopGraceMs,
     commandEnv: config.commandEnv,
     pythonEnvs: new PythonEnvironments(config.python, { log }),
+    opHosts,
+    localOutputs: new LocalOutputs(),
     mountDir: config.mountDir,
     address: () => address,
   });
@@ -116,6 +128,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
   const stop = async () => {
     agent?.stop();
     await worker.stopAll('the worker is stopping');
+    await opHosts?.stop();
     await server.stop();
     closeClients();
   };

@@ -71,7 +71,7 @@ describe('worker slots', () => {
     expect(finishedOf(events)?.rc).toBe(0);
     const expected = Array.from({ length: 20000 }, (_, i) => `row ${i + 1}\n`).join('');
     expect(stdText(events, 'stdout')).toBe(`${expected}${Buffer.byteLength(expected)}\n`);
-    expect(cm.calls).toContain('unbind /c2/in');
+    await expect.poll(() => cm.calls).toContain('unbind /c2/in');
     expect(cm.senderOf('ch1')?.slot.slotUri).toBe(
       `slot://${producer.running.address}/t-producer/c1/out`,
     );
@@ -163,5 +163,38 @@ describe('worker slots', () => {
     });
     expect(finishedOf(await watchAll(producer, 't-fail'))?.rc).toBe(1);
     expect(cm.senderOf('ch-fail')).toBeUndefined();
+  });
+
+  it('copies an input produced by an earlier task on the same worker without binding it', async () => {
+    const { cm, address } = await channelManagerDouble();
+    const w = await startTestWorker(cleanup, { LZY_CHANNEL_MANAGER_ADDRESS: address });
+    await initAndExecute(w, {
+      taskId: 't-local-p',
+      desc: taskDesc('seq 1 1000 > "$LZY_MOUNT/p/out"', [
+        { slot: slot('/p/out', 'OUTPUT'), channelId: 'ch-local' },
+      ]),
+    });
+    expect(finishedOf(await watchAll(w, 't-local-p'))?.rc).toBe(0);
+    // The consumer changes its copy: the producer's output (still served) must stay intact.
+    const consume = 'wc -l < "$LZY_MOUNT/c/in"; echo changed > "$LZY_MOUNT/c/in"';
+    await initAndExecute(w, {
+      taskId: 't-local-c',
+      desc: taskDesc(consume, [{ slot: slot('/c/in', 'INPUT'), channelId: 'ch-local' }]),
+    });
+    const events = await watchAll(w, 't-local-c');
+    expect(finishedOf(events)?.rc).toBe(0);
+    expect(stdText(events, 'stdout')).toBe('1000\n');
+    expect(cm.calls).toEqual(['bind /p/out']);
+
+    const client = await internalClient(slots.SlotsServiceClient, w.running.address, cleanup);
+    const produced: Buffer[] = [];
+    for await (const message of serverStream(client.readSlot.bind(client), {
+      slotUri: cm.senderOf('ch-local')?.slot.slotUri ?? '',
+      offset: 0,
+    })) {
+      if (message.event?.$case === 'chunk') produced.push(message.event.value.data);
+    }
+    const expected = Array.from({ length: 1000 }, (_, i) => `${i + 1}\n`).join('');
+    expect(Buffer.concat(produced).toString()).toBe(expected);
   });
 });

@@ -1,4 +1,5 @@
-import { mkdir, open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -6,6 +7,7 @@ import { Aborted } from '@lzy/errors';
 import type { Logger } from '@lzy/logging';
 import type { commonSlot } from '@lzy/proto';
 import { ChangeSignal } from './change-signal.ts';
+import type { LocalOutputs } from './local-outputs.ts';
 import type { ChannelManagerPort, SlotReaderPort } from './ports.ts';
 import type { SlotTable } from './slot-table.ts';
 
@@ -14,6 +16,8 @@ export interface InputDownloadDeps {
   slotReader: SlotReaderPort;
   slots: SlotTable;
   log: Logger;
+  /** Outputs of this worker's earlier tasks: an input of one of their channels is copied. */
+  localOutputs: LocalOutputs;
 }
 
 /** Failed ReadSlot attempts (per sender) before the input, and so the task, fails. */
@@ -45,9 +49,12 @@ class SenderWatch {
 
 /**
  * Materialises one INPUT slot completely at `filePath` before the command starts (reference
- * §7.4, files instead of FUSE): Bind as receiver, learn the sender from WatchSender, stream its
- * ReadSlot into the file (resuming at the written offset after a broken stream, from whichever
- * sender is current), fsync, then Unbind. Returns the size in bytes.
+ * §7.4, files instead of FUSE). When this worker produced the channel's data itself (an earlier
+ * task on the same VM), the file is copied locally. Otherwise: Bind as receiver, learn the
+ * sender from WatchSender, stream its ReadSlot into the file (resuming at the written offset
+ * after a broken stream, from whichever sender is current), then Unbind in the background. No
+ * fsync: the durable copy is the one the portal writes to S3; a lost input is read again.
+ * Returns the size in bytes.
  * @throws Aborted if the channel never offers a sender or every attempt fails; Cancelled on abort
  */
 export async function downloadInput(
@@ -67,6 +74,19 @@ export async function downloadInput(
     pointer: 0,
     connectedTo: '',
   });
+  const local = deps.localOutputs.find(instance.channelId);
+  if (local !== undefined) {
+    // A copy, never a link: an op may overwrite its input file (python-client-protocol §4.1).
+    await copyFile(local.filePath, filePath, constants.COPYFILE_FICLONE);
+    const { size } = await stat(filePath);
+    if (size !== local.sizeBytes)
+      throw new Aborted(
+        `local output ${local.slotUri} has ${size} bytes, expected ${local.sizeBytes}`,
+      );
+    deps.slots.update(slotUri, { state: 'OPEN', pointer: size, connectedTo: local.slotUri });
+    log.debug({ sizeBytes: size, sender: local.slotUri }, 'input slot copied from a local output');
+    return size;
+  }
   await deps.channelManager.bind(instance, signal);
   const watchAbort = new AbortController();
   const stopWatch = () => watchAbort.abort();
@@ -76,7 +96,6 @@ export async function downloadInput(
     const watch = new SenderWatch();
     watch.follow(deps.channelManager.watchSender(slotUri, watchAbort.signal));
     const size = await readFromSenders(deps, { slotUri, file, watch, log }, signal);
-    await file.sync();
     deps.slots.update(slotUri, { state: 'OPEN', pointer: size });
     log.info({ sizeBytes: size }, 'input slot downloaded');
     return size;
@@ -84,7 +103,8 @@ export async function downloadInput(
     signal.removeEventListener('abort', stopWatch);
     watchAbort.abort();
     await file.close();
-    await deps.channelManager.unbind(slotUri).catch((err: unknown) => {
+    // Not awaited: the command need not wait for the channel manager to forget the receiver.
+    deps.channelManager.unbind(slotUri).catch((err: unknown) => {
       log.warn({ err }, 'unbind of a downloaded input slot failed');
     });
   }

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { Cancelled, FailedPrecondition } from '@lzy/errors';
 import type { Logger } from '@lzy/logging';
 import { CommandProcess } from './command-process.ts';
-import type { CommandExit } from './command-process.ts';
+import type { CommandExit, RunningCommand } from './command-process.ts';
 import { downloadInput } from './input-download.ts';
 import { EnvironmentError } from '../env/environment-error.ts';
 import type {
@@ -15,6 +15,8 @@ import type {
   StdSinkPort,
   StdWriter,
 } from './ports.ts';
+import type { LocalOutputs } from './local-outputs.ts';
+import type { OpHosts } from './op-hosts.ts';
 import type { PlannedSlot } from './slot-plan.ts';
 import type { SlotTable } from './slot-table.ts';
 import type { StdStreamName, TaskRecord } from './task-record.ts';
@@ -28,6 +30,10 @@ export interface TaskRunDeps {
   stopGraceMs: number;
   commandEnv: { PATH: string; HOME: string | undefined; LANG: string };
   pythonEnvs: PythonEnvPort;
+  /** This worker's exposed outputs by channel: inputs of those channels are copied locally. */
+  localOutputs: LocalOutputs;
+  /** Warm hosts for the SDK's op calls; undefined: every command runs with `bash -c`. */
+  opHosts: OpHosts | undefined;
 }
 
 export interface TaskRunSpec {
@@ -52,7 +58,8 @@ export interface TaskOutcome {
 
 /**
  * One Execute: the Python environment prepared (Python ops) while inputs download completely,
- * `bash -c <command>` with a clean environment, std (installer output included) streamed to the
+ * `bash -c <command>` (an SDK op call: a call in the warm op host, OpHosts) with a clean
+ * environment, std (installer output included) streamed to the
  * record (WatchExecution) and the portal, outputs exposed and bound as senders after exit 0.
  * Stop kills the command's process group (SIGTERM, SIGKILL after the grace).
  */
@@ -61,7 +68,7 @@ export class TaskRun {
   readonly #spec: TaskRunSpec;
   readonly #record: TaskRecord;
   readonly #abort = new AbortController();
-  #process: CommandProcess | undefined;
+  #process: RunningCommand | undefined;
   #exit: CommandExit | undefined;
   #writer: StdWriter | undefined;
 
@@ -84,11 +91,13 @@ export class TaskRun {
         await mkdir(path.dirname(output.filePath), { recursive: true });
       this.#abort.signal.throwIfAborted();
       const exit = await this.#runCommand(prepared.env);
+      // Its std is complete: the portal's answer is awaited while the outputs are bound.
+      const stdClosed = this.#writer?.close();
       this.#abort.signal.throwIfAborted();
       // The description is the stderr tail only: the rc travels in its own field, and
       // graph-executor names it ("Task <op> failed: exit code <rc>: <description>").
       if (exit.rc !== 0) return { rc: exit.rc, description: this.#record.stderrTail() };
-      await this.#exposeOutputs();
+      await Promise.all([this.#exposeOutputs(), stdClosed]);
       return { rc: 0, description: 'Success' };
     } finally {
       await this.#writer?.close();
@@ -183,25 +192,28 @@ export class TaskRun {
   async #runCommand(pythonEnv: PreparedPythonEnv | undefined): Promise<CommandExit> {
     const { taskId, executionId, taskDir, command } = this.#spec;
     const { PATH, HOME, LANG } = this.#deps.commandEnv;
-    const child = new CommandProcess({
-      command,
-      cwd: taskDir,
-      // Never the worker's own environment: it holds the VM key and token.
-      env: {
-        PATH: [...(pythonEnv?.pathPrefix ?? []), PATH].join(':'),
-        HOME: HOME ?? taskDir,
-        LANG,
-        LZY_MOUNT: taskDir,
-        LZY_TASK_ID: taskId,
-        LZY_EXECUTION_ID: executionId,
-        ...(pythonEnv?.localModulesDir === undefined
-          ? {}
-          : { LOCAL_MODULES: pythonEnv.localModulesDir }),
-      },
-    });
+    // Never the worker's own environment: it holds the VM key and token.
+    const env: Record<string, string> = {
+      PATH: [...(pythonEnv?.pathPrefix ?? []), PATH].join(':'),
+      HOME: HOME ?? taskDir,
+      LANG,
+      LZY_MOUNT: taskDir,
+      LZY_TASK_ID: taskId,
+      LZY_EXECUTION_ID: executionId,
+      ...(pythonEnv?.localModulesDir === undefined
+        ? {}
+        : { LOCAL_MODULES: pythonEnv.localModulesDir }),
+    };
+    const opHosts = pythonEnv === undefined ? this.#deps.opHosts : undefined;
+    const sdkOp = await opHosts?.recognize(command);
+    this.#abort.signal.throwIfAborted();
+    const child: RunningCommand =
+      opHosts === undefined || sdkOp === undefined
+        ? new CommandProcess({ command, cwd: taskDir, env })
+        : opHosts.start(sdkOp, { env, cwd: taskDir });
     this.#process = child;
     this.#record.markStarted();
-    this.#deps.log.info({ pid: child.pid }, 'command started');
+    this.#deps.log.info({ pid: child.pid, warmHost: sdkOp !== undefined }, 'command started');
     const pumps = Promise.all([
       this.#pump(child.stdout, 'stdout'),
       this.#pump(child.stderr, 'stderr'),
@@ -209,7 +221,7 @@ export class TaskRun {
     const exit = await child.exited;
     this.#exit = exit;
     // Whatever the command left running (holding our pipes) ends with it.
-    child.killGroup('SIGKILL');
+    child.killLeftovers();
     await pumps;
     this.#deps.log.info({ rc: exit.rc, signal: exit.signal }, 'command exited');
     return exit;
@@ -219,27 +231,40 @@ export class TaskRun {
     for await (const chunk of stream as AsyncIterable<Buffer>) await this.#std(name, chunk);
   }
 
+  /** Every output checked first (a missing one fails the task before any is bound), then bound. */
   async #exposeOutputs(): Promise<void> {
     const { taskId } = this.#spec;
-    for (const output of this.#outputs()) {
-      const info = await stat(output.filePath).catch(() => undefined);
-      if (info?.isFile() !== true)
-        throw new FailedPrecondition(
-          `the command exited 0 but did not write output slot ${output.slot.name} ($LZY_MOUNT${output.slot.name})`,
+    const outputs = await Promise.all(
+      this.#outputs().map(async (output) => {
+        const info = await stat(output.filePath).catch(() => undefined);
+        if (info?.isFile() !== true)
+          throw new FailedPrecondition(
+            `the command exited 0 but did not write output slot ${output.slot.name} ($LZY_MOUNT${output.slot.name})`,
+          );
+        return { output, sizeBytes: info.size };
+      }),
+    );
+    await Promise.all(
+      outputs.map(async ({ output, sizeBytes }) => {
+        this.#deps.slots.put({
+          slotUri: output.slotUri,
+          taskId,
+          slot: output.slot,
+          state: 'OPEN',
+          pointer: sizeBytes,
+          connectedTo: '',
+          filePath: output.filePath,
+        });
+        await this.#deps.channelManager.bind(
+          { taskId, slot: output.slot, slotUri: output.slotUri, channelId: output.channelId },
+          this.#abort.signal,
         );
-      this.#deps.slots.put({
-        slotUri: output.slotUri,
-        taskId,
-        slot: output.slot,
-        state: 'OPEN',
-        pointer: info.size,
-        connectedTo: '',
-        filePath: output.filePath,
-      });
-      await this.#deps.channelManager.bind(
-        { taskId, slot: output.slot, slotUri: output.slotUri, channelId: output.channelId },
-        this.#abort.signal,
-      );
-    }
+        this.#deps.localOutputs.add(output.channelId, {
+          slotUri: output.slotUri,
+          filePath: output.filePath,
+          sizeBytes,
+        });
+      }),
+    );
   }
 }

@@ -1,0 +1,159 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
+import type { Logger } from '@lzy/logging';
+import type { CommandExit, RunningCommand } from './command-process.ts';
+import { OpHost } from './op-host.ts';
+import type { HostCallRequest } from './op-host.ts';
+import { parseSdkOpCommand } from './sdk-op-command.ts';
+import type { SdkOpCommand } from './sdk-op-command.ts';
+
+export interface OpHostsDeps {
+  log: Logger;
+  /** Working directory of a host process between calls (each call runs in its task directory). */
+  cwd: string;
+  /** Environment of a host process (each call sets its own, see TaskRun). */
+  env: Record<string, string>;
+}
+
+/** A host that reports its modules changed this many times in a row fails the call. */
+const MAX_STALE_RETRIES = 2;
+/** ExecuteResponse.rc when LZY itself failed (reference §7.2). */
+const RC_INTERNAL_ERROR = 98;
+
+/**
+ * The warm op hosts of this worker, one per (node binary, SDK host file), started at the first
+ * SDK op call and kept while they live. Isolation: a worker serves one user and workflow (Init
+ * refuses others), so a host only ever runs that workflow's ops, one at a time; module state,
+ * timers and globals of an op stay in the host for the next op of the same workflow. A host that
+ * dies (process.exit in an op, a crash, StopTask) is replaced at the next call.
+ */
+export class OpHosts {
+  readonly #deps: OpHostsDeps;
+  readonly #hosts = new Map<string, OpHost>();
+  /** Host keys whose node binary and host file were found (checked once, not per task). */
+  readonly #present = new Set<string>();
+
+  constructor(deps: OpHostsDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * The SDK op call `command` is (parseSdkOpCommand), when its host file and node binary exist;
+   * undefined: run the command with bash (an SDK without op-host.ts, or not an SDK call).
+   */
+  async recognize(command: string): Promise<SdkOpCommand | undefined> {
+    const op = parseSdkOpCommand(command);
+    if (op === undefined) return undefined;
+    const key = hostKey(op);
+    if (this.#present.has(key)) return op;
+    try {
+      await Promise.all([access(op.hostPath, constants.R_OK), access(op.nodePath, constants.X_OK)]);
+    } catch {
+      return undefined;
+    }
+    this.#present.add(key);
+    return op;
+  }
+
+  /** Runs the call on a warm host (a new one if none is usable). */
+  start(op: SdkOpCommand, call: { env: Record<string, string>; cwd: string }): RunningCommand {
+    return new HostedCommand(this, { argv: op.argv, ...call }, op);
+  }
+
+  /** The usable host for `op`'s node and host file, started if needed. */
+  hostFor(op: SdkOpCommand): OpHost {
+    const key = hostKey(op);
+    const current = this.#hosts.get(key);
+    if (current?.isUsable === true) return current;
+    current?.killGroup('SIGKILL');
+    const log = this.#deps.log.child({ component: 'op-host' });
+    const host = new OpHost({ nodePath: op.nodePath, hostPath: op.hostPath, ...this.#deps, log });
+    this.#hosts.set(key, host);
+    log.info({ pid: host.pid, hostPath: op.hostPath }, 'op host started');
+    void host.exited.then(async (exit) => {
+      log.info({ pid: host.pid, rc: exit.rc, signal: exit.signal }, 'op host exited');
+      if (this.#hosts.get(key) === host) this.#hosts.delete(key);
+      // It never started (its files gone?): look for them again at the next call.
+      if (!(await host.ready)) this.#present.delete(key);
+    });
+    return host;
+  }
+
+  /** Kills every host and waits for them to exit (worker shutdown). */
+  async stop(): Promise<void> {
+    const hosts = [...this.#hosts.values()];
+    for (const host of hosts) host.killGroup('SIGKILL');
+    await Promise.all(hosts.map((h) => h.exited));
+  }
+}
+
+function hostKey(op: SdkOpCommand): string {
+  return `${op.nodePath}\0${op.hostPath}`;
+}
+
+/** One task's call on a warm host, seen by TaskRun like a command process. */
+class HostedCommand implements RunningCommand {
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  readonly exited: Promise<CommandExit>;
+  readonly #hosts: OpHosts;
+  readonly #request: HostCallRequest;
+  #host: OpHost | undefined;
+  #killedWith: NodeJS.Signals | undefined;
+  #ended = false;
+
+  constructor(hosts: OpHosts, request: HostCallRequest, op: SdkOpCommand) {
+    this.#hosts = hosts;
+    this.#request = request;
+    this.exited = this.#drive(op);
+  }
+
+  get pid(): number | undefined {
+    return this.#host?.pid;
+  }
+
+  /**
+   * Kills the host (and what the op started) while this call runs: the next call gets a fresh
+   * one. A no-op once the call ended: the host may be running another task's call by then.
+   */
+  killGroup(signal: NodeJS.Signals): void {
+    if (this.#ended) return;
+    this.#killedWith = signal;
+    this.#host?.killGroup(signal);
+  }
+
+  /** Nothing: the host stays for the next call; a dead host's group was killed by OpHost. */
+  killLeftovers(): void {}
+
+  async #drive(op: SdkOpCommand): Promise<CommandExit> {
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const host = this.#hosts.hostFor(op);
+        this.#host = host;
+        if (this.#killedWith !== undefined) host.killGroup(this.#killedWith);
+        const end = await host.call(this.#request, { stdout: this.stdout, stderr: this.stderr });
+        if (end.kind === 'done') return { rc: end.rc, signal: undefined };
+        if (end.kind === 'stale') {
+          if (attempt < MAX_STALE_RETRIES) continue;
+          this.stderr.write('[LZY-WORKER] the op host found its modules changing on every start\n');
+          return { rc: RC_INTERNAL_ERROR, signal: undefined };
+        }
+        if (this.#killedWith === undefined) {
+          const how =
+            end.exit.signal === undefined
+              ? `exit code ${end.exit.rc}`
+              : `signal ${end.exit.signal}`;
+          this.stderr.write(
+            `[LZY-WORKER] the op host process (pid ${host.pid}) ended with ${how} while running the op (process.exit or a crash); the next op starts a new host\n`,
+          );
+        }
+        return end.exit;
+      }
+    } finally {
+      this.#ended = true;
+      this.stdout.end();
+      this.stderr.end();
+    }
+  }
+}
