@@ -65,7 +65,6 @@ export function buildAllocatorCore(deps: AllocatorCoreDeps): AllocatorCore {
     reaper,
     clock,
     log,
-    mains: { worker: config.local.workerMain, portal: config.local.portalMain },
     vmEnv: deps.vmEnv,
   });
   const allocator = new Allocator({
@@ -75,6 +74,7 @@ export function buildAllocatorCore(deps: AllocatorCoreDeps): AllocatorCore {
     operations,
     pools,
     launcher,
+    backend,
     reaper,
     events,
     clock,

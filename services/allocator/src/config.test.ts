@@ -39,4 +39,29 @@ describe('loadAllocatorConfig', () => {
       LZY_S3_ENDPOINT: 'http://s3',
     });
   });
+
+  it('names the variables the kubernetes backend needs', () => {
+    const load = () => loadAllocatorConfig({ LZY_ALLOCATOR_BACKEND: 'kubernetes' });
+    expect(load).toThrow(/LZY_ALLOCATOR_ADVERTISED_ADDRESS/);
+    expect(load).toThrow(/LZY_ALLOCATOR_WORKER_IMAGE/);
+    expect(load).toThrow(/LZY_ALLOCATOR_PORTAL_IMAGE/);
+  });
+
+  it('defaults to local VMs and, on kubernetes, host networking in namespace lzy-vms', () => {
+    expect(loadAllocatorConfig({}).backend).toBe('local');
+    const config = loadAllocatorConfig({
+      LZY_ALLOCATOR_BACKEND: 'kubernetes',
+      LZY_ALLOCATOR_ADVERTISED_ADDRESS: 'allocator.lzy:8132',
+      LZY_ALLOCATOR_WORKER_IMAGE: 'lzy/worker:1',
+      LZY_ALLOCATOR_PORTAL_IMAGE: 'lzy/portal:1',
+      LZY_ALLOCATOR_HOST_NETWORK: 'false',
+    });
+    expect(config.kube).toMatchObject({
+      namespace: 'lzy-vms',
+      hostNetwork: false,
+      images: { WORKER: 'lzy/worker:1', SYSTEM: 'lzy/portal:1' },
+      kubeconfigs: { WORKER: undefined, SYSTEM: undefined },
+      requestPercent: 50,
+    });
+  });
 });

@@ -1,8 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { csv, durationMs, hostPort, loadConfig, serverEnvShape, toServerConfig } from '@lzy/config';
+import {
+  csv,
+  durationMs,
+  hostPort,
+  loadConfig,
+  serverEnvShape,
+  stringBool,
+  toServerConfig,
+} from '@lzy/config';
 import type { Env, ServerConfig } from '@lzy/config';
 import type { VmPoolSpec } from './domain/vm-pool.ts';
+import type { ClusterType } from './domain/vm.ts';
 
 const poolSchema = z.object({
   label: z.string().min(1),
@@ -92,9 +101,56 @@ const schema = z
      * `LZY_LOG_LEVEL,LZY_S3_ENDPOINT`. Other LZY_* variables never reach VMs (our database URL and
      * private key must not reach user code); non-LZY variables (PATH, HOME…) always do.
      */
-    LZY_ALLOCATOR_LOCAL_VM_ENV_PASSTHROUGH: csv().default(['LZY_LOG_LEVEL']),
+    LZY_ALLOCATOR_LOCAL_VM_ENV_PASSTHROUGH: csv().default([
+      'LZY_LOG_LEVEL',
+      'LZY_WORKER_UV',
+      'LZY_WORKER_PYTHONS',
+      'LZY_WORKER_ENV_CACHE_DIR',
+      'LZY_WORKER_OP_HOST',
+    ]),
+    /** Where VMs run: `local` child processes, or pods on `kubernetes` (src/kube/). */
+    LZY_ALLOCATOR_BACKEND: z.enum(['local', 'kubernetes']).default('local'),
+    /** Kubeconfig of the WORKER cluster; unset: in-cluster config (the allocator runs in a pod). */
+    LZY_ALLOCATOR_KUBECONFIG_WORKER: z.string().min(1).optional(),
+    /** Kubeconfig of the SYSTEM cluster (portals); unset: in-cluster config. */
+    LZY_ALLOCATOR_KUBECONFIG_SYSTEM: z.string().min(1).optional(),
+    /**
+     * Namespace of VM pods and their Secrets, the same name in both clusters. It must exist
+     * (Helm/Terraform create it): the allocator then needs only a namespaced Role there.
+     */
+    LZY_ALLOCATOR_KUBE_NAMESPACE: z.string().min(1).default('lzy-vms'),
+    /** Image of VMs without workloads in the WORKER cluster (and of workloads without image). */
+    LZY_ALLOCATOR_WORKER_IMAGE: z.string().min(1).optional(),
+    /** Image of VMs without workloads in the SYSTEM cluster (portals). */
+    LZY_ALLOCATOR_PORTAL_IMAGE: z.string().min(1).optional(),
+    /** VM pods use the node's network (LZY: slots are served on the node address). */
+    LZY_ALLOCATOR_HOST_NETWORK: stringBool().default(true),
+    /**
+     * A VM pod that kube-scheduler cannot place for this long fails its allocation with the
+     * scheduler's message. 5 min: time for a node-group autoscaler to add a node.
+     */
+    LZY_ALLOCATOR_UNSCHEDULABLE_DEADLINE_MS: durationMs().default(300_000),
+    /**
+     * CPU and memory requests of a VM pod, in percent of its pool shape (limits are the whole
+     * shape). 50: fits the pool's node after kubelet/system reservations yet keeps a VM off a
+     * node too small for its pool; one VM per node comes from anti-affinity. 0: no requests (LZY).
+     */
+    LZY_ALLOCATOR_KUBE_REQUEST_PERCENT: z.coerce.number().int().min(0).max(100).default(50),
   })
   .superRefine((env, ctx) => {
+    if (env.LZY_ALLOCATOR_BACKEND === 'kubernetes') {
+      const required = [
+        ['LZY_ALLOCATOR_ADVERTISED_ADDRESS', 'VM pods cannot reach the allocator at 127.0.0.1'],
+        ['LZY_ALLOCATOR_WORKER_IMAGE', 'the image of worker VM pods'],
+        ['LZY_ALLOCATOR_PORTAL_IMAGE', 'the image of portal VM pods'],
+      ] as const;
+      for (const [name, why] of required) {
+        if (env[name] === undefined) {
+          const message = `required with LZY_ALLOCATOR_BACKEND=kubernetes: ${why}`;
+          ctx.addIssue({ code: 'custom', path: [name], message });
+        }
+      }
+    }
     if (env.LZY_IAM_ADDRESS !== undefined && env.LZY_INTERNAL_PRIVATE_KEY === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -122,6 +178,21 @@ const schema = z
       portalMain: env.LZY_ALLOCATOR_LOCAL_PORTAL_MAIN,
       logDir: env.LZY_ALLOCATOR_LOCAL_LOG_DIR,
       passthrough: env.LZY_ALLOCATOR_LOCAL_VM_ENV_PASSTHROUGH,
+    },
+    backend: env.LZY_ALLOCATOR_BACKEND,
+    kube: {
+      kubeconfigs: {
+        WORKER: env.LZY_ALLOCATOR_KUBECONFIG_WORKER,
+        SYSTEM: env.LZY_ALLOCATOR_KUBECONFIG_SYSTEM,
+      },
+      namespace: env.LZY_ALLOCATOR_KUBE_NAMESPACE,
+      images: {
+        WORKER: env.LZY_ALLOCATOR_WORKER_IMAGE ?? '',
+        SYSTEM: env.LZY_ALLOCATOR_PORTAL_IMAGE ?? '',
+      },
+      hostNetwork: env.LZY_ALLOCATOR_HOST_NETWORK,
+      unschedulableDeadlineMs: env.LZY_ALLOCATOR_UNSCHEDULABLE_DEADLINE_MS,
+      requestPercent: env.LZY_ALLOCATOR_KUBE_REQUEST_PERCENT,
     },
   }));
 
@@ -172,6 +243,20 @@ export interface AllocatorConfig {
     /** Environment VM processes start with (plus their LZY_* variables). */
     inheritedEnv: Record<string, string>;
   };
+  backend: 'local' | 'kubernetes';
+  kube: KubeBackendConfig;
+}
+
+/** LZY_ALLOCATOR_BACKEND=kubernetes settings (see the schema for each variable). */
+export interface KubeBackendConfig {
+  /** Kubeconfig path per cluster; undefined: in-cluster config. */
+  kubeconfigs: Record<ClusterType, string | undefined>;
+  namespace: string;
+  /** Default image per cluster ('' when the backend is local). */
+  images: Record<ClusterType, string>;
+  hostNetwork: boolean;
+  unschedulableDeadlineMs: number;
+  requestPercent: number;
 }
 
 /** Parses the allocator environment once at start-up; throws ConfigError naming every bad variable. */

@@ -3,4 +3,4 @@ export type { AllocatorDeps, RunningAllocator } from './service.ts';
 export { loadAllocatorConfig } from './config.ts';
 export type { AllocatorConfig } from './config.ts';
 export { allocatorMigrations } from './db/migrations/index.ts';
-export type { VmBackend, VmExit, VmIdentityIssuer, VmLaunch } from './domain/ports.ts';
+export type { VmBackend, VmFailure, VmIdentityIssuer, VmLaunch, VmRef } from './domain/ports.ts';

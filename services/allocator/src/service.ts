@@ -28,9 +28,9 @@ import type { VmBackend, VmIdentityIssuer } from './domain/ports.ts';
 import type { VmReaper } from './domain/vm-reaper.ts';
 import { IamVmIdentityIssuer } from './iam/iam-vm-identity-issuer.ts';
 import { LocalIdentities } from './iam/local-identities.ts';
-import { LocalProcessBackend } from './local/local-process-backend.ts';
 import { allocatorPrivateService } from './rpc/allocator-private-service.ts';
 import { allocatorService } from './rpc/allocator-service.ts';
+import { createVmBackend } from './vm-backend-factory.ts';
 
 export interface AllocatorDeps {
   log: Logger;
@@ -40,7 +40,7 @@ export interface AllocatorDeps {
   authenticator?: Authenticator;
   /** Default: iam's LzySubjectService at LZY_IAM_ADDRESS, or in-memory keys without iam. */
   identity?: VmIdentityIssuer;
-  /** Default: LocalProcessBackend (child processes). */
+  /** Default: the one LZY_ALLOCATOR_BACKEND names (local child processes or Kubernetes pods). */
   backend?: VmBackend;
 }
 
@@ -52,7 +52,10 @@ export interface RunningAllocator {
    * stopped first. Never rejects.
    */
   ready: Promise<boolean>;
-  /** Drains in-flight calls, kills every VM process (SIGTERM, then SIGKILL), stops. Idempotent. */
+  /**
+   * Drains in-flight calls and stops. Local VM processes are killed (SIGTERM, then SIGKILL);
+   * Kubernetes VM pods stay for the next allocator to adopt. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -121,14 +124,7 @@ export async function startAllocator(
   const operations = new OperationStore<AllocatorDatabase>({ db, clock });
   const listener = new NotificationListener({ connection: { url: config.dbUrl }, log });
   const ids = identities(config, deps, clock);
-  const backend =
-    deps.backend ??
-    new LocalProcessBackend({
-      log,
-      killGraceMs: config.killGraceMs,
-      logDir: config.local.logDir,
-      inheritedEnv: config.local.inheritedEnv,
-    });
+  const backend = deps.backend ?? createVmBackend(config, log);
   let advertisedAddress = config.advertisedAddress ?? '';
   const core = buildAllocatorCore({
     config,
@@ -145,16 +141,16 @@ export async function startAllocator(
       ...(config.channelManagerAddress === undefined
         ? {}
         : { LZY_CHANNEL_MANAGER_ADDRESS: config.channelManagerAddress }),
-      LZY_HOST: '127.0.0.1',
+      LZY_HOST: '127.0.0.1', // a pod overrides it (kube/vm-pod-spec.ts)
       LZY_PORT: '0',
     }),
   });
-  const unsubscribeExit = backend.onExit((vmId, exit) => {
-    const how = exit.signal === null ? `code ${exit.code}` : `signal ${exit.signal}`;
-    const message = `VM ${vmId} process exited with ${how} before it registered`;
+  const unsubscribeExit = backend.onFailure((vmId, failure) => {
+    const message = `VM ${vmId} failed: ${failure.reason}`;
+    const error = { code: failure.code ?? 'INTERNAL', message };
     core.reaper
-      .delete(vmId, { reason: `process exited with ${how}`, error: { code: 'INTERNAL', message } })
-      .catch((err: unknown) => log.error({ err, vmId }, 'could not delete an exited vm'));
+      .delete(vmId, { reason: failure.reason, error })
+      .catch((err: unknown) => log.error({ err, vmId }, 'could not delete a failed vm'));
   });
 
   const assertReady = () => readiness.assertReady();
@@ -214,9 +210,11 @@ export async function startAllocator(
     await startupStopped;
     await core.reaper.stop();
     await core.launcher.drain();
-    if (readiness.isReady()) await deleteRunningVms(backend, core.reaper, log);
+    if (readiness.isReady() && !backend.vmsOutliveAllocator) {
+      await deleteRunningVms(backend, core.reaper, log);
+    }
     unsubscribeExit();
-    await backend.stopAll();
+    await backend.stop();
     await listener.stop();
     ids.close();
     await closeDatabase(db);

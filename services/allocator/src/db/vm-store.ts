@@ -218,10 +218,14 @@ export class VmStore {
     return rows.map((r) => r.id);
   }
 
-  /** Ids of every not-DEAD VM (restart recovery). */
-  async liveIds(db: Db): Promise<string[]> {
-    const rows = await db.selectFrom('vm').select('id').where('status', '<>', 'DEAD').execute();
-    return rows.map((r) => r.id);
+  /** Every not-DEAD VM with its cluster (restart recovery). */
+  async liveRefs(db: Db): Promise<{ id: string; clusterType: ClusterType }[]> {
+    const rows = await db
+      .selectFrom('vm')
+      .select(['id', 'cluster_type'])
+      .where('status', '<>', 'DEAD')
+      .execute();
+    return rows.map((r) => ({ id: r.id, clusterType: r.cluster_type as ClusterType }));
   }
 
   /**

@@ -13,6 +13,7 @@ import {
   sessionIdOf,
 } from './allocation-payloads.ts';
 import { assertSessionAccess } from './caller.ts';
+import type { VmBackend } from './ports.ts';
 import type { Caller } from './caller.ts';
 import type { PendingLaunch, VmLauncher } from './vm-launcher.ts';
 import { newOtt, ottSha256 } from './vm-ott.ts';
@@ -29,6 +30,7 @@ export interface AllocatorDeps {
   readonly operations: OperationStore<AllocatorDatabase>;
   readonly pools: VmPools;
   readonly launcher: VmLauncher;
+  readonly backend: VmBackend;
   readonly reaper: VmReaper;
   readonly events: VmEvents;
   readonly clock: Clock;
@@ -132,7 +134,7 @@ export class Allocator {
       workloads: input.workloads,
       volumes: input.volumes,
     };
-    const { mainPath, args } = launcher.mainPathOf(spec, pool.clusterType);
+    this.#deps.backend.check(spec, pool.clusterType);
     const key = specKey(spec);
     const outcome = await withTransaction(
       db,
@@ -178,7 +180,18 @@ export class Allocator {
           string,
           string
         >;
-        return { operation, changedVmId: vmId, launch: { ...launch, mainPath, args, env } };
+        const pending: PendingLaunch = {
+          id: vmId,
+          ott: launch.ott,
+          clusterType: pool.clusterType,
+          sessionId: session.id,
+          sessionOwner: session.owner,
+          pool,
+          zone,
+          spec,
+          env,
+        };
+        return { operation, changedVmId: vmId, launch: pending };
       },
       READ_COMMITTED,
     );
@@ -203,7 +216,7 @@ export class Allocator {
       deadline: Date;
       now: Date;
     },
-  ): Promise<Pick<PendingLaunch, 'vmId' | 'ott'>> {
+  ): Promise<{ ott: string }> {
     const { vms } = this.#deps;
     const { pool } = vm;
     await vms.lockPool(trx, pool.label);
@@ -234,7 +247,7 @@ export class Allocator {
       },
       vm.now,
     );
-    return { vmId: vm.vmId, ott };
+    return { ott };
   }
 
   /**

@@ -1,3 +1,7 @@
+import type { OperationErrorCode } from '@lzy/operations';
+import type { VmPoolSpec } from './vm-pool.ts';
+import type { ClusterType, VmSpec } from './vm.ts';
+
 /** Issues and revokes the IAM identity of a VM (subject `vm-<vmId>`, type VM, provider INTERNAL). */
 export interface VmIdentityIssuer {
   /**
@@ -10,38 +14,66 @@ export interface VmIdentityIssuer {
   revoke(vmId: string): Promise<void>;
 }
 
-/** How a VM process ended (exactly one of code/signal is set, as Node's 'exit' event). */
-export interface VmExit {
-  readonly code: number | null;
-  readonly signal: string | null;
+/** A VM as the backend knows it: its id and the cluster that hosts it. */
+export interface VmRef {
+  readonly id: string;
+  readonly clusterType: ClusterType;
 }
 
 /** What the backend needs to start a VM. */
-export interface VmLaunch {
-  readonly vmId: string;
-  /** Entry point (a main.ts) and its arguments. */
-  readonly mainPath: string;
-  readonly args: readonly string[];
-  /** The VM's environment on top of the backend's inherited one. */
+export interface VmLaunch extends VmRef {
+  readonly sessionId: string;
+  /** The session's owner (`<userId>/<workflowName>` for worker sessions). */
+  readonly sessionOwner: string;
+  readonly pool: VmPoolSpec;
+  readonly zone: string;
+  /** Workloads, init workloads and volumes as requested in Allocate. */
+  readonly spec: VmSpec;
+  /** The VM's environment (addresses, LZY_VM_ID, the workloads' own env). */
   readonly env: Readonly<Record<string, string>>;
+  /** Credentials (LZY_VM_OTT, LZY_VM_PRIVATE_KEY): a backend keeps them out of plain sight. */
+  readonly secretEnv: Readonly<Record<string, string>>;
 }
 
-/** Where VMs run: local child processes here; Kubernetes pods later. */
+/** Why a VM ended by itself; `code` fails a still pending Allocate (default INTERNAL). */
+export interface VmFailure {
+  /** Names the cause, e.g. `process exited with code 3`, `node kwok-s-1 was deleted`. */
+  readonly reason: string;
+  readonly code?: OperationErrorCode;
+}
+
+/** Where VMs run: local child processes or Kubernetes pods. */
 export interface VmBackend {
   /**
-   * Starts the VM; resolves once it is started (not registered).
-   * @returns the process id (local backend), for operators.
+   * true: VMs survive the allocator (pods), so stop() leaves them and a restart adopts them;
+   * false: they die with it (child processes), so the allocator deletes them when it stops.
+   */
+  readonly vmsOutliveAllocator: boolean;
+  /**
+   * Checks that this backend can run `spec` in `clusterType` before anything is stored.
+   * @throws InvalidArgument naming what it cannot run.
+   */
+  check(spec: VmSpec, clusterType: ClusterType): void;
+  /**
+   * Starts the VM; resolves once it is created (not registered). Idempotent per VM id.
+   * @returns what operators may want to see (the process id of a local VM).
    */
   start(launch: VmLaunch): Promise<{ pid: number | undefined }>;
-  /** Stops the VM (SIGTERM, SIGKILL after a grace) and resolves once it is gone. Idempotent. */
-  kill(vmId: string): Promise<void>;
+  /** Deletes the VM (and whatever it owns) and resolves once it is gone. Idempotent. */
+  kill(vm: VmRef): Promise<void>;
   /**
-   * Calls `listener` when a VM ends by itself (not through kill/stopAll). Push from the child's
-   * 'exit' event. Returns unsubscribe.
+   * Calls `listener` when a VM ends by itself (not through kill/stop): pushed from the child's
+   * 'exit' event or the pod and node watches. At most once per VM. Returns unsubscribe.
    */
-  onExit(listener: (vmId: string, exit: VmExit) => void): () => void;
-  /** Ids of the VMs running now. */
+  onFailure(listener: (vmId: string, failure: VmFailure) => void): () => void;
+  /**
+   * Restart recovery, before serving: starts the backend's watches, adopts the VMs of `live`
+   * (not DEAD in the database) it still runs, deletes what it runs that is not in `live`.
+   * @returns ids of `live` VMs it does not run (they are to be failed).
+   */
+  recover(live: readonly VmRef[]): Promise<string[]>;
+  /** Ids of the VMs running here now. */
   running(): string[];
-  /** Kills every VM and waits for them. Idempotent. */
-  stopAll(): Promise<void>;
+  /** Local: kills every VM and waits. Kubernetes: stops the watches, leaves the pods. Idempotent. */
+  stop(): Promise<void>;
 }

@@ -20,6 +20,11 @@ export interface VmAgentGateDeps {
 
 const READ_COMMITTED = { isolation: 'read committed' } as const;
 
+/** How often a VM should beat: a third of the timeout, so two lost beats are survivable. */
+export function heartbeatPeriodOf(heartbeatTimeoutMs: number): number {
+  return Math.max(1, Math.floor(heartbeatTimeoutMs / 3));
+}
+
 /**
  * What VMs call (AllocatorPrivateService): Register and Heartbeat, both proven by the VM's
  * one-time register token (reference §15: LZY's Heartbeat was unauthenticated and Register did
@@ -32,9 +37,9 @@ export class VmAgentGate {
     this.#deps = deps;
   }
 
-  /** How often a VM should beat: a third of the timeout, so two lost beats are survivable. */
+  /** How often a VM should beat (heartbeatPeriodOf). */
   get heartbeatPeriodMs(): number {
-    return Math.max(1, Math.floor(this.#deps.heartbeatTimeoutMs / 3));
+    return heartbeatPeriodOf(this.#deps.heartbeatTimeoutMs);
   }
 
   /**

@@ -1,11 +1,10 @@
 import type { Kysely } from 'kysely';
-import { InvalidArgument, isDomainError } from '@lzy/errors';
+import { isDomainError } from '@lzy/errors';
 import type { Logger } from '@lzy/logging';
 import type { Clock } from '@lzy/operations';
 import type { AllocatorDatabase } from '../db/schema.ts';
 import type { VmStore } from '../db/vm-store.ts';
-import type { VmBackend, VmIdentityIssuer } from './ports.ts';
-import type { ClusterType, VmSpec } from './vm.ts';
+import type { VmBackend, VmIdentityIssuer, VmLaunch } from './ports.ts';
 import type { VmReaper } from './vm-reaper.ts';
 
 export interface VmLauncherDeps {
@@ -16,25 +15,18 @@ export interface VmLauncherDeps {
   readonly reaper: VmReaper;
   readonly clock: Clock;
   readonly log: Logger;
-  /** main.ts of worker and portal VMs. */
-  readonly mains: { readonly worker: string; readonly portal: string };
   /** Environment every VM gets besides its own id, token and key (addresses, LZY_HOST…). */
   readonly vmEnv: () => Readonly<Record<string, string>>;
 }
 
 /** A VM row committed as ALLOCATING, to be started. */
-export interface PendingLaunch {
-  readonly vmId: string;
+export interface PendingLaunch extends Omit<VmLaunch, 'secretEnv'> {
   readonly ott: string;
-  readonly mainPath: string;
-  readonly args: readonly string[];
-  /** The workloads' own env (Workload.env), below the VM variables. */
-  readonly env: Readonly<Record<string, string>>;
 }
 
 /**
  * Starts VMs after Allocate committed their rows (not durable: a local process does not survive
- * the allocator anyway, see VmReaper.recover): creates the VM's IAM subject, then the process.
+ * the allocator anyway, see VmReaper.recover): creates the VM's IAM subject, then the process or pod.
  * Any failure deletes the VM, which fails its Allocate operation with the reason.
  */
 export class VmLauncher {
@@ -47,29 +39,6 @@ export class VmLauncher {
     this.#log = deps.log.child({ component: 'vm-launcher' });
   }
 
-  /**
-   * The entry point of a VM: workload `worker` or `portal` (the first workload named one of
-   * them); without workloads, by cluster type (WORKER → worker, SYSTEM → portal).
-   * @throws InvalidArgument for workloads the local backend cannot run.
-   */
-  mainPathOf(spec: VmSpec, clusterType: ClusterType): { mainPath: string; args: string[] } {
-    const { mains } = this.#deps;
-    if (spec.workloads.length === 0) {
-      return { mainPath: clusterType === 'WORKER' ? mains.worker : mains.portal, args: [] };
-    }
-    const known = spec.workloads.find((w) => w.name === 'worker' || w.name === 'portal');
-    if (known === undefined || spec.workloads.length > 1) {
-      const names = spec.workloads.map((w) => `'${w.name}'`).join(', ');
-      throw new InvalidArgument(
-        `The local allocator runs exactly one workload named 'worker' or 'portal', got ${names}`,
-      );
-    }
-    return {
-      mainPath: known.name === 'worker' ? mains.worker : mains.portal,
-      args: [...known.args],
-    };
-  }
-
   /** Starts the VM in the background; failures delete it. */
   launch(pending: PendingLaunch): void {
     const running = this.#launch(pending).finally(() => this.#running.delete(running));
@@ -78,30 +47,21 @@ export class VmLauncher {
 
   async #launch(pending: PendingLaunch): Promise<void> {
     const { db, vms, backend, identity, reaper, clock } = this.#deps;
-    const { vmId } = pending;
+    const { ott, ...launch } = pending;
+    const vmId = launch.id;
     try {
       const { privateKeyPem } = await identity.issue(vmId);
-      const env = {
-        ...pending.env,
-        ...this.#deps.vmEnv(),
-        LZY_VM_ID: vmId,
-        LZY_VM_OTT: pending.ott,
-        LZY_VM_PRIVATE_KEY: privateKeyPem,
-      };
+      const env = { ...launch.env, ...this.#deps.vmEnv(), LZY_VM_ID: vmId };
+      const secretEnv = { LZY_VM_OTT: ott, LZY_VM_PRIVATE_KEY: privateKeyPem };
       if (!(await this.#stillAllocating(vmId))) {
         await identity.revoke(vmId); // deleted meanwhile, maybe before the subject existed
         return;
       }
-      const { pid } = await backend.start({
-        vmId,
-        mainPath: pending.mainPath,
-        args: pending.args,
-        env,
-      });
-      this.#log.info({ vmId, pid, main: pending.mainPath }, 'vm process started');
+      const { pid } = await backend.start({ ...launch, env, secretEnv });
+      this.#log.info({ vmId, pid, pool: launch.pool.label }, 'vm started');
       await vms.update(db, vmId, { pid: pid ?? null }, new Date(clock.now()));
-      // Deleted while starting: the reaper found no process to kill yet.
-      if (!(await this.#stillAllocating(vmId, ['RUNNING']))) await backend.kill(vmId);
+      // Deleted while starting: the reaper found nothing to kill yet.
+      if (!(await this.#stillAllocating(vmId, ['RUNNING']))) await backend.kill(launch);
     } catch (err) {
       this.#log.error({ err, vmId }, 'could not start vm');
       const detail = err instanceof Error ? err.message : String(err);

@@ -85,7 +85,7 @@ export class VmReaper {
     if (vm === undefined) return;
     events.emit(vmId);
     this.#log.info({ vmId, pool: vm.poolLabel, reason: cause.reason }, 'deleting vm');
-    await backend.kill(vmId);
+    await backend.kill({ id: vmId, clusterType: vm.clusterType });
     try {
       await identity.revoke(vmId);
     } catch (err) {
@@ -138,21 +138,26 @@ export class VmReaper {
   }
 
   /**
-   * Restart recovery (local backend): the VM processes of a previous allocator process are not
-   * ours to manage any more, so every VM that is not DEAD is deleted and a pending allocation
-   * fails with UNAVAILABLE (the caller allocates again). Run before serving. Assumes one
-   * allocator instance per database, as the local suite runs.
+   * Restart recovery, run before serving: the backend adopts the VMs it still runs (pods outlive
+   * the allocator) and removes what has no live VM row; every live VM it does not run (a local
+   * process of a previous allocator process, a pod that vanished meanwhile) is deleted and a
+   * pending allocation fails UNAVAILABLE (the caller allocates again). Assumes one allocator
+   * instance per database.
    */
   async recover(): Promise<void> {
-    const { db, vms } = this.#deps;
-    const ids = await vms.liveIds(db);
-    if (ids.length === 0) return;
-    this.#log.warn({ count: ids.length }, 'deleting vms left by a previous allocator process');
-    const message = 'The allocator restarted and lost the VM process; allocate again';
+    const { db, vms, backend } = this.#deps;
+    const live = await vms.liveRefs(db);
+    const lost = await backend.recover(live);
+    if (lost.length === 0) return;
+    const [reason, message] = backend.vmsOutliveAllocator
+      ? [
+          'its pod vanished while the allocator was down',
+          'The VM pod vanished while the allocator was down; allocate again',
+        ]
+      : ['allocator restarted', 'The allocator restarted and lost the VM process; allocate again'];
+    this.#log.warn({ count: lost.length, reason }, 'deleting vms lost across a restart');
     await Promise.all(
-      ids.map((id) =>
-        this.delete(id, { reason: 'allocator restarted', error: { code: 'UNAVAILABLE', message } }),
-      ),
+      lost.map((id) => this.delete(id, { reason, error: { code: 'UNAVAILABLE', message } })),
     );
   }
 

@@ -5,8 +5,16 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { InvalidArgument } from '@lzy/errors';
 import type { Logger } from '@lzy/logging';
-import type { VmBackend, VmExit, VmLaunch } from '../domain/ports.ts';
+import type { VmBackend, VmFailure, VmLaunch, VmRef } from '../domain/ports.ts';
+import type { ClusterType, VmSpec } from '../domain/vm.ts';
+
+/** How a VM process ended (exactly one of code/signal is set, as Node's 'exit' event). */
+interface VmExit {
+  readonly code: number | null;
+  readonly signal: string | null;
+}
 
 export interface LocalProcessBackendDeps {
   readonly log: Logger;
@@ -16,6 +24,8 @@ export interface LocalProcessBackendDeps {
   readonly logDir: string | undefined;
   /** Base environment of every VM process (the VM's own variables go on top). */
   readonly inheritedEnv: Readonly<Record<string, string>>;
+  /** main.ts of worker and portal VMs. */
+  readonly mains: { readonly worker: string; readonly portal: string };
 }
 
 interface Child {
@@ -29,30 +39,59 @@ interface Child {
  * VMs as child processes of the allocator (reference §3.11, ThreadVmAllocator's successor):
  * `node <main.ts> [args]`, each in its own process group (so a worker's own children go with
  * it), output to a per-VM log file or to our log. A child that exits by itself is reported
- * through onExit from its 'exit' event (push, no polling).
+ * through onFailure from its 'exit' event (push, no polling).
  *
  * Children are detached process groups, so they outlive a crashed allocator; they then find
  * their VM deleted at the next Heartbeat (NOT_FOUND / FAILED_PRECONDITION) and exit.
  */
 export class LocalProcessBackend implements VmBackend {
+  readonly vmsOutliveAllocator = false;
   readonly #deps: LocalProcessBackendDeps;
   readonly #log: Logger;
   readonly #children = new Map<string, Child>();
-  readonly #listeners = new Set<(vmId: string, exit: VmExit) => void>();
+  readonly #listeners = new Set<(vmId: string, failure: VmFailure) => void>();
 
   constructor(deps: LocalProcessBackendDeps) {
     this.#deps = deps;
     this.#log = deps.log.child({ component: 'local-process-backend' });
   }
 
+  /**
+   * The entry point of a VM: workload `worker` or `portal` (the only workload); without
+   * workloads, by cluster type (WORKER → worker, SYSTEM → portal).
+   * @throws InvalidArgument for workloads this backend cannot run.
+   */
+  check(spec: VmSpec, clusterType: ClusterType): void {
+    this.#mainOf(spec, clusterType);
+  }
+
+  #mainOf(spec: VmSpec, clusterType: ClusterType): { mainPath: string; args: string[] } {
+    const { mains } = this.#deps;
+    if (spec.workloads.length === 0) {
+      return { mainPath: clusterType === 'WORKER' ? mains.worker : mains.portal, args: [] };
+    }
+    const known = spec.workloads.find((w) => w.name === 'worker' || w.name === 'portal');
+    if (known === undefined || spec.workloads.length > 1) {
+      const names = spec.workloads.map((w) => `'${w.name}'`).join(', ');
+      throw new InvalidArgument(
+        `The local allocator runs exactly one workload named 'worker' or 'portal', got ${names}`,
+      );
+    }
+    return {
+      mainPath: known.name === 'worker' ? mains.worker : mains.portal,
+      args: [...known.args],
+    };
+  }
+
   async start(launch: VmLaunch): Promise<{ pid: number | undefined }> {
-    const existing = this.#children.get(launch.vmId);
+    const existing = this.#children.get(launch.id);
     if (existing !== undefined) return { pid: existing.pid };
-    const { stdio, closeFd } = this.#stdio(launch.vmId);
+    const { mainPath, args } = this.#mainOf(launch.spec, launch.clusterType);
+    const { stdio, closeFd } = this.#stdio(launch.id);
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [launch.mainPath, ...launch.args], {
-        env: { ...this.#deps.inheritedEnv, ...launch.env },
+      child = spawn(process.execPath, [mainPath, ...args], {
+        env: { ...this.#deps.inheritedEnv, ...launch.env, ...launch.secretEnv },
         detached: true,
         stdio,
       });
@@ -64,15 +103,16 @@ export class LocalProcessBackend implements VmBackend {
       closeFd();
     }
     const pid = child.pid;
-    if (pid === undefined) throw new Error(`VM ${launch.vmId}: the process did not start`);
-    if (child.stdout) this.#pipeToLog(launch.vmId, 'stdout', child.stdout);
-    if (child.stderr) this.#pipeToLog(launch.vmId, 'stderr', child.stderr);
+    if (pid === undefined) throw new Error(`VM ${launch.id}: the process did not start`);
+    if (child.stdout) this.#pipeToLog(launch.id, 'stdout', child.stdout);
+    if (child.stderr) this.#pipeToLog(launch.id, 'stderr', child.stderr);
     const exited = new Promise<VmExit>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
     const entry: Child = { process: child, pid, exited, killing: false };
-    this.#children.set(launch.vmId, entry);
-    void exited.then((exit) => this.#onExit(launch.vmId, entry, exit));
+    this.#children.set(launch.id, entry);
+    this.#log.info({ vmId: launch.id, pid, main: mainPath }, 'vm process started');
+    void exited.then((exit) => this.#onExit(launch.id, entry, exit));
     return { pid };
   }
 
@@ -95,11 +135,13 @@ export class LocalProcessBackend implements VmBackend {
     signalGroup(child.pid, 'SIGKILL'); // what the VM left behind in its group
     this.#log.info({ vmId, pid: child.pid, ...exit, expected: child.killing }, 'vm process exited');
     if (child.killing) return;
-    for (const listener of this.#listeners) listener(vmId, exit);
+    const how = exit.signal === null ? `code ${exit.code}` : `signal ${exit.signal}`;
+    const failure = { reason: `process exited with ${how}` };
+    for (const listener of this.#listeners) listener(vmId, failure);
   }
 
-  async kill(vmId: string): Promise<void> {
-    const child = this.#children.get(vmId);
+  async kill(vm: VmRef): Promise<void> {
+    const child = this.#children.get(vm.id);
     if (child === undefined) return;
     child.killing = true;
     signalGroup(child.pid, 'SIGTERM');
@@ -111,17 +153,22 @@ export class LocalProcessBackend implements VmBackend {
     }
   }
 
-  onExit(listener: (vmId: string, exit: VmExit) => void): () => void {
+  onFailure(listener: (vmId: string, failure: VmFailure) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Child processes never survive the allocator that started them: every live VM is lost. */
+  recover(live: readonly VmRef[]): Promise<string[]> {
+    return Promise.resolve(live.map((vm) => vm.id).filter((id) => !this.#children.has(id)));
   }
 
   running(): string[] {
     return [...this.#children.keys()];
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all(this.running().map((vmId) => this.kill(vmId)));
+  async stop(): Promise<void> {
+    await Promise.all(this.running().map((id) => this.kill({ id, clusterType: 'WORKER' })));
   }
 }
 

@@ -1,0 +1,39 @@
+import type { Logger } from '@lzy/logging';
+import type { AllocatorConfig } from './config.ts';
+import type { VmBackend } from './domain/ports.ts';
+import { heartbeatPeriodOf } from './domain/vm-agent-gate.ts';
+import { KubeBackend } from './kube/kube-backend.ts';
+import { connectCluster } from './kube/kube-client.ts';
+import { LocalProcessBackend } from './local/local-process-backend.ts';
+
+/**
+ * The backend LZY_ALLOCATOR_BACKEND names. No I/O: kubeconfigs are read here, the API servers
+ * are first called at recovery.
+ * @throws Error when a cluster has neither a kubeconfig nor in-cluster credentials.
+ */
+export function createVmBackend(config: AllocatorConfig, log: Logger): VmBackend {
+  if (config.backend === 'local') {
+    return new LocalProcessBackend({
+      log,
+      killGraceMs: config.killGraceMs,
+      logDir: config.local.logDir,
+      inheritedEnv: config.local.inheritedEnv,
+      mains: { worker: config.local.workerMain, portal: config.local.portalMain },
+    });
+  }
+  const { kube } = config;
+  return new KubeBackend({
+    clusters: {
+      WORKER: connectCluster(kube.kubeconfigs.WORKER, 'WORKER'),
+      SYSTEM: connectCluster(kube.kubeconfigs.SYSTEM, 'SYSTEM'),
+    },
+    namespace: kube.namespace,
+    images: kube.images,
+    hostNetwork: kube.hostNetwork,
+    requestPercent: kube.requestPercent,
+    heartbeatPeriodMs: heartbeatPeriodOf(config.heartbeatTimeoutMs),
+    killGraceMs: config.killGraceMs,
+    unschedulableDeadlineMs: kube.unschedulableDeadlineMs,
+    log,
+  });
+}
