@@ -100,6 +100,7 @@ export class VmStore {
   async findIdle(
     db: Db,
     key: { sessionId: string; poolLabel: string; zone: string; specKey: string },
+    now: Date,
   ): Promise<VmRecord | undefined> {
     const row = await db
       .selectFrom('vm')
@@ -109,6 +110,8 @@ export class VmStore {
       .where('zone', '=', key.zone)
       .where('spec_key', '=', key.specKey)
       .where('status', '=', 'IDLE')
+      // Past its idle deadline it belongs to the reaper (expireOldestIdle may have given it up).
+      .where('idle_deadline', '>', now)
       .orderBy('status_changed_at', 'desc')
       .limit(1)
       .forUpdate()

@@ -146,7 +146,7 @@ export class Allocator {
         }
         assertSessionAccess(caller, session);
         const cacheKey = { sessionId: session.id, poolLabel: pool.label, zone, specKey: key };
-        const idle = await vms.findIdle(trx, cacheKey);
+        const idle = await vms.findIdle(trx, cacheKey, now);
         const vmId = idle?.id ?? `vm-${pool.label}-${randomUUID()}`;
         const deadline = new Date(now.getTime() + this.#deps.allocationTimeoutMs);
         const { operation, created } = await operations.create(

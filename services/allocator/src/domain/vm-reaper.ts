@@ -26,6 +26,11 @@ export interface VmReaperDeps {
 export interface DeleteCause {
   readonly reason: string;
   readonly error?: OperationError;
+  /**
+   * Delete only if the VM is still past a deadline when its row is locked (the sweep): an
+   * Allocate may have taken an expired-looking IDLE VM between the listing and the deletion.
+   */
+  readonly onlyIfExpired?: boolean;
 }
 
 const SWEEP_BATCH = 50;
@@ -64,8 +69,9 @@ export class VmReaper {
       async (trx) => {
         const found = await vms.find(trx, vmId, true);
         if (found === undefined || found.status === 'DEAD') return undefined;
+        const now = new Date(clock.now());
+        if (cause.onlyIfExpired === true && !isExpired(found, now)) return undefined;
         if (found.status !== 'DELETING') {
-          const now = new Date(clock.now());
           await vms.update(
             trx,
             vmId,
@@ -101,7 +107,9 @@ export class VmReaper {
   async sweep(): Promise<void> {
     const { db, vms, clock } = this.#deps;
     const expired = await vms.listExpired(db, new Date(clock.now()), SWEEP_BATCH);
-    await Promise.all(expired.map((vm) => this.delete(vm.id, this.#causeOf(vm))));
+    await Promise.all(
+      expired.map((vm) => this.delete(vm.id, { ...this.#causeOf(vm), onlyIfExpired: true })),
+    );
   }
 
   #causeOf(vm: VmRecord): DeleteCause {
@@ -166,5 +174,23 @@ export class VmReaper {
     clearInterval(this.#timer);
     await this.#sweeping;
     await Promise.allSettled([...this.#deleting.values()]);
+  }
+}
+
+/** The row-level twin of VmStore.listExpired's condition. */
+function isExpired(vm: VmRecord, now: Date): boolean {
+  const past = (deadline: Date | undefined) =>
+    deadline !== undefined && deadline.getTime() <= now.getTime();
+  switch (vm.status) {
+    case 'IDLE':
+      return past(vm.idleDeadline) || past(vm.heartbeatDeadline);
+    case 'RUNNING':
+      return past(vm.heartbeatDeadline);
+    case 'ALLOCATING':
+      return past(vm.allocationDeadline);
+    case 'DELETING':
+      return true;
+    case 'DEAD':
+      return false;
   }
 }
