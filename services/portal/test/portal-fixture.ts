@@ -27,7 +27,9 @@ export interface PortalFixture {
 export const log: Logger = createLogger({ service: 'portal-test', level: 'silent' });
 const clock = { now: () => Date.now() };
 
-export async function startPortalFixture(): Promise<PortalFixture> {
+export async function startPortalFixture(
+  options: { finishGraceMs?: number } = {},
+): Promise<PortalFixture> {
   const cleanup = new CleanupStack();
   try {
     const key: RsaKeyPair = await generateRsaKeyPair();
@@ -49,7 +51,7 @@ export async function startPortalFixture(): Promise<PortalFixture> {
       LZY_CHANNEL_MANAGER_ADDRESS: cmAddress,
       LZY_INTERNAL_PRIVATE_KEY: key.privateKeyPem,
       LZY_S3_REGION: s3Config().region,
-      LZY_FINISH_STD_GRACE_MS: '5000',
+      LZY_FINISH_STD_GRACE_MS: String(options.finishGraceMs ?? 5000),
     });
     const running = cleanup.push(await startPortal(config, { log, authenticator, clock }));
     const address = `127.0.0.1:${running.port}`;

@@ -25,8 +25,8 @@ function openWriteStd(): {
   return { stream, done };
 }
 
-async function finishAndWatch(): Promise<boolean[]> {
-  const op = await unaryCall(fx.portal.finish.bind(fx.portal), {});
+async function finishAndWatch(producersDone = false): Promise<boolean[]> {
+  const op = await unaryCall(fx.portal.finish.bind(fx.portal), { producersDone });
   const seen: boolean[] = [];
   for await (const m of serverStream(fx.operations.watchOperation.bind(fx.operations), {
     operationId: op.id,
@@ -79,9 +79,9 @@ describe('portal std and finish', () => {
     await unaryCall(fx.portal.openSlots.bind(fx.portal), {
       slots: [snapshotSlot('/task-f/out', 'INPUT', 'ch-f', `s3://${bucket}/f`)],
     });
-    const op = await unaryCall(fx.portal.finish.bind(fx.portal), {});
+    const op = await unaryCall(fx.portal.finish.bind(fx.portal), { producersDone: false });
     expect(op.done).toBe(false);
-    const again = await unaryCall(fx.portal.finish.bind(fx.portal), {});
+    const again = await unaryCall(fx.portal.finish.bind(fx.portal), { producersDone: false });
     expect(again.id).toBe(op.id);
 
     const watch = serverStream(fx.operations.watchOperation.bind(fx.operations), {
@@ -115,4 +115,39 @@ describe('portal std and finish', () => {
     expect(status.slots[0]?.snapshotStatus).toBe(portal.SnapshotStatus.SNAPSHOT_STATUS_FAILED);
     expect(status.slots[0]?.description).toContain('no op produced it');
   });
+});
+
+describe('portal Finish once every graph ended (producers_done)', () => {
+  let slow: PortalFixture;
+  // A grace far beyond the test's timeout: only the producers_done path can finish in time.
+  beforeEach(async () => {
+    slow = await startPortalFixture({ finishGraceMs: 600_000 });
+  });
+  afterEach(() => slow.cleanup.close());
+
+  it('abandons at once a snapshot no op produced and still stores one whose sender is bound', async () => {
+    const bucket = await testBucket();
+    const senderUri = slow.worker.addSlot('task-p', 'out', bufferContent(Buffer.from('made')));
+    await unaryCall(slow.portal.openSlots.bind(slow.portal), {
+      slots: [
+        snapshotSlot('/task-p/out', 'INPUT', 'ch-p', `s3://${bucket}/p`),
+        snapshotSlot('/task-q/out', 'INPUT', 'ch-q', `s3://${bucket}/q`),
+      ],
+    });
+    slow.channelManager.bindWorkerSender('ch-p', senderUri);
+    const op = await unaryCall(slow.portal.finish.bind(slow.portal), { producersDone: true });
+    const seen: boolean[] = [];
+    for await (const m of serverStream(slow.operations.watchOperation.bind(slow.operations), {
+      operationId: op.id,
+    }))
+      seen.push(m.operation?.done ?? false);
+    expect(seen.at(-1)).toBe(true);
+    const status = await unaryCall(slow.portal.getSlotsStatus.bind(slow.portal), {
+      slotNames: ['/task-p/out', '/task-q/out'],
+    });
+    expect(status.slots.map((s) => s.snapshotStatus)).toEqual([
+      portal.SnapshotStatus.SNAPSHOT_STATUS_SYNCED,
+      portal.SnapshotStatus.SNAPSHOT_STATUS_FAILED,
+    ]);
+  }, 30_000);
 });

@@ -82,7 +82,8 @@ export class PortalClient implements PortalPort {
   async finish(address: string, timeoutMs: number): Promise<void> {
     const stubs = this.#stubsFor(address);
     const c = stubs.portal;
-    const op = await unaryCall(c.finish.bind(c), {});
+    // Teardown finishes the portal only after it stopped every graph (ExecutionTeardown).
+    const op = await unaryCall(c.finish.bind(c), { producersDone: true });
     await awaitOperation(stubs.operations, op, portal.FinishResponse, timeoutMs, 'Portal finish');
   }
 

@@ -143,7 +143,10 @@ export interface PortalPort {
   ): AsyncIterable<PortalSlotUpdate>;
   /** std chunks from `fromSeq`, live; ends once the portal finished. */
   readStd(address: string, fromSeq: number, signal: AbortSignal): AsyncIterable<StdChunk>;
-  /** Finish and wait (push) for it. @throws DeadlineExceeded after `timeoutMs`. */
+  /**
+   * Finish and wait (push) for it; called once every graph of the execution ended, so snapshots
+   * that no op produced are abandoned at once. @throws DeadlineExceeded after `timeoutMs`.
+   */
   finish(address: string, timeoutMs: number): Promise<void>;
   /** Drops everything at once. Idempotent. */
   stop(address: string): Promise<void>;

@@ -1,3 +1,4 @@
+import { NotFound } from '@lzy/errors';
 import { createChannelClient, serverStream, unaryCall } from '@lzy/grpc';
 import { channelManager, commonSlot } from '@lzy/proto';
 import type { ChannelManagerPort, SlotBinding } from '../domain/ports.ts';
@@ -52,6 +53,21 @@ export class ChannelManagerClient implements ChannelManagerPort {
     )) {
       const uri = message.sender?.slot?.slotUri;
       if (uri !== undefined && uri !== '') yield uri;
+    }
+  }
+
+  async hasSender(channelId: string): Promise<boolean> {
+    const client = this.#client;
+    try {
+      const { channel } = await unaryCall(
+        client.getChannelStatus.bind(client),
+        { channelId },
+        { deadlineMs: 30_000 },
+      );
+      return (channel?.senders.length ?? 0) > 0;
+    } catch (err) {
+      if (err instanceof NotFound) return false;
+      throw err;
     }
   }
 

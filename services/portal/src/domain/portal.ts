@@ -151,11 +151,12 @@ export class Portal {
 
   /**
    * Stops accepting slots, waits for every INPUT snapshot to be SYNCED or FAILED and for the
-   * workers' std streams to end (up to finishStdGraceMs), then ends the ReadStd streams.
+   * workers' std streams to end (up to finishStdGraceMs), then ends the ReadStd streams. With
+   * `producersDone` (every graph ended), snapshots without a bound sender are abandoned at once.
    * Idempotent: the same promise.
    */
-  finish(): Promise<void> {
-    return (this.#finishing ??= this.#finish());
+  finish(options: { producersDone: boolean } = { producersDone: false }): Promise<void> {
+    return (this.#finishing ??= this.#finish(options.producersDone));
   }
 
   /** Aborts every transfer, fails what is unfinished, ends the std streams. Idempotent. */
@@ -170,7 +171,8 @@ export class Portal {
     return this.#finishing !== undefined;
   }
 
-  async #finish(): Promise<void> {
+  async #finish(producersDone: boolean): Promise<void> {
+    if (producersDone) await this.#abandonUnproduced();
     // Finish comes after the graphs stopped, so a snapshot still waiting for its sender after the
     // grace period will never get one (its op failed or was stopped): give up on it rather than
     // hang the workflow's finish forever. The grace covers a sender bound just before Finish.
@@ -197,6 +199,27 @@ export class Portal {
     });
     this.std.close();
     this.#closeStdSlots();
+  }
+
+  /**
+   * Producers bind their outputs before they report success, so once every graph ended a
+   * snapshot whose channel has no sender will never get one: abandon it now. A check that fails
+   * leaves the snapshot to the grace period.
+   */
+  async #abandonUnproduced(): Promise<void> {
+    const pending = [...this.#opened.values()].filter(
+      (o) =>
+        o.abandon !== undefined && this.slots.get(o.spec.name)?.snapshotStatus === 'INITIALIZING',
+    );
+    await Promise.all(
+      pending.map(async (opened) => {
+        const produced = await this.#deps.channels
+          .hasSender(opened.spec.channelId)
+          .catch(() => true);
+        if (!produced)
+          opened.abandon?.abort(new Aborted('no op produced it before the workflow finished'));
+      }),
+    );
   }
 
   #closeStdSlots(): void {

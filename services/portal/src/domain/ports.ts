@@ -17,6 +17,8 @@ export interface ChannelManagerPort {
   unbind(slotUri: string): Promise<void>;
   /** Sender slot URIs for a bound receiver, pushed; ends when the receiver is unbound. */
   watchSender(slotUri: string, signal: AbortSignal): AsyncIterable<string>;
+  /** Whether a sender is bound to the channel now (false for an unknown channel). */
+  hasSender(channelId: string): Promise<boolean>;
 }
 
 /** One chunk of a sender slot's content at `offset`. */

@@ -56,14 +56,14 @@ export function portalService(deps: {
       for await (const status of p.slots.watch(request.slotNames, ctx.signal))
         await send({ slot: toProtoStatus(status) });
     },
-    finish: (_request, ctx) => {
+    finish: (request, ctx) => {
       requireInternalCaller(ctx);
       if (finishOperationId === undefined) {
         const op = ops.start(
           'finish portal',
           ctx.subject?.id ?? '',
           async () => {
-            await p.finish();
+            await p.finish({ producersDone: request.producersDone });
             return packMessage(portal.FinishResponse, {});
           },
           operationErrorOf,

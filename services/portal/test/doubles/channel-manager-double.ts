@@ -28,7 +28,20 @@ export class ChannelManagerDouble {
             createChannel: 'unimplemented',
             destroyChannel: 'unimplemented',
             destroyAllChannels: 'unimplemented',
-            getChannelStatus: 'unimplemented',
+            getChannelStatus: (request) => {
+              const sender = this.#senders.get(request.channelId);
+              return Promise.resolve({
+                channel: {
+                  channelId: request.channelId,
+                  executionId: '',
+                  workflowName: '',
+                  userId: '',
+                  senders: sender === undefined ? [] : [sender],
+                  receivers: [],
+                  lifeStatus: channelManager.ChannelLifeStatus.CHANNEL_LIFE_STATUS_ALIVE,
+                },
+              });
+            },
             listChannels: 'unimplemented',
             bind: (request) => {
               this.binds.push(request);

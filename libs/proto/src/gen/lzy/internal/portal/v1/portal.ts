@@ -222,6 +222,12 @@ export interface WatchSlotsResponse {
 }
 
 export interface FinishRequest {
+  /**
+   * Every graph of the execution has ended (lzy-service stops them before Finish), so every op
+   * that will ever produce a snapshot has already bound its sender: a snapshot whose channel has
+   * no sender now is abandoned at once (FAILED) instead of after the portal's grace period.
+   */
+  producersDone: boolean;
 }
 
 /** Operation.response of Finish. */
@@ -1144,13 +1150,16 @@ export const WatchSlotsResponse: MessageFns<WatchSlotsResponse, "lzy.internal.po
 };
 
 function createBaseFinishRequest(): FinishRequest {
-  return {};
+  return { producersDone: false };
 }
 
 export const FinishRequest: MessageFns<FinishRequest, "lzy.internal.portal.v1.FinishRequest"> = {
   $type: "lzy.internal.portal.v1.FinishRequest" as const,
 
-  encode(_: FinishRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: FinishRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.producersDone !== false) {
+      writer.uint32(8).bool(message.producersDone);
+    }
     return writer;
   },
 
@@ -1167,6 +1176,14 @@ export const FinishRequest: MessageFns<FinishRequest, "lzy.internal.portal.v1.Fi
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.producersDone = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1179,20 +1196,30 @@ export const FinishRequest: MessageFns<FinishRequest, "lzy.internal.portal.v1.Fi
     }
   },
 
-  fromJSON(_: any): FinishRequest {
-    return {};
+  fromJSON(object: any): FinishRequest {
+    return {
+      producersDone: isSet(object.producersDone)
+        ? globalThis.Boolean(object.producersDone)
+        : isSet(object.producers_done)
+        ? globalThis.Boolean(object.producers_done)
+        : false,
+    };
   },
 
-  toJSON(_: FinishRequest): unknown {
+  toJSON(message: FinishRequest): unknown {
     const obj: any = {};
+    if (message.producersDone !== false) {
+      obj.producersDone = message.producersDone;
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<FinishRequest>, I>>(base?: I): FinishRequest {
     return FinishRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<FinishRequest>, I>>(_: I): FinishRequest {
+  fromPartial<I extends Exact<DeepPartial<FinishRequest>, I>>(object: I): FinishRequest {
     const message = createBaseFinishRequest();
+    message.producersDone = object.producersDone ?? false;
     return message;
   },
 };
