@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgument, PermissionDenied, ResourceExhausted } from '@lzy/errors';
 import { unaryCall } from '@lzy/grpc';
@@ -150,15 +153,22 @@ describe('allocator with local processes', () => {
     );
   });
 
-  it('fails the allocation naming the exit code when the VM process exits before registering', async () => {
+  it('fails the allocation naming the exit code and the last output of a VM that exits before registering', async () => {
     const t = await start();
     const sessionId = await createSession(t);
     const request = allocateRequest(sessionId, {
       workloads: [workerWorkload({ FAKE_VM_EXIT_CODE: '3' })],
     });
-    const op = await waitDone(t, (await allocate(t, request)).id);
+    const started = await allocate(t, request);
+    const op = await waitDone(t, started.id);
     expect(op.result?.$case).toBe('error');
-    expect(op.result?.$case === 'error' && op.result.value.message).toMatch(/exited with code 3/);
+    const message = op.result?.$case === 'error' ? op.result.value.message : '';
+    expect(message).toMatch(/exited with code 3/);
+    expect(message).toContain('fatal: no space left on device');
+    // GetVm tells whoever held the VM why it was lost.
+    const vmId = allocator.AllocateMetadata.decode(started.metadata?.value ?? Buffer.alloc(0)).vmId;
+    const { vm } = await unaryCall(t.client.getVm.bind(t.client), { vmId });
+    expect(vm?.deleteReason).toContain('fatal: no space left on device');
   });
 
   it('fails the allocation with DEADLINE_EXCEEDED and kills a VM that never registers', async () => {
@@ -187,7 +197,8 @@ describe('allocator with local processes', () => {
       allocateRequest(sessionId, { workloads: [workerWorkload({ FAKE_VM_NO_HEARTBEAT: '1' })] }),
     );
     await gone(vm.pid);
-    expect(await vmStatus(t, vm.vmId)).toBe('VM_STATUS_DEAD');
+    // DEAD follows the process's end once the backend has cleaned up after it.
+    await expect.poll(() => vmStatus(t, vm.vmId), { timeout: 10_000 }).toBe('VM_STATUS_DEAD');
   });
 
   it('lists the s and m worker pools with their CPU and GPU types', async () => {
@@ -202,9 +213,10 @@ describe('allocator with local processes', () => {
     }
   });
 
-  it('leaves no VM process behind after stop()', async () => {
+  it('leaves no VM process nor scratch directory behind after stop()', async () => {
     const t = await startTestAllocator(pg.url);
     const pids: number[] = [];
+    const scratch: string[] = [];
     try {
       const sessionId = await createSession(t);
       const vms = await Promise.all([
@@ -212,10 +224,13 @@ describe('allocator with local processes', () => {
         allocateRunning(t, allocateRequest(sessionId)),
       ]);
       pids.push(...vms.map((vm) => vm.pid));
+      scratch.push(...vms.map((vm) => join(tmpdir(), `lzy-vm-${vm.vmId}`)));
       expect(pids.every(isAlive)).toBe(true);
+      expect(scratch.every((dir) => existsSync(dir))).toBe(true);
     } finally {
       await t.stop();
     }
     expect(pids.filter(isAlive)).toEqual([]);
+    expect(scratch.filter((dir) => existsSync(dir))).toEqual([]);
   });
 });

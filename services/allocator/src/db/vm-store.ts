@@ -41,6 +41,7 @@ function toVm(row: VmRow): VmRecord {
     allocationOperationId: row.allocation_op_id,
     createdAt: row.created_at,
     statusChangedAt: row.status_changed_at,
+    deleteReason: row.delete_reason ?? '',
     ottSha256: row.ott_sha256,
     pid: row.pid ?? undefined,
     allocationDeadline: row.allocation_deadline,

@@ -42,6 +42,8 @@ export interface Vm {
   readonly allocationOperationId: string;
   readonly createdAt: Date;
   readonly statusChangedAt: Date;
+  /** Why it is DELETING or DEAD ('' while alive). */
+  readonly deleteReason: string;
 }
 
 export interface Session {

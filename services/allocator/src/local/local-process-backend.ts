@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -32,8 +34,17 @@ interface Child {
   readonly process: ChildProcess;
   readonly pid: number;
   readonly exited: Promise<VmExit>;
+  /** Settles once the exit is handled (scratch removed, failure reported). */
+  handled: Promise<void>;
+  /** The last lines the VM wrote (piped output; with a log dir the file's tail is read). */
+  readonly lastLines: string[];
   killing: boolean;
 }
+
+/** Lines of a VM's output kept for the report of an unexpected exit. */
+const LAST_LINES = 20;
+/** How much of a VM log file's end is read for that report. */
+const TAIL_BYTES = 8192;
 
 /**
  * VMs as child processes of the allocator (reference §3.11, ThreadVmAllocator's successor):
@@ -88,10 +99,14 @@ export class LocalProcessBackend implements VmBackend {
     if (existing !== undefined) return { pid: existing.pid };
     const { mainPath, args } = this.#mainOf(launch.spec, launch.clusterType);
     const { stdio, closeFd } = this.#stdio(launch.id);
+    // Like a pod's emptyDir: the VM's temporary files (a worker's slot files among them) live in
+    // a directory of its own, removed when the VM's process group is gone, however it ended.
+    const scratch = this.#scratchDir(launch.id);
+    mkdirSync(scratch, { recursive: true, mode: 0o700 });
     let child: ChildProcess;
     try {
       child = spawn(process.execPath, [mainPath, ...args], {
-        env: { ...this.#deps.inheritedEnv, ...launch.env, ...launch.secretEnv },
+        env: { ...this.#deps.inheritedEnv, ...launch.env, ...launch.secretEnv, TMPDIR: scratch },
         detached: true,
         stdio,
       });
@@ -104,15 +119,23 @@ export class LocalProcessBackend implements VmBackend {
     }
     const pid = child.pid;
     if (pid === undefined) throw new Error(`VM ${launch.id}: the process did not start`);
-    if (child.stdout) this.#pipeToLog(launch.id, 'stdout', child.stdout);
-    if (child.stderr) this.#pipeToLog(launch.id, 'stderr', child.stderr);
+    const lastLines: string[] = [];
+    if (child.stdout) this.#pipeToLog(launch.id, 'stdout', child.stdout, lastLines);
+    if (child.stderr) this.#pipeToLog(launch.id, 'stderr', child.stderr, lastLines);
     const exited = new Promise<VmExit>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
-    const entry: Child = { process: child, pid, exited, killing: false };
+    const entry: Child = {
+      process: child,
+      pid,
+      exited,
+      handled: Promise.resolve(),
+      lastLines,
+      killing: false,
+    };
     this.#children.set(launch.id, entry);
     this.#log.info({ vmId: launch.id, pid, main: mainPath }, 'vm process started');
-    void exited.then((exit) => this.#onExit(launch.id, entry, exit));
+    entry.handled = exited.then((exit) => this.#onExit(launch.id, entry, exit));
     return { pid };
   }
 
@@ -125,19 +148,64 @@ export class LocalProcessBackend implements VmBackend {
     return { stdio: ['ignore', fd, fd], closeFd: () => closeSync(fd) };
   }
 
-  #pipeToLog(vmId: string, stream: 'stdout' | 'stderr', readable: Readable): void {
+  #pipeToLog(
+    vmId: string,
+    stream: 'stdout' | 'stderr',
+    readable: Readable,
+    lastLines: string[],
+  ): void {
     const lines = createInterface({ input: readable, crlfDelay: Infinity });
-    lines.on('line', (line) => this.#log.debug({ vmId, stream, line }, 'vm output'));
+    lines.on('line', (line) => {
+      lastLines.push(readableLine(line));
+      if (lastLines.length > LAST_LINES) lastLines.shift();
+      this.#log.debug({ vmId, stream, line }, 'vm output');
+    });
   }
 
-  #onExit(vmId: string, child: Child, exit: VmExit): void {
+  #scratchDir(vmId: string): string {
+    return join(this.#deps.inheritedEnv.TMPDIR ?? tmpdir(), `lzy-vm-${vmId}`);
+  }
+
+  async #onExit(vmId: string, child: Child, exit: VmExit): Promise<void> {
     if (this.#children.get(vmId) === child) this.#children.delete(vmId);
     signalGroup(child.pid, 'SIGKILL'); // what the VM left behind in its group
     this.#log.info({ vmId, pid: child.pid, ...exit, expected: child.killing }, 'vm process exited');
+    await rm(this.#scratchDir(vmId), { recursive: true, force: true }).catch((err: unknown) =>
+      this.#log.warn({ err, vmId }, 'cannot remove the scratch directory of a vm'),
+    );
     if (child.killing) return;
+    // The user who loses this VM must see why: its last output goes into the failure reason
+    // (which reaches the task's error) and into our log at warn level.
+    const lastOutput = await this.#lastOutput(vmId, child);
     const how = exit.signal === null ? `code ${exit.code}` : `signal ${exit.signal}`;
-    const failure = { reason: `process exited with ${how}` };
+    this.#log.warn({ vmId, pid: child.pid, ...exit, lastOutput }, 'vm process exited unexpectedly');
+    const tail = lastOutput.length === 0 ? '' : `; its last output:\n${lastOutput.join('\n')}`;
+    const failure = { reason: `process exited with ${how}${tail}` };
     for (const listener of this.#listeners) listener(vmId, failure);
+  }
+
+  async #lastOutput(vmId: string, child: Child): Promise<string[]> {
+    const { logDir } = this.#deps;
+    if (logDir === undefined) return [...child.lastLines];
+    try {
+      const file = await open(join(logDir, `${vmId}.log`), 'r');
+      try {
+        const { size } = await file.stat();
+        const length = Math.min(size, TAIL_BYTES);
+        const buffer = Buffer.alloc(length);
+        await file.read(buffer, 0, length, size - length);
+        const lines = buffer.toString('utf8').split('\n');
+        if (size > length) lines.shift(); // a partial first line
+        return lines
+          .filter((line) => line !== '')
+          .slice(-LAST_LINES)
+          .map(readableLine);
+      } finally {
+        await file.close();
+      }
+    } catch {
+      return [];
+    }
   }
 
   async kill(vm: VmRef): Promise<void> {
@@ -147,7 +215,7 @@ export class LocalProcessBackend implements VmBackend {
     signalGroup(child.pid, 'SIGTERM');
     const timer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), this.#deps.killGraceMs);
     try {
-      await child.exited;
+      await child.handled;
     } finally {
       clearTimeout(timer);
     }
@@ -169,6 +237,24 @@ export class LocalProcessBackend implements VmBackend {
 
   async stop(): Promise<void> {
     await Promise.all(this.running().map((id) => this.kill({ id, clusterType: 'WORKER' })));
+  }
+}
+
+/** A VM's JSON log line as `level: msg: error` (what a user can read); other lines as they are. */
+function readableLine(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const record = JSON.parse(line) as {
+      level?: unknown;
+      msg?: unknown;
+      err?: { message?: unknown };
+    };
+    if (typeof record.msg !== 'string') return line;
+    const err = typeof record.err?.message === 'string' ? `: ${record.err.message}` : '';
+    const level = typeof record.level === 'string' ? `${record.level}: ` : '';
+    return `${level}${record.msg}${err}`;
+  } catch {
+    return line;
   }
 }
 

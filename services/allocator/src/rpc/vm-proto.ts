@@ -46,6 +46,7 @@ export function toProtoVm(vm: Vm): allocator.Vm {
     allocationOperationId: vm.allocationOperationId,
     createdAt: vm.createdAt,
     statusChangedAt: vm.statusChangedAt,
+    deleteReason: vm.deleteReason,
   };
 }
 

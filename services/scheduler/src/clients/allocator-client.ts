@@ -116,7 +116,7 @@ export class AllocatorClient implements AllocatorPort {
     await unaryCall(client.free.bind(client), { vmId }, { signal, deadlineMs: 30_000 });
   }
 
-  async isVmAlive(vmId: string, signal: AbortSignal): Promise<boolean> {
+  async vmLoss(vmId: string, signal: AbortSignal): Promise<string | undefined> {
     const client = this.#allocator;
     try {
       const { vm } = await unaryCall(client.getVm.bind(client), { vmId }, { signal });
@@ -124,9 +124,10 @@ export class AllocatorClient implements AllocatorPort {
         allocator.VmStatus.VM_STATUS_DELETING,
         allocator.VmStatus.VM_STATUS_DEAD,
       ];
-      return vm !== undefined && !gone.includes(vm.status);
+      if (vm === undefined) return '';
+      return gone.includes(vm.status) ? vm.deleteReason : undefined;
     } catch (err) {
-      if (err instanceof NotFound) return false;
+      if (err instanceof NotFound) return '';
       throw err;
     }
   }

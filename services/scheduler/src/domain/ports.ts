@@ -31,8 +31,11 @@ export interface AllocatorPort {
   awaitAllocation(operationId: string, signal: AbortSignal): Promise<AllocationOutcome>;
   /** Returns the VM to its session's cache. NotFound once the VM is gone. */
   free(vmId: string, signal: AbortSignal): Promise<void>;
-  /** False when the allocator no longer has the VM running (deleting, dead, unknown). */
-  isVmAlive(vmId: string, signal: AbortSignal): Promise<boolean>;
+  /**
+   * undefined while the allocator has the VM running; once it is deleting, dead or unknown, why
+   * it was lost (the allocator's delete reason, '' when it has none).
+   */
+  vmLoss(vmId: string, signal: AbortSignal): Promise<string | undefined>;
 }
 
 export interface ExecuteParams {

@@ -169,8 +169,12 @@ export class TaskDriver {
           if (!isTransient(err)) return this.#fail(messageOf(err));
           this.#log.warn({ err, attempt }, 'worker unreachable or stream broken');
         }
-        if (task.vmId !== undefined && !(await this.#deps.allocator.isVmAlive(task.vmId, signal)))
-          return this.#fail('worker VM lost');
+        const loss =
+          task.vmId === undefined
+            ? undefined
+            : await this.#deps.allocator.vmLoss(task.vmId, signal);
+        if (loss !== undefined)
+          return this.#fail(loss === '' ? 'worker VM lost' : `worker VM lost: ${loss}`);
         await sleep(backoffMs(this.#deps.retryBackoffMs, attempt), signal).catch(() => {});
         if (this.#shutdown.aborted) throw this.#shutdown.reason;
         if (this.#stop.signal.aborted) return this.#load();

@@ -353,7 +353,14 @@ export interface Vm {
   /** The Allocate operation that created the VM. */
   allocationOperationId: string;
   createdAt?: Date | undefined;
-  statusChangedAt?: Date | undefined;
+  statusChangedAt?:
+    | Date
+    | undefined;
+  /**
+   * Why the VM is DELETING or DEAD, for the user who lost it: e.g. `process exited with code 1`
+   * followed by the VM's last output lines, a failed pod's reason, or an expired deadline.
+   */
+  deleteReason: string;
 }
 
 export interface Vm_MetadataEntry {
@@ -1598,6 +1605,7 @@ function createBaseVm(): Vm {
     allocationOperationId: "",
     createdAt: undefined,
     statusChangedAt: undefined,
+    deleteReason: "",
   };
 }
 
@@ -1637,6 +1645,9 @@ export const Vm: MessageFns<Vm, "lzy.internal.allocator.v1.Vm"> = {
     }
     if (message.statusChangedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.statusChangedAt), writer.uint32(90).fork()).join();
+    }
+    if (message.deleteReason !== "") {
+      writer.uint32(98).string(message.deleteReason);
     }
     return writer;
   },
@@ -1745,6 +1756,14 @@ export const Vm: MessageFns<Vm, "lzy.internal.allocator.v1.Vm"> = {
             message.statusChangedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.deleteReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1809,6 +1828,11 @@ export const Vm: MessageFns<Vm, "lzy.internal.allocator.v1.Vm"> = {
         : isSet(object.status_changed_at)
         ? fromJsonTimestamp(object.status_changed_at)
         : undefined,
+      deleteReason: isSet(object.deleteReason)
+        ? globalThis.String(object.deleteReason)
+        : isSet(object.delete_reason)
+        ? globalThis.String(object.delete_reason)
+        : "",
     };
   },
 
@@ -1853,6 +1877,9 @@ export const Vm: MessageFns<Vm, "lzy.internal.allocator.v1.Vm"> = {
     if (message.statusChangedAt !== undefined) {
       obj.statusChangedAt = message.statusChangedAt.toISOString();
     }
+    if (message.deleteReason !== "") {
+      obj.deleteReason = message.deleteReason;
+    }
     return obj;
   },
 
@@ -1880,6 +1907,7 @@ export const Vm: MessageFns<Vm, "lzy.internal.allocator.v1.Vm"> = {
     message.allocationOperationId = object.allocationOperationId ?? "";
     message.createdAt = object.createdAt ?? undefined;
     message.statusChangedAt = object.statusChangedAt ?? undefined;
+    message.deleteReason = object.deleteReason ?? "";
     return message;
   },
 };
