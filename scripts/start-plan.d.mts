@@ -10,3 +10,9 @@ export declare function versitygwAction(env: Env): {
   path: string;
 };
 export declare function pnpmCommand(root: string, env: Env, nodePath: string): string[];
+export declare const UV_VERSION: string;
+export declare function uvPath(env: Env): string;
+export declare function uvAction(env: Env): {
+  action: 'present' | 'install' | 'unavailable';
+  path: string;
+};

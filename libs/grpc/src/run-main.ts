@@ -1,7 +1,7 @@
 import { ConfigError } from '@lzy/config';
 import type { Env } from '@lzy/config';
 import { createLogger } from '@lzy/logging';
-import type { Logger } from '@lzy/logging';
+import type { CreateLoggerOptions, Logger } from '@lzy/logging';
 
 /** What a service's start function returns. Ports, when given, are logged. */
 export interface StartedService {
@@ -20,6 +20,8 @@ export interface RunMainOptions<Config> {
   start: (config: Config, deps: { log: Logger }) => Promise<StartedService>;
   /** Picks the log level from the config. Default `info`. */
   logLevel?: (config: Config) => string;
+  /** Where the JSON log lines go, from the config. Default: stdout. */
+  logDestination?: (config: Config) => CreateLoggerOptions['destination'];
 }
 
 /**
@@ -37,7 +39,11 @@ export async function runMain<Config>(options: RunMainOptions<Config>): Promise<
     process.stderr.write(`${options.name}: ${err.message}\n`);
     process.exit(2);
   }
-  const log = createLogger({ service: options.name, level: options.logLevel?.(config) ?? 'info' });
+  const log = createLogger({
+    service: options.name,
+    level: options.logLevel?.(config) ?? 'info',
+    destination: options.logDestination?.(config),
+  });
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception');
     process.exit(1);

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { loadConfig, logLevel, stringBool } from '@lzy/config';
 import type { Env, LogLevel } from '@lzy/config';
 import type { SuiteDatabaseKind } from './suite-database.ts';
+import { vmHostEnv } from './suite-env.ts';
 
 const schema = z
   .object({
@@ -15,6 +16,12 @@ const schema = z
     /** true: every service on a free port instead of its default (8899 for the public API…). */
     LZY_RANDOM_PORTS: stringBool().default(false),
     LZY_LOG_LEVEL: logLevel().default('info'),
+    /**
+     * `human`: a short summary and live progress on the terminal, every service's JSON log in
+     * `$LZY_HOME/logs/lzy.log` and each VM's output in `$LZY_HOME/logs/vms/<vm>.log`.
+     * `json`: every JSON log line on stdout, VM output in the allocator's log (as before).
+     */
+    LZY_LOG_FORMAT: z.enum(['human', 'json']).default('human'),
     /**
      * PostgreSQL cluster directory. As root the server runs as the `postgres` user, which cannot
      * enter root's home (mode 0700), so the default moves to /var/lib/lzy-ts/<hash of LZY_HOME>.
@@ -39,6 +46,8 @@ const schema = z
     host: env.LZY_HOST,
     randomPorts: env.LZY_RANDOM_PORTS,
     logLevel: env.LZY_LOG_LEVEL,
+    logFormat: env.LZY_LOG_FORMAT,
+    logsDir: join(env.LZY_HOME, 'logs'),
     user: env.LZY_LOCAL_USER,
     example: env.LZY_UP_EXAMPLE,
     database: env.LZY_UP_DATABASE,
@@ -60,6 +69,11 @@ export interface LocalSuiteConfig {
   host: string;
   randomPorts: boolean;
   logLevel: LogLevel;
+  logFormat: 'human' | 'json';
+  /** `$LZY_HOME/logs`: lzy.log and vms/ in the human log format. */
+  logsDir: string;
+  /** What VMs inherit from the environment `lzy up` was started in (see vmHostEnv). */
+  vmEnv: Record<string, string>;
   user: string;
   postgresDir: string;
   example: string;
@@ -69,5 +83,5 @@ export interface LocalSuiteConfig {
 }
 
 export function loadLocalSuiteConfig(env: Env): LocalSuiteConfig {
-  return loadConfig(schema, env);
+  return { ...loadConfig(schema, env), vmEnv: vmHostEnv(env) };
 }

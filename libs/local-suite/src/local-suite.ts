@@ -1,6 +1,6 @@
 import type { Env } from '@lzy/config';
 import { createLogger } from '@lzy/logging';
-import type { Logger } from '@lzy/logging';
+import type { CreateLoggerOptions, Logger } from '@lzy/logging';
 import { loadAllocatorConfig, startAllocator } from '@lzy/allocator';
 import { loadChannelManagerConfig, startChannelManager } from '@lzy/channel-manager';
 import { loadGraphExecutorConfig, startGraphExecutor } from '@lzy/graph-executor';
@@ -31,17 +31,23 @@ export interface LocalSuiteOptions {
   infra: SuiteInfra;
   /** true: every service on a free port (tests); false: DEFAULT_PORTS. */
   randomPorts: boolean;
+  /** Where the services' JSON log lines go (`pnpm start`: the log file). Default: stdout. */
+  logDestination?: CreateLoggerOptions['destination'];
 }
 
 export interface LocalSuite {
   /** `host:port` of each service by name. */
   addresses: Readonly<Record<SuiteService, string>>;
+  /** The site's web address, `http://host:port`. */
+  siteUrl: string;
   /** Stops every service in reverse start order (the allocator kills its VM processes). */
   stop(): Promise<void>;
 }
 
 interface Started {
   port: number;
+  /** The site's web port. */
+  httpPort?: number;
   stop(): Promise<void>;
 }
 
@@ -68,6 +74,7 @@ const STARTERS: Readonly<Record<SuiteService, Starter>> = {
 export async function startLocalSuite(options: LocalSuiteOptions): Promise<LocalSuite> {
   const running: Started[] = [];
   const addresses: Partial<Record<SuiteService, string>> = {};
+  let siteUrl = '';
   const stop = async () => {
     for (const service of running.reverse()) await service.stop();
     running.length = 0;
@@ -76,14 +83,20 @@ export async function startLocalSuite(options: LocalSuiteOptions): Promise<Local
     for (const name of SUITE_SERVICES) {
       const port = options.randomPorts ? 0 : DEFAULT_PORTS[name];
       const env = suiteServiceEnv(name, options.infra, addresses, port);
-      const log = createLogger({ service: name, level: options.infra.logLevel });
+      const log = createLogger({
+        service: name,
+        level: options.infra.logLevel,
+        destination: options.logDestination,
+      });
       const started = await STARTERS[name](env, log);
       running.push(started);
       addresses[name] = `${options.infra.host}:${started.port}`;
+      if (started.httpPort !== undefined)
+        siteUrl = `http://${options.infra.host}:${started.httpPort}`;
     }
   } catch (err) {
     await stop();
     throw err;
   }
-  return { addresses: addresses as Record<SuiteService, string>, stop };
+  return { addresses: addresses as Record<SuiteService, string>, siteUrl, stop };
 }

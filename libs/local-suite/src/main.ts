@@ -5,33 +5,48 @@ import { runMain } from '@lzy/grpc';
 import { loadLocalSuiteConfig } from './config.ts';
 import { runExample } from './run-example.ts';
 import type { RunningExample } from './run-example.ts';
+import { summaryLines } from './summary.ts';
+import { openSuiteOutput } from './suite-output.ts';
+import type { SuiteOutput } from './suite-output.ts';
 import { startUp } from './up.ts';
+
+let output: SuiteOutput | undefined;
 
 await runMain({
   name: 'lzy-local',
   env: process.env,
   loadConfig: loadLocalSuiteConfig,
   logLevel: (config) => config.logLevel,
+  logDestination: (config) => {
+    output = openSuiteOutput({
+      format: config.logFormat,
+      logsDir: config.logsDir,
+      terminal: process.stdout,
+    });
+    return output.destination;
+  },
   start: async (config) => {
-    const up = await startUp(config);
-    process.stdout.write(
-      `LZY local suite is up.\n  public endpoint: ${up.endpoint}\n  client config:   ${up.clientConfigPath}\n` +
-        `  database:        ${up.database === 'pglite' ? `PGlite in ${config.pgliteDir}` : `PostgreSQL in ${config.postgresDir}`}\n`,
-    );
+    const out = output!;
+    const startedAt = performance.now();
+    out.say(`Starting LZY in ${config.home} ...`);
+    const up = await startUp(config, { logDestination: out.destination, vmLogDir: out.vmLogDir });
+    const elapsedMs = performance.now() - startedAt;
+    for (const line of summaryLines(config, up, { elapsedMs, logPath: out.logPath })) out.say(line);
     let example: RunningExample | undefined;
     if (config.example !== '') {
-      process.stdout.write(`Running ${config.example}\n`);
+      out.say(`Running ${config.example}`);
       example = runExample(config.example, up.clientConfigPath, process.env);
       void example.exited.then((code) =>
-        process.stdout.write(
-          `${config.example} exited with ${code}; the suite stays up (Ctrl-C stops it).\n`,
-        ),
+        out.say(`${config.example} exited with ${code}; LZY stays up (Ctrl-C stops it).`),
       );
     }
     return {
       stop: async () => {
+        out.say('Stopping LZY ...');
         await example?.stop();
         await up.stop();
+        out.say('LZY stopped. Bye.');
+        out.close();
       },
     };
   },

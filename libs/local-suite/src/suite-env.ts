@@ -23,8 +23,33 @@ export interface SuiteInfra {
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
   /** The services' shared internal identity (iam trusts the public key). */
   internalKeys: { publicKeyPem: string; privateKeyPem: string };
+  /**
+   * What worker and portal VMs (child processes of the allocator) take from the environment the
+   * suite was started in: see vmHostEnv. The same for `pnpm start` and for tests.
+   */
+  vmEnv: Readonly<Record<string, string>>;
   /** Extra variables for one service (tests: short timeouts). */
   extraEnv?: Partial<Record<SuiteService, Env>>;
+}
+
+// HOME (uv's cache, pyenv's interpreters, ~/.cache/lzy-ts), PATH (python3.X, bash, flock), the
+// locale, the TLS trust and proxy settings PyPI needs behind a corporate proxy, uv's own settings,
+// and the worker's documented LZY_WORKER_* settings (README "Python"). Never other LZY_* names:
+// the services' database URLs and internal key must not reach VMs and so user code.
+const VM_HOST_ENV =
+  /^(HOME|PATH|USER|LOGNAME|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|XDG_CACHE_HOME|PYENV_ROOT|SSL_CERT_FILE|SSL_CERT_DIR|NODE_EXTRA_CA_CERTS|REQUESTS_CA_BUNDLE|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy|UV_[A-Z0-9_]+|LZY_WORKER_[A-Z0-9_]+)$/;
+
+/**
+ * The part of a user's shell environment that the suite's VMs inherit (through the allocator's
+ * local backend): without HOME and PATH a worker finds neither uv nor the client's Python, and
+ * without the TLS settings uv cannot reach PyPI behind an intercepting proxy.
+ */
+export function vmHostEnv(env: Env): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => VM_HOST_ENV.test(entry[0]) && entry[1] !== undefined,
+    ),
+  );
 }
 
 /** The database name of a service in a suite's PostgreSQL cluster. */
@@ -60,6 +85,9 @@ export function suiteServiceEnv(
     LZY_S3_ACCESS_KEY_ID: infra.s3.accessKeyId,
     LZY_S3_SECRET_ACCESS_KEY: infra.s3.secretAccessKey,
     ...(service === 'iam' ? { LZY_IAM_INTERNAL_PUBLIC_KEY: infra.internalKeys.publicKeyPem } : {}),
+    // The allocator's local backend hands its non-LZY variables (and the LZY_WORKER_* ones it
+    // passes through) to VM processes.
+    ...(service === 'allocator' ? infra.vmEnv : {}),
     // The site's web page: 8080 beside the default ports, a free port when the suite uses them.
     ...(service === 'site' ? { LZY_SITE_HTTP_PORT: port === 0 ? '0' : '8080' } : {}),
     ...infra.extraEnv?.[service],

@@ -33,5 +33,6 @@ export async function startSuiteProcesses(infra: SuiteInfra): Promise<LocalSuite
     await stop();
     throw err;
   }
-  return { addresses: addresses as Record<SuiteService, string>, stop };
+  // The site's web port is not announced by the process; tests of the site start it in-process.
+  return { addresses: addresses as Record<SuiteService, string>, siteUrl: '', stop };
 }

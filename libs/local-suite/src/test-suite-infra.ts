@@ -1,14 +1,14 @@
 import { generateRsaKeyPair } from '@lzy/auth';
 import type { CleanupStack } from '@lzy/testing';
-import { hostToolEnv, s3Config, testDatabase } from '@lzy/testing';
-import { SUITE_SERVICES } from './suite-env.ts';
+import { hostEnv, s3Config, testDatabase } from '@lzy/testing';
+import { SUITE_SERVICES, vmHostEnv } from './suite-env.ts';
 import type { SuiteInfra, SuiteService } from './suite-env.ts';
 
 /**
  * Infrastructure for one suite inside a vitest test (integration project): a fresh database per
  * service on the run's PostgreSQL (named `<prefix>_<service>`, dropped by `cleanup`), the run's
- * S3 server, a new internal key pair. The allocator (and so its worker VMs) also gets this
- * machine's HOME and TLS/proxy settings, which uv needs to build Python environments.
+ * S3 server, a new internal key pair. VMs inherit what they would from a user's shell running
+ * `pnpm start` in this test's environment (vmHostEnv).
  */
 export async function testSuiteInfra(
   cleanup: CleanupStack,
@@ -28,9 +28,7 @@ export async function testSuiteInfra(
     dbUrlFor: (service) => urls.get(service)!,
     s3: s3Config(),
     internalKeys: await generateRsaKeyPair(),
-    extraEnv: {
-      ...options.extraEnv,
-      allocator: { ...hostToolEnv(), ...options.extraEnv?.allocator },
-    },
+    vmEnv: vmHostEnv(hostEnv()),
+    extraEnv: options.extraEnv,
   };
 }

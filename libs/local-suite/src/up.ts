@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { createLogger } from '@lzy/logging';
+import type { CreateLoggerOptions } from '@lzy/logging';
 import { startS3 } from '@lzy/testing';
 import type { S3Config } from '@lzy/testing';
 import { loadOrCreateKeyPair, loadOrCreateS3Credentials, writeClientConfig } from './local-home.ts';
@@ -10,6 +11,11 @@ import type { LocalSuiteConfig } from './config.ts';
 
 export interface RunningUp {
   endpoint: string;
+  whiteboardEndpoint: string;
+  /** The site's web address. */
+  siteUrl: string;
+  user: string;
+  keyPath: string;
   /** The local S3 server (endpoint and the suite's credentials). */
   s3: S3Config;
   /** The database it runs on (see LZY_UP_DATABASE). */
@@ -25,7 +31,15 @@ export interface RunningUp {
  * key pairs; starts every service in this process; registers the local user with iam; writes
  * client.json for the SDKs and the CLI. stop() stops everything it started, VMs included.
  */
-export async function startUp(config: LocalSuiteConfig): Promise<RunningUp> {
+export async function startUp(
+  config: LocalSuiteConfig,
+  output: {
+    /** Where every service's JSON log goes. Default: stdout. */
+    logDestination?: CreateLoggerOptions['destination'];
+    /** One `<vmId>.log` per VM process here; undefined: VM output in the allocator's log. */
+    vmLogDir?: string | undefined;
+  } = {},
+): Promise<RunningUp> {
   const home = config.home;
   const keysDir = join(home, 'keys');
   const internalKeys = await loadOrCreateKeyPair(keysDir, 'internal');
@@ -44,7 +58,11 @@ export async function startUp(config: LocalSuiteConfig): Promise<RunningUp> {
       pgliteDir: config.pgliteDir,
       host: config.host,
       searchPath: config.searchPath,
-      log: createLogger({ service: 'lzy-local', level: config.logLevel }),
+      log: createLogger({
+        service: 'lzy-local',
+        level: config.logLevel,
+        destination: output.logDestination,
+      }),
     });
     stops.push(() => database.stop());
     const s3 = await startS3({ dir: join(home, 's3'), credentials: s3Credentials });
@@ -52,12 +70,18 @@ export async function startUp(config: LocalSuiteConfig): Promise<RunningUp> {
 
     const suite = await startLocalSuite({
       randomPorts: config.randomPorts,
+      logDestination: output.logDestination,
       infra: {
         host: config.host,
         logLevel: config.logLevel,
         dbUrlFor: (service) => database.dbUrlFor(service),
         s3: { endpoint: s3.endpoint, region: s3.region, ...s3Credentials },
         internalKeys,
+        vmEnv: config.vmEnv,
+        extraEnv:
+          output.vmLogDir === undefined
+            ? undefined
+            : { allocator: { LZY_ALLOCATOR_LOCAL_LOG_DIR: output.vmLogDir } },
       },
     });
     stops.push(() => suite.stop());
@@ -77,6 +101,10 @@ export async function startUp(config: LocalSuiteConfig): Promise<RunningUp> {
     });
     return {
       endpoint: suite.addresses['lzy-service'],
+      whiteboardEndpoint: suite.addresses.whiteboard,
+      siteUrl: suite.siteUrl,
+      user: config.user,
+      keyPath: userKeys.privateKeyPath,
       database: database.kind,
       s3: { endpoint: s3.endpoint, region: s3.region, ...s3Credentials },
       clientConfigPath,

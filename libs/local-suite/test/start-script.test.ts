@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CleanupStack, pollUntil } from '@lzy/testing';
-import { installReason, pnpmCommand, versitygwAction } from '../../../scripts/start-plan.mjs';
+import { readFile } from 'node:fs/promises';
+import {
+  UV_VERSION,
+  installReason,
+  pnpmCommand,
+  uvAction,
+  versitygwAction,
+} from '../../../scripts/start-plan.mjs';
 import { isAlive, processTree } from './proc-table.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -64,6 +71,30 @@ describe('what `pnpm start` installs first (scripts/start-plan.mjs)', () => {
       action: 'present',
       path: explicit,
     });
+  });
+
+  it('installs uv where workers look for it when python3 is there, else reports it unavailable', async () => {
+    await using cleanup = new CleanupStack();
+    const dir = await tempDir(cleanup);
+    const cache = join(dir, 'cache');
+    const uv = join(cache, `lzy-ts/uv-${UV_VERSION}/bin/uv`);
+    const pythonBin = join(dir, 'py/bin');
+    expect(uvAction({ XDG_CACHE_HOME: cache, PATH: '/nonexistent' })).toEqual({
+      action: 'unavailable',
+      path: uv,
+    });
+    await executable(join(pythonBin, 'python3'));
+    expect(uvAction({ XDG_CACHE_HOME: cache, PATH: pythonBin })).toEqual({
+      action: 'install',
+      path: uv,
+    });
+    await executable(uv);
+    expect(uvAction({ XDG_CACHE_HOME: cache, PATH: '' }).action).toBe('present');
+    // One version everywhere: what start.mjs installs is what install-uv.sh and workers use.
+    const script = await readFile(join(ROOT, 'scripts/install-uv.sh'), 'utf8');
+    expect(script).toContain(`version=${UV_VERSION}\n`);
+    const workerConfig = await readFile(join(ROOT, 'services/worker/src/config.ts'), 'utf8');
+    expect(workerConfig).toContain(`const UV_VERSION = '${UV_VERSION}';`);
   });
 
   it('installs with the pnpm that runs it, else pnpm on PATH, else the pinned one through npx', async () => {

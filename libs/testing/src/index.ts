@@ -38,4 +38,4 @@ export {
   type TestKubernetes,
   type TestPool,
 } from './kubernetes.ts';
-export { hostToolEnv } from './host-env.ts';
+export { hostEnv } from './host-env.ts';

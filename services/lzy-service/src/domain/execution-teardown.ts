@@ -73,6 +73,7 @@ export class ExecutionTeardown {
 
   async markCompleted(executionId: string): Promise<void> {
     await this.#deps.executions.setStatus(executionId, 'COMPLETED');
+    this.#deps.log.info({ executionId }, 'execution finished');
   }
 
   /** Abort-style teardown inside the calling RPC (portal Stop, no draining). */

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '@lzy/logging';
 import type { GraphStore } from '../db/graph-store.ts';
-import { initialView, isFinal } from './graph-view.ts';
+import { initialView, isFinal, userStatusOf } from './graph-view.ts';
 import type { GraphView } from './graph-view.ts';
 import type { GraphsPort, PortalPort } from './ports.ts';
 
@@ -18,6 +18,10 @@ interface Tracked {
   executionId: string;
   graphId: string;
   view: GraphView;
+  /** When this instance started following it (for the completion log line). */
+  startedMs: number;
+  /** Its end was logged. */
+  logged: boolean;
   abort: AbortController;
   saving: Promise<void>;
   done: Promise<void>;
@@ -51,6 +55,8 @@ export class GraphTracker {
       executionId: request.executionId,
       graphId: request.graphId,
       view: request.view ?? initialView(request.outputSlots),
+      startedMs: Date.now(),
+      logged: false,
       abort: new AbortController(),
       saving: Promise.resolve(),
       done: Promise.resolve(),
@@ -128,12 +134,28 @@ export class GraphTracker {
   }
 
   #save(entry: Tracked): void {
+    this.#logIfFinal(entry);
     const snapshot = structuredClone(entry.view);
     entry.saving = entry.saving
       .then(() => this.#deps.store.saveView(entry.executionId, entry.graphId, snapshot))
       .catch((err: unknown) => {
         this.#deps.log.warn({ err, graphId: entry.graphId }, 'cannot save graph status');
       });
+  }
+
+  #logIfFinal(entry: Tracked): void {
+    if (entry.logged) return;
+    const status = userStatusOf(entry.view);
+    const fields = {
+      executionId: entry.executionId,
+      graphId: entry.graphId,
+      durationMs: Date.now() - entry.startedMs,
+    };
+    if (status.kind === 'completed') this.#deps.log.info(fields, 'graph completed');
+    else if (status.kind === 'failed')
+      this.#deps.log.info({ ...fields, description: status.description }, 'graph failed');
+    else return;
+    entry.logged = true;
   }
 }
 
