@@ -147,7 +147,8 @@ export async function startAllocator(
   });
   const unsubscribeExit = backend.onFailure((vmId, failure) => {
     const message = `VM ${vmId} failed: ${failure.reason}`;
-    const error = { code: failure.code ?? 'INTERNAL', message };
+    // A VM that dies is an infrastructure failure the caller may retry with a new VM.
+    const error = { code: failure.code ?? 'UNAVAILABLE', message };
     core.reaper
       .delete(vmId, { reason: failure.reason, error })
       .catch((err: unknown) => log.error({ err, vmId }, 'could not delete a failed vm'));

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { Aborted, NotFound, InvalidArgument, Unauthenticated } from '@lzy/errors';
+import { Aborted, NotFound, InvalidArgument, Unauthenticated, Unavailable } from '@lzy/errors';
 import { serverStream, unaryCall } from '@lzy/grpc';
 import { graphExecutor, lzyWorkflowService, portal, unpackAny } from '@lzy/proto';
 import { usePostgres } from '@lzy/testing';
@@ -85,6 +85,23 @@ describe('StartWorkflow', () => {
     expect(cluster.portalOf(first.executionId).stopped).toBe(true);
     const pools = await unaryCall(c.getAvailablePools.bind(c), { executionId: second.executionId });
     expect(pools.poolSpecs.map((p) => p.poolSpecName)).toEqual(['s']);
+  });
+
+  it('replaces a portal VM that died while starting', async () => {
+    cluster.failPortalVms = 1;
+    const started = await alice.start(`wf-${randomUUID()}`);
+    const tries = cluster.allocations.filter(
+      (a) => a.workloads[0]?.env.LZY_EXECUTION_ID === started.executionId,
+    );
+    expect(tries).toHaveLength(2);
+    expect(cluster.portalOf(started.executionId).stopped).toBe(false);
+  });
+
+  it("answers UNAVAILABLE with the VM's last output when no portal VM starts, never INTERNAL", async () => {
+    cluster.failPortalVms = 2;
+    const start = alice.start(`wf-${randomUUID()}`);
+    await expect(start).rejects.toThrow(Unavailable);
+    await expect(start).rejects.toThrow(/portal: out of memory/);
   });
 
   it('rejects user storage without credentials', async () => {

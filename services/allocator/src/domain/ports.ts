@@ -35,7 +35,7 @@ export interface VmLaunch extends VmRef {
   readonly secretEnv: Readonly<Record<string, string>>;
 }
 
-/** Why a VM ended by itself; `code` fails a still pending Allocate (default INTERNAL). */
+/** Why a VM ended by itself; `code` fails a still pending Allocate (default UNAVAILABLE). */
 export interface VmFailure {
   /** Names the cause, e.g. `process exited with code 3`, `node kwok-s-1 was deleted`. */
   readonly reason: string;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { FailedPrecondition, InvalidArgument, NotFound } from '@lzy/errors';
+import { FailedPrecondition, InvalidArgument, NotFound, Unavailable } from '@lzy/errors';
 import type { Logger } from '@lzy/logging';
 import type { Clock, Operation, OperationRunner, OperationStore } from '@lzy/operations';
 import type { Execution, ExecutionStore } from '../db/execution-store.ts';
@@ -110,16 +110,26 @@ export class Workflows {
       `session-${executionId}`,
     );
     await this.#deps.executions.setSession(executionId, sessionId);
-    const portal = await allocator.allocatePortal({
-      sessionId,
-      pool: this.#deps.portalPool,
-      env: {
-        LZY_EXECUTION_ID: executionId,
-        LZY_WORKFLOW_NAME: workflowName,
-        LZY_USER_ID: userId,
-      },
-      idempotencyKey: `portal-${executionId}`,
-      timeoutMs: this.#deps.portalAllocationTimeoutMs,
+    const allocate = (attempt: number) =>
+      allocator.allocatePortal({
+        sessionId,
+        pool: this.#deps.portalPool,
+        env: {
+          LZY_EXECUTION_ID: executionId,
+          LZY_WORKFLOW_NAME: workflowName,
+          LZY_USER_ID: userId,
+        },
+        idempotencyKey:
+          attempt === 1 ? `portal-${executionId}` : `portal-${executionId}-${attempt}`,
+        timeoutMs: this.#deps.portalAllocationTimeoutMs,
+      });
+    // A portal VM that dies while starting (the allocator fails it UNAVAILABLE with the VM's
+    // last output) is replaced once; a second failure reaches the client as UNAVAILABLE with
+    // that reason, which pylzy retries (spec §2.4).
+    const portal = await allocate(1).catch((err: unknown) => {
+      if (!(err instanceof Unavailable)) throw err;
+      this.#deps.log.warn({ err, executionId }, 'the portal VM failed to start; trying another');
+      return allocate(2);
     });
     await this.#deps.executions.setPortal(executionId, portal.vmId, portal.address);
   }

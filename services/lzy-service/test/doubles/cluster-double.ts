@@ -54,6 +54,8 @@ export class ClusterDouble {
   readonly executedGraphs: graphExecutor.ExecuteGraphRequest[] = [];
   /** ExecuteGraph calls to record and then answer ABORTED, as if the answer were lost. */
   loseExecuteGraphAnswers = 0;
+  /** Portal allocations to fail as a VM that died while starting (UNAVAILABLE, its output). */
+  failPortalVms = 0;
   readonly stoppedGraphs: string[] = [];
   readonly graphFeeds = new Map<string, Feed<graphExecutor.GraphStatus>>();
   #server: GrpcServer | undefined;
@@ -86,7 +88,7 @@ export class ClusterDouble {
   }
 
   portalOf(executionId: string): PortalDouble {
-    const index = this.allocations.findIndex(
+    const index = this.allocations.findLastIndex(
       (a) => a.workloads[0]?.env.LZY_EXECUTION_ID === executionId,
     );
     const portalDouble = this.portals.get(`vm-${index}`);
@@ -185,6 +187,27 @@ export class ClusterDouble {
         allocate: async (request) => {
           const vmId = `vm-${this.allocations.length}`;
           this.allocations.push(request);
+          const now = new Date();
+          if (this.failPortalVms > 0) {
+            this.failPortalVms -= 1;
+            return {
+              id: randomUUID(),
+              description: 'allocate',
+              createdAt: now,
+              createdBy: 'lzy-internal',
+              modifiedAt: now,
+              done: true,
+              metadata: undefined,
+              result: {
+                $case: 'error',
+                value: {
+                  code: 14, // UNAVAILABLE, as the allocator fails a VM that died
+                  message: `VM ${vmId} failed: process exited with code 1; its last output:\nportal: out of memory`,
+                  details: [],
+                },
+              },
+            };
+          }
           const portalDouble = new PortalDouble();
           await portalDouble.start(this.#log!);
           this.portals.set(vmId, portalDouble);
@@ -201,7 +224,6 @@ export class ClusterDouble {
             ],
             metadata: {},
           };
-          const now = new Date();
           return {
             id: randomUUID(),
             description: 'allocate',
