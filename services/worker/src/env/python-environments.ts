@@ -38,7 +38,14 @@ export class PythonEnvironments implements PythonEnvPort {
 
   constructor(config: PythonEnvironmentsConfig, deps: { log: Logger }) {
     this.#config = config;
-    this.#installerEnv = { ...config.installerEnv, UV_PYTHON_DOWNLOADS: 'never' };
+    // Machines behind a TLS-intercepting proxy trust its CA in the system store only: uv's own
+    // (webpki) roots fail there with `invalid peer certificate: UnknownIssuer`. SSL_CERT_FILE /
+    // SSL_CERT_DIR still win when set, and the worker's own UV_SYSTEM_CERTS overrides this.
+    this.#installerEnv = {
+      UV_SYSTEM_CERTS: 'true',
+      ...config.installerEnv,
+      UV_PYTHON_DOWNLOADS: 'never',
+    };
     this.#venvs = new VenvCache({
       cacheDir: config.cacheDir,
       uvPath: config.uvPath,
@@ -57,7 +64,11 @@ export class PythonEnvironments implements PythonEnvPort {
     signal: AbortSignal,
   ): Promise<PreparedPythonEnv> {
     const spec = parsePythonEnv(env.yaml);
-    const interpreter = chooseInterpreter(await this.#available(), spec);
+    const interpreter = chooseInterpreter(
+      await this.#available(),
+      spec,
+      this.#config.pythons !== undefined,
+    );
     const key = pythonEnvKey(spec.requirements, interpreter);
     const both = new AbortController();
     const linked = AbortSignal.any([signal, both.signal]);

@@ -3,6 +3,7 @@ import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@lzy/logging';
 import { EnvironmentError } from './environment-error.ts';
+import { describeInstallerFailure } from './installer-errors.ts';
 import { runInstaller } from './installer-process.ts';
 import type { OutputSink } from './installer-process.ts';
 import type { Interpreter } from './interpreters.ts';
@@ -216,6 +217,8 @@ export class VenvCache {
       signal: step.signal,
     });
     if (rc !== 0)
-      throw new EnvironmentError(`${what} failed (exit code ${rc}); its last lines:\n${tail}`);
+      throw new EnvironmentError(
+        describeInstallerFailure({ what, rc, tail }, this.#deps.installerEnv),
+      );
   }
 }
