@@ -352,6 +352,27 @@ describe('environment failures the user can act on', () => {
       expect(text).toContain('Connection refused');
     }
   });
+
+  it('names a pin that conflicts with what lzy’s start-up needs (protobuf>=3.20)', async () => {
+    const w = await startTestWorker(cleanup, await pythonWorkerEnv(cleanup, tools));
+    const init = [
+      'import google.protobuf',
+      'if tuple(int(p) for p in google.protobuf.__version__.split(".")[:2]) >= (3, 20):',
+      '    raise TypeError("Descriptors cannot not be created directly.")',
+    ].join('\n');
+    const server = await moduleServer(cleanup, await lzyZips(init));
+    const localModules = Object.entries(server.urls).map(([name, uri]) => ({ name, uri }));
+    const yaml = pylzyYaml(tools.minor, ['protobuf==4.25.8']);
+    const result = await run(w, 't-pb4', pythonTaskDesc(COMMAND, yaml, { localModules }));
+    expect(result.finished?.rc).toBe(97);
+    const advice =
+      "protobuf 4.25.8 is installed (the op's libraries pin protobuf==4.25.8), but pylzy 1.0.1's " +
+      'generated stubs need protobuf<3.20. Remove that pin or pin protobuf==3.19.6';
+    for (const text of [result.finished?.description, result.stderr]) {
+      expect(text).toContain('cannot import lzy.api.v1');
+      expect(text).toContain(advice);
+    }
+  });
 });
 
 /** A loopback port nobody listens on (bound, then released). */

@@ -1,9 +1,16 @@
-import { Cancelled, FailedPrecondition, NotFound, isDomainError } from '@lzy/errors';
+import {
+  Cancelled,
+  FailedPrecondition,
+  InvalidArgument,
+  NotFound,
+  isDomainError,
+} from '@lzy/errors';
 import type { Logger } from '@lzy/logging';
 import { packMessage } from '@lzy/operations';
 import type { InMemoryOperations as OperationRegistry, Operation } from '@lzy/operations';
 import { worker } from '@lzy/proto';
 import type { commonOperation } from '@lzy/proto';
+import { startupCommandForRepeatedInputs } from './pylzy-startup-command.ts';
 import { planSlots, taskDirectory } from './slot-plan.ts';
 import { TaskRecord } from './task-record.ts';
 import { TaskRun } from './task-run.ts';
@@ -81,11 +88,21 @@ export class Worker {
     if (running !== undefined)
       throw new FailedPrecondition(`task ${running.taskId} is still running on this worker`);
     const taskDir = taskDirectory(this.#deps.mountDir, task.taskId);
-    const slots = planSlots(task.taskDesc, {
+    const { slots, repeatedInputs } = planSlots(task.taskDesc, {
       taskDir,
       address: this.#deps.address(),
       taskId: task.taskId,
     });
+    const command = task.taskDesc.operation?.command ?? '';
+    const pythonEnv = pythonEnvOf(task.taskDesc);
+    const startupRewrite =
+      repeatedInputs.size === 0
+        ? undefined
+        : { ...startupCommandForRepeatedInputs(command, repeatedInputs), repeatedInputs };
+    if (startupRewrite !== undefined && pythonEnv === undefined)
+      throw new InvalidArgument(
+        "an op with repeated input slot paths needs a Python environment: its start-up payload is rewritten by the environment's interpreter",
+      );
     const op = this.#deps.operations.create({
       description: `Execute task ${task.taskId}`,
       createdBy,
@@ -97,11 +114,12 @@ export class Worker {
       {
         taskId: task.taskId,
         executionId: task.executionId,
-        command: task.taskDesc.operation?.command ?? '',
+        command,
         taskDir,
         slots,
         portalAddress: task.portalAddress,
-        pythonEnv: pythonEnvOf(task.taskDesc),
+        pythonEnv,
+        startupRewrite,
       },
       record,
     );

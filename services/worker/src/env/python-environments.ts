@@ -7,6 +7,8 @@ import { LocalModules } from './local-modules.ts';
 import type { LocalModuleRef, PreparedModules } from './local-modules.ts';
 import type { OutputSink } from './installer-process.ts';
 import { parsePythonEnv, pythonEnvKey } from './python-env-spec.ts';
+import { checkStartupImport } from './startup-import-check.ts';
+import { rewriteStartupPayload } from './startup-payload.ts';
 import { VenvCache } from './venv-cache.ts';
 import type { VenvResult } from './venv-cache.ts';
 
@@ -35,6 +37,8 @@ export class PythonEnvironments implements PythonEnvPort {
   readonly #modules: LocalModules;
   readonly #installerEnv: Record<string, string>;
   #interpreters: Promise<InterpreterMap> | undefined;
+  /** `<overlay dir>\n<local modules dir>` pairs whose start-up import succeeded. */
+  readonly #checked = new Set<string>();
 
   constructor(config: PythonEnvironmentsConfig, deps: { log: Logger }) {
     this.#config = config;
@@ -90,16 +94,55 @@ export class PythonEnvironments implements PythonEnvPort {
     }
     const lzy = modules?.lzyPackages;
     if (lzy === undefined || lzy.dirs.length === 0)
-      return { pathPrefix: [base.venv.binDir], localModulesDir: modules?.dir };
+      return {
+        python: path.join(base.venv.binDir, 'python'),
+        pathPrefix: [base.venv.binDir],
+        localModulesDir: modules?.dir,
+      };
     const overlay = await this.#venvs.overlay(
       { base: base.venv, interpreter, packagesKey: lzy.key, packageDirs: lzy.dirs },
       output,
       signal,
     );
+    const python = path.join(overlay.venv.binDir, 'python');
+    const checked = `${overlay.venv.dir}\n${modules?.dir ?? ''}`;
+    if (!this.#checked.has(checked)) {
+      await checkStartupImport(
+        {
+          python,
+          localModulesDir: modules?.dir,
+          requirements: spec.requirements,
+          env: this.#installerEnv,
+        },
+        output,
+        signal,
+      );
+      this.#checked.add(checked);
+    }
     return {
+      python,
       pathPrefix: [overlay.venv.binDir, base.venv.binDir],
       localModulesDir: modules?.dir,
     };
+  }
+
+  rewriteStartupPayload(
+    env: PreparedPythonEnv,
+    payload: string,
+    repeatedInputs: ReadonlyMap<string, readonly string[]>,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const { PATH = '', HOME, LANG = 'C.UTF-8' } = this.#installerEnv;
+    const opEnv: Record<string, string> = {
+      PATH: [...env.pathPrefix, PATH].join(':'),
+      LANG,
+      ...(HOME === undefined ? {} : { HOME }),
+      ...(env.localModulesDir === undefined ? {} : { LOCAL_MODULES: env.localModulesDir }),
+    };
+    return rewriteStartupPayload(
+      { python: env.python, env: opEnv, payload, repeatedInputs },
+      signal,
+    );
   }
 
   #available(): Promise<InterpreterMap> {
