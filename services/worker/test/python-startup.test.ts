@@ -74,7 +74,7 @@ const STARTUP = [
 
 const REQUEST = [
   'import dataclasses, typing',
-  '@dataclasses.dataclass',
+  '@dataclasses.dataclass(frozen=True)',
   'class ProcessingRequest:',
   '    op: typing.Callable',
   '    args_paths: list',

@@ -27,8 +27,9 @@ def moved(entry):
     return new if isinstance(entry, str) else (entry[0], new, *entry[2:])
 if not hasattr(request, "args_paths") or not hasattr(request, "kwargs_paths"):
     sys.exit(f"the payload is a {type(request).__name__}, not a request with args_paths and kwargs_paths")
-request.args_paths = [moved(e) for e in request.args_paths]
-request.kwargs_paths = {name: moved(e) for name, e in request.kwargs_paths.items()}
+# object.__setattr__: also for a frozen dataclass.
+object.__setattr__(request, "args_paths", [moved(e) for e in request.args_paths])
+object.__setattr__(request, "kwargs_paths", {n: moved(e) for n, e in request.kwargs_paths.items()})
 for path, paths in remap.items():
     if seen.get(path, -1) + 1 != len(paths):
         sys.exit(f"the payload reads {path} {seen.get(path, -1) + 1} times, the op declares it as an input {len(paths)} times")
