@@ -95,14 +95,7 @@ export class Worker {
     });
     const command = task.taskDesc.operation?.command ?? '';
     const pythonEnv = pythonEnvOf(task.taskDesc);
-    const startupRewrite =
-      repeatedInputs.size === 0
-        ? undefined
-        : { ...startupCommandForRepeatedInputs(command, repeatedInputs), repeatedInputs };
-    if (startupRewrite !== undefined && pythonEnv === undefined)
-      throw new InvalidArgument(
-        "an op with repeated input slot paths needs a Python environment: its start-up payload is rewritten by the environment's interpreter",
-      );
+    const startupRewrite = startupRewriteOf(command, repeatedInputs, pythonEnv);
     const op = this.#deps.operations.create({
       description: `Execute task ${task.taskId}`,
       createdBy,
@@ -184,6 +177,24 @@ export class Worker {
       if (task.record.isFinished) this.#tasks.delete(taskId);
     }
   }
+}
+
+/**
+ * How the command must change for repeated input paths (slot-plan): undefined when none repeat.
+ * @throws InvalidArgument if it is not pylzy's start-up command or has no Python environment
+ */
+function startupRewriteOf(
+  command: string,
+  repeatedInputs: ReadonlyMap<string, readonly string[]>,
+  pythonEnv: TaskRunSpec['pythonEnv'],
+): TaskRunSpec['startupRewrite'] {
+  if (repeatedInputs.size === 0) return undefined;
+  const startup = startupCommandForRepeatedInputs(command, repeatedInputs);
+  if (pythonEnv === undefined)
+    throw new InvalidArgument(
+      "an op with repeated input slot paths needs a Python environment: its start-up payload is rewritten by the environment's interpreter",
+    );
+  return { ...startup, repeatedInputs };
 }
 
 /** The op's Python environment (public-api §3.9: EnvSpec.auxEnv.pyenv), if it has one. */
