@@ -59,3 +59,8 @@ def chatty(marker: str, release_file: str) -> int:
     while not os.path.exists(release_file) and time.monotonic() < deadline:
         time.sleep(0.1)
     return 17
+
+
+@op
+def total(*values: int) -> int:
+    return sum(values)

@@ -30,6 +30,13 @@ def test_an_op_returns_its_value(lzy: Lzy) -> None:
         assert e2e_ops.add(result, 1) + 0 == 50
 
 
+def test_a_map_reduce_of_200_results_of_one_op_into_one_op(lzy: Lzy) -> None:
+    """Every input of `total` is a result of `square`: each needs its own input slot (issue 10)."""
+    with lzy.workflow("py-map-reduce", interactive=False):
+        squares = [e2e_ops.square(i) for i in range(200)]
+        assert e2e_ops.total(*squares) == sum(i * i for i in range(200))
+
+
 def test_three_ops_pass_a_100_mb_numpy_array(lzy: Lzy) -> None:
     data = np.random.default_rng(7).random(100 * 1024 * 1024 // 8)  # 100 MiB of float64
     expected = data * 2.0 + 1.0

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 import grpc
 import grpc.aio
 
-from ._graph import Run, choose_pool, upload_local_modules
+from ._graph import STANDIN, Run, choose_pool, upload_local_modules
+from ._ops import probe
 from ._pylzy import ClientEnv, StdStream, WorkflowClient, build_token, lro, wf
 from ._storage import Storage, serialzy_read
 
 FINISH_RESPONSE_TYPE = "type.googleapis.com/ai.lzy.v1.workflow.FinishWorkflowResponse"
 STD_END_TIMEOUT_S = 60
+PROBE_MODULE = STANDIN / "lzy_protocol_probe.py"
 
 
 @dataclass
@@ -103,10 +105,10 @@ def test_run_follows_pylzy_call_order(client_env: ClientEnv) -> None:
             credentials = await client.get_storage_credentials()
             assert credentials.storage.uri == storage.uri, "one storage per user (§3.1)"
             layout = Run(storage, run.name, run.id)
-            first = layout.call_with_value("increment", "x", 41)
-            second = layout.call_on_result("add_one", first)
+            first = layout.call(probe("increment"), 41)
+            second = layout.call(probe("add_one"), first)
             pool = choose_pool(await client.get_pools(run.id))
-            modules = upload_local_modules(storage)
+            modules = upload_local_modules(storage, [PROBE_MODULE])
 
             graph_id = await client.execute_graph(
                 layout.graph_request([first, second], pool, modules)
@@ -127,7 +129,7 @@ def test_run_follows_pylzy_call_order(client_env: ClientEnv) -> None:
             assert std.reopened == 0
 
             out = std.out_text()
-            assert first.marker in out and second.marker in out
+            assert first.op.marker in out and second.op.marker in out
             site_packages = printed(r"site-packages\[0\]: (\S+)", out)
             assert printed(r"startup file: (\S+)", out) == f"{site_packages}/lzy/api/v1/startup.py"
             assert printed(r"ai package: (\S+)", out).startswith(f"{site_packages}/ai/")
@@ -153,12 +155,14 @@ def test_op_applied_to_its_own_result_runs(client_env: ClientEnv) -> None:
             client = run.client
             storage = storage_of(run.started)
             layout = Run(storage, run.name, run.id)
-            first = layout.call_with_value("add_one", "x", 41)
-            second = layout.call_on_result("add_one", first)
+            first = layout.call(probe("add_one"), 41)
+            second = layout.call(probe("add_one"), first)
             assert second.inputs[0][0] == second.output_path
             pool = choose_pool(await client.get_pools(run.id))
             graph_id = await client.execute_graph(
-                layout.graph_request([first, second], pool, upload_local_modules(storage))
+                layout.graph_request(
+                    [first, second], pool, upload_local_modules(storage, [PROBE_MODULE])
+                )
             )
             status = await client.wait_graph(run.id, graph_id)
             assert status.WhichOneof("status") == "completed", failure_text(status, run.std)
@@ -178,9 +182,11 @@ def test_repeated_execute_graph_and_finish_do_not_break_the_run(client_env: Clie
             client = run.client
             storage = storage_of(run.started)
             layout = Run(storage, run.name, run.id)
-            call = layout.call_with_value("add_one", "x", 1)
+            call = layout.call(probe("add_one"), 1)
             pool = choose_pool(await client.get_pools(run.id))
-            request = layout.graph_request([call], pool, upload_local_modules(storage))
+            request = layout.graph_request(
+                [call], pool, upload_local_modules(storage, [PROBE_MODULE])
+            )
 
             graph_id = await client.execute_graph(request)
             assert await client.execute_graph(request) == graph_id
@@ -198,7 +204,7 @@ def test_repeated_execute_graph_and_finish_do_not_break_the_run(client_env: Clie
             assert after_done.id == op.id
             std = await std_ended(run)
             assert std.final_code == grpc.StatusCode.OK, std.final_details
-            assert call.marker in std.out_text()
+            assert call.op.marker in std.out_text()
 
     asyncio.run(scenario())
 
@@ -212,10 +218,10 @@ def test_failed_op_fails_the_graph_and_finish_still_succeeds(client_env: ClientE
             client = run.client
             storage = storage_of(run.started)
             layout = Run(storage, run.name, run.id)
-            call = layout.call_with_value("refuse", "x", 1, exit=3)
+            call = layout.call(probe("refuse", exit=3), 1)
             pool = choose_pool(await client.get_pools(run.id))
             graph_id = await client.execute_graph(
-                layout.graph_request([call], pool, upload_local_modules(storage))
+                layout.graph_request([call], pool, upload_local_modules(storage, [PROBE_MODULE]))
             )
             status = await client.wait_graph(run.id, graph_id)
             assert status.WhichOneof("status") == "failed", failure_text(status, run.std)
@@ -225,7 +231,7 @@ def test_failed_op_fails_the_graph_and_finish_still_succeeds(client_env: ClientE
             run.finished = True
             std = await std_ended(run)
             assert std.final_code == grpc.StatusCode.OK, std.final_details
-            assert f"op refused: {call.marker}" in std.err_text()
+            assert f"op refused: {call.op.marker}" in std.err_text()
             assert not storage.exists(call.output_uri)
 
     asyncio.run(scenario())

@@ -10,8 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from ._graph import Run, choose_pool, upload_local_modules
 from ._pylzy import ClientEnv, WorkflowClient
-from ._storage import Storage, serialzy_int, serialzy_read, upload_local_module
-from .test_execution import execution, failure_text, storage_of
+from ._ops import probe
+from ._storage import Storage, serialzy_int, serialzy_read
+from .test_execution import PROBE_MODULE, execution, failure_text, storage_of
 
 
 def _storage(env: ClientEnv) -> Storage:
@@ -53,12 +54,12 @@ def test_sigv2_presigned_get_downloads_a_local_module(
     async def scenario() -> None:
         async with execution(client_env, "protocol-sigv2") as run:
             storage = storage_of(run.started)
-            modules = [*upload_local_modules(storage), upload_local_module(storage, fresh)]
+            modules = upload_local_modules(storage, [PROBE_MODULE, fresh])
             for _, url in modules:
                 query = parse_qs(urlsplit(url).query)
                 assert sorted(query) == ["AWSAccessKeyId", "Expires", "Signature"], url
             layout = Run(storage, run.name, run.id)
-            call = layout.call_with_value("add_one", "x", 6)
+            call = layout.call(probe("add_one"), 6)
             pool = choose_pool(await run.client.get_pools(run.id))
             graph_id = await run.client.execute_graph(layout.graph_request([call], pool, modules))
             status = await run.client.wait_graph(run.id, graph_id)

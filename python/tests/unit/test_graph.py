@@ -67,10 +67,10 @@ def test_the_graph_links_a_result_to_its_consumer_through_the_producers_uri() ->
     assert [(s.path, s.storageUri) for s in op1.outputSlots] == [
         (f"/{first.id}/produce.return_0", f"{base}/produce.return_0.{first.id}")
     ]
-    # the same previous result passed twice: the producer's entry name, the same slot path twice
+    # a previous result passed twice: the producer's URI, a slot path per parameter of the consumer
     assert [(s.path, s.storageUri) for s in op2.inputSlots] == [
-        (f"/{second.id}/produce.return_0", f"{base}/produce.return_0.{first.id}")
-    ] * 2
+        (f"/{second.id}/add.{name}", f"{base}/produce.return_0.{first.id}") for name in ("a", "b")
+    ]
     assert [s.path for s in op2.outputSlots] == [f"/{second.id}/add.return_0", f"/{second.id}/add.return_1"]
     assert op2.description == "adds" and op2.poolSpecName == "s" and op2.python.yaml == "name: default\n"
     assert [(m.name, m.url) for m in op2.python.localModules] == [("/p/lzy", "http://m")]
@@ -78,6 +78,26 @@ def test_the_graph_links_a_result_to_its_consumer_through_the_producers_uri() ->
     assert len(uris) == len(set(uris)) == 4
     int_scheme = graph.dataDescriptions[0].dataScheme  # type: ignore[attr-defined]
     assert (int_scheme.dataFormat, int_scheme.schemeFormat) == ("primitive_type", "serialzy_python_type_reference")
+
+
+@op
+def total(*values: int) -> int:
+    return sum(values)
+
+
+def test_results_of_one_op_passed_to_another_get_an_input_slot_each() -> None:
+    wf = recording_workflow()
+    producers = [record(wf, produce, i) for i in range(3)]
+    results = [LzyProxy(lambda: None, p.results[0]) for p in producers]
+    consumer = record(wf, total, *results, results[0])
+    plan = CallPlan(yaml="", docker_image="", pool="s", exception_url="")
+    graph = build_graph([*producers, consumer], dict.fromkeys([c.id for c in [*producers, consumer]], plan), [])
+    op = graph.operations[-1]  # type: ignore[attr-defined]
+    paths = [s.path for s in op.inputSlots]
+    assert len(set(paths)) == 4 and all(p.startswith(f"/{consumer.id}/total.") for p in paths)
+    assert [s.storageUri for s in op.inputSlots] == [p.results[0].uri for p in [*producers, producers[0]]]
+    request = cloudpickle.loads(base64.b64decode(op.command[len(COMMAND_PREFIX) + 2 :]))
+    assert request.args_paths == paths
 
 
 def test_the_command_is_pylzys_start_up_line_with_the_request_as_one_base64_word() -> None:

@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -159,14 +162,17 @@ describe('worker Python environments', () => {
     expect(await envDirs(cacheDir)).toEqual([key]);
   });
 
-  it('ends with rc 97 and a clear message when the Python version is missing', async () => {
+  it('ends with rc 97 and says how to give the worker a missing Python version', async () => {
     const w = await startTestWorker(cleanup, await pythonWorkerEnv(cleanup, tools));
     const yaml = 'name: default\ndependencies:\n- python==3.4.10\n- pip\n- pip: []\n';
     const result = await run(w, 't-py-old', pythonTaskDesc('echo never ran', yaml));
     expect(result.finished?.rc).toBe(97);
-    const message = `Python 3.4 is not available on this worker (the op asks for python 3.4.10; this worker has: ${tools.minor})`;
-    expect(result.finished?.description).toContain(message);
-    expect(result.stderr).toContain(message);
+    const message = `Python 3.4 is not available on this worker (the op asks for python 3.4.10; this worker has: ${tools.minor}, its LZY_WORKER_PYTHONS lists only these)`;
+    const howTo = `LZY_WORKER_PYTHONS='{"${tools.minor}":"${tools.pythonPath}","3.4":"/path/to/python3.4"}'`;
+    for (const text of [result.finished?.description, result.stderr]) {
+      expect(text).toContain(message);
+      expect(text).toContain(howTo);
+    }
     expect(result.stdout).toBe('');
   });
 
@@ -182,34 +188,34 @@ describe('worker Python environments', () => {
   });
 });
 
+const STARTUP = [
+  'import os, sys',
+  'import lzy.api.v1',
+  "sys.path.append(os.environ['LOCAL_MODULES'])",
+  'import common',
+  "with open(os.environ['LZY_MOUNT'] + '/c1/out', 'w') as f:",
+  '    f.write(common.greet(sys.argv[1]))',
+  "print('startup', __file__)",
+].join('\n');
+const COMMAND = `python -u $(python -c 'import site; print(site.getsitepackages()[0])')/lzy/api/v1/startup.py  d29ybGQ=`;
+
+async function lzyZips(apiInit: string) {
+  const python = tools.pythonPath;
+  return {
+    lzy: await zipOf(cleanup, python, {
+      'lzy/__init__.py': '',
+      'lzy/api/__init__.py': '',
+      'lzy/api/v1/__init__.py': apiInit,
+      'lzy/api/v1/startup.py': STARTUP,
+    }),
+    ai: await zipOf(cleanup, python, { 'ai/__init__.py': '', 'ai/lzy/__init__.py': '' }),
+    common: await zipOf(cleanup, python, {
+      'common.py': 'def greet(who):\n    return "hello " + who\n',
+    }),
+  };
+}
+
 describe('worker local modules', () => {
-  const STARTUP = [
-    'import os, sys',
-    'import lzy.api.v1',
-    "sys.path.append(os.environ['LOCAL_MODULES'])",
-    'import common',
-    "with open(os.environ['LZY_MOUNT'] + '/c1/out', 'w') as f:",
-    '    f.write(common.greet(sys.argv[1]))',
-    "print('startup', __file__)",
-  ].join('\n');
-  const COMMAND = `python -u $(python -c 'import site; print(site.getsitepackages()[0])')/lzy/api/v1/startup.py  d29ybGQ=`;
-
-  async function lzyZips(apiInit: string) {
-    const python = tools.pythonPath;
-    return {
-      lzy: await zipOf(cleanup, python, {
-        'lzy/__init__.py': '',
-        'lzy/api/__init__.py': '',
-        'lzy/api/v1/__init__.py': apiInit,
-        'lzy/api/v1/startup.py': STARTUP,
-      }),
-      ai: await zipOf(cleanup, python, { 'ai/__init__.py': '', 'ai/lzy/__init__.py': '' }),
-      common: await zipOf(cleanup, python, {
-        'common.py': 'def greet(who):\n    return "hello " + who\n',
-      }),
-    };
-  }
-
   it('runs the start-up command of §4.4 from site-packages and serves the outputs after exit 0', async () => {
     const cm = new ChannelManagerDouble();
     cleanup.defer(() => cm.stop());
@@ -273,3 +279,107 @@ describe('worker local modules', () => {
     expect(result.stderr).toContain("No module named 'tabulate'");
   });
 });
+
+describe('environment failures the user can act on', () => {
+  /** The worker's variables without any TLS setting: uv must find the machine's CAs itself. */
+  async function envWithoutTlsSettings() {
+    const env = await pythonWorkerEnv(cleanup, tools);
+    delete env.SSL_CERT_FILE;
+    delete env.SSL_CERT_DIR;
+    // A cold uv cache: the index is really contacted.
+    return { ...env, UV_CACHE_DIR: await tempDir(cleanup, 'uv-cache') };
+  }
+
+  it("trusts the machine's certificate store when no TLS variable is set", async () => {
+    const w = await startTestWorker(cleanup, await envWithoutTlsSettings());
+    const yaml = pylzyYaml(tools.minor, ['tabulate==0.9.0']);
+    const result = await run(w, 't-tls', pythonTaskDesc(PRINT_TABULATE, yaml));
+    expect(result.finished, result.stderr).toEqual({ rc: 0, description: 'Success' });
+    expect(result.stderr).toContain(INSTALLED_TABULATE);
+  });
+
+  it('honours SSL_CERT_FILE and says what to set when the index certificate is not trusted', async () => {
+    const dir = await tempDir(cleanup, 'ca');
+    const caFile = path.join(dir, 'other-ca.pem');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=not-the-proxy',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        caFile,
+      ],
+      { stdio: 'ignore' },
+    );
+    const env = { ...(await envWithoutTlsSettings()), SSL_CERT_FILE: caFile, UV_HTTP_RETRIES: '0' };
+    const w = await startTestWorker(cleanup, env);
+    const yaml = pylzyYaml(tools.minor, ['tabulate==0.9.0']);
+    const result = await run(w, 't-tls-bad', pythonTaskDesc('echo never ran', yaml));
+    expect(result.finished?.rc).toBe(97);
+    for (const text of [result.finished?.description, result.stderr]) {
+      expect(text).toContain('the package index https://pypi.org/simple');
+      expect(text).toContain('presented a TLS certificate the worker does not trust');
+      expect(text).toContain('SSL_CERT_FILE or SSL_CERT_DIR');
+    }
+  });
+
+  it('names the unreachable package index and the settings that reach another', async () => {
+    const port = await closedPort();
+    const index = `http://127.0.0.1:${port}/simple`;
+    const env = await pythonWorkerEnv(cleanup, tools);
+    const w = await startTestWorker(cleanup, {
+      ...env,
+      UV_DEFAULT_INDEX: index,
+      UV_HTTP_RETRIES: '0',
+    });
+    const yaml = pylzyYaml(tools.minor, ['tabulate==0.9.0']);
+    const result = await run(w, 't-no-index', pythonTaskDesc('echo never ran', yaml));
+    expect(result.finished?.rc).toBe(97);
+    for (const text of [result.finished?.description, result.stderr]) {
+      expect(text).toContain(
+        `the worker cannot reach the package index ${index} (fetching ${index}/tabulate/)`,
+      );
+      expect(text).toContain('set UV_DEFAULT_INDEX to a mirror it can reach, or HTTPS_PROXY');
+      expect(text).toContain('Connection refused');
+    }
+  });
+
+  it('names a pin that conflicts with what lzy’s start-up needs (protobuf>=3.20)', async () => {
+    const w = await startTestWorker(cleanup, await pythonWorkerEnv(cleanup, tools));
+    const init = [
+      'import google.protobuf',
+      'if tuple(int(p) for p in google.protobuf.__version__.split(".")[:2]) >= (3, 20):',
+      '    raise TypeError("Descriptors cannot not be created directly.")',
+    ].join('\n');
+    const server = await moduleServer(cleanup, await lzyZips(init));
+    const localModules = Object.entries(server.urls).map(([name, uri]) => ({ name, uri }));
+    const yaml = pylzyYaml(tools.minor, ['protobuf==4.25.8']);
+    const result = await run(w, 't-pb4', pythonTaskDesc(COMMAND, yaml, { localModules }));
+    expect(result.finished?.rc).toBe(97);
+    const advice =
+      "protobuf 4.25.8 is installed (the op's libraries pin protobuf==4.25.8), but pylzy 1.0.1's " +
+      'generated stubs need protobuf<3.20. Remove that pin or pin protobuf==3.19.6';
+    for (const text of [result.finished?.description, result.stderr]) {
+      expect(text).toContain('cannot import lzy.api.v1');
+      expect(text).toContain(advice);
+    }
+  });
+});
+
+/** A loopback port nobody listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -67,10 +67,12 @@ class LzyCall:
     kwarg_entries: dict[str, Entry] = field(default_factory=dict)
     results: list[Entry] = field(default_factory=list)
     exception_uri: str = ""
+    arg_names: list[str] = field(default_factory=list)
 
     def bind(self) -> None:
         """Creates (or reuses) an entry per argument and one per result."""
-        names = _positional_names(self.op.func, len(self.args))
+        names = _positional_names(self.op.func, len(self.args), taken=set(self.kwargs))
+        self.arg_names = names
         wf = self.workflow
         self.arg_entries = [
             wf.entry_for_argument(f"{self.op.name}.{n}", self.id, v) for n, v in zip(names, self.args, strict=False)
@@ -85,14 +87,33 @@ class LzyCall:
         self.exception_uri = wf.snapshot.data_uri(f"{self.op.name}.exception", self.id)
 
     def slot_path(self, entry: Entry) -> str:
+        """An output's slot path (pylzy's: `/<call>/<fn>.return_<i>`)."""
         return f"/{self.id}/{entry.name}"
 
+    def arg_slot_paths(self) -> list[str]:
+        """Input slot paths of the positional arguments, named after THIS call's parameters.
 
-def _positional_names(func: Callable[..., Any], count: int) -> list[str]:
+        pylzy names an input that is a previous result after its producer
+        (`/<call>/square.return_0`), so `total(*[square(i) for i in ...])` gives every input one
+        path; each input here has its own, whatever it is.
+        """
+        return [f"/{self.id}/{self.op.name}.{n}" for n in self.arg_names]
+
+    def kwarg_slot_paths(self) -> dict[str, str]:
+        return {k: f"/{self.id}/{self.op.name}.{k}" for k in self.kwarg_entries}
+
+
+def _positional_names(func: Callable[..., Any], count: int, taken: set[str]) -> list[str]:
+    """Parameter names of the first `count` positional arguments; extra `*args` get random hex
+    names, unique within the call (also against keyword argument names)."""
     names: list[str] = []
     for p in inspect.signature(func).parameters.values():
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
             names.append(p.name)
+    used = set(names) | taken
     while len(names) < count:
-        names.append(secrets.token_hex(4))
+        name = secrets.token_hex(4)
+        if name not in used:
+            used.add(name)
+            names.append(name)
     return names[:count]

@@ -26,8 +26,8 @@ class CallPlan:
 def processing_request(call: LzyCall, exception_url: str, log_level: str) -> ProcessingRequest:
     return ProcessingRequest(
         func=call.op.func,
-        args_paths=[call.slot_path(e) for e in call.arg_entries],
-        kwargs_paths={k: call.slot_path(e) for k, e in call.kwarg_entries.items()},
+        args_paths=call.arg_slot_paths(),
+        kwargs_paths=call.kwarg_slot_paths(),
         output_paths=[call.slot_path(e) for e in call.results],
         lazy_arguments=call.op.lazy_arguments,
         log_level=log_level,
@@ -55,15 +55,18 @@ def build_graph(
     operations: list[Operation] = []
     for call in calls:
         plan = plans[call.id]
-        inputs = [*call.arg_entries, *call.kwarg_entries.values()]
-        for entry in [*inputs, *call.results]:
+        inputs = [
+            *zip(call.arg_slot_paths(), call.arg_entries, strict=True),
+            *((call.kwarg_slot_paths()[k], e) for k, e in call.kwarg_entries.items()),
+        ]
+        for entry in [*(e for _, e in inputs), *call.results]:
             described.setdefault(entry.uri, entry)
         operations.append(
             Operation(
                 name=call.op.name,
                 description=call.op.description,
                 command=command_of(processing_request(call, plan.exception_url, log_level)),
-                inputSlots=[Operation.SlotDescription(path=call.slot_path(e), storageUri=e.uri) for e in inputs],
+                inputSlots=[Operation.SlotDescription(path=p, storageUri=e.uri) for p, e in inputs],
                 outputSlots=[Operation.SlotDescription(path=call.slot_path(e), storageUri=e.uri) for e in call.results],
                 dockerImage=plan.docker_image,
                 python=Operation.PythonEnvSpec(

@@ -37,6 +37,8 @@ export interface StdSinkPort {
 
 /** What the op's command needs from a prepared Python environment. */
 export interface PreparedPythonEnv {
+  /** The environment's interpreter: what `python` resolves to on the command's PATH. */
+  python: string;
   /** Directories put first on the command's PATH (so `python` is the environment's). */
   pathPrefix: string[];
   /** The op's unpacked local modules (LOCAL_MODULES), if it has any. */
@@ -54,4 +56,17 @@ export interface PythonEnvPort {
     output: (data: Buffer) => Promise<void>,
     signal: AbortSignal,
   ): Promise<PreparedPythonEnv>;
+
+  /**
+   * pylzy's start-up payload (python-client-protocol §4.4) with the k-th occurrence of each
+   * repeated input path in `args_paths`, then `kwargs_paths`, replaced by `repeatedInputs[path][k]`;
+   * unpickled and pickled again by the environment's own interpreter with its local modules.
+   * @throws EnvironmentError if the payload cannot be read or rewritten there (rc 97)
+   */
+  rewriteStartupPayload(
+    env: PreparedPythonEnv,
+    payload: string,
+    repeatedInputs: ReadonlyMap<string, readonly string[]>,
+    signal: AbortSignal,
+  ): Promise<string>;
 }

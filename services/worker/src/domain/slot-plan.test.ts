@@ -31,8 +31,8 @@ function taskDesc(
   };
 }
 
-const summary = (planned: ReturnType<typeof planSlots>) =>
-  planned.map((p) => [p.direction, p.channelId, p.filePath, p.slotUri]);
+const summary = (plan: ReturnType<typeof planSlots>) =>
+  plan.slots.map((p) => [p.direction, p.channelId, p.filePath, p.slotUri]);
 
 describe('planSlots', () => {
   it('pairs each slot with its channel, file under the task directory and slot URI', () => {
@@ -81,11 +81,11 @@ describe('planSlots', () => {
       ]),
       where,
     );
-    expect(planned.map((p) => [p.direction, p.channelId])).toEqual([
+    expect(planned.slots.map((p) => [p.direction, p.channelId])).toEqual([
       ['OUTPUT', 'mine'],
       ['INPUT', 'theirs'],
     ]);
-    expect(planned[1]?.slotUri).toMatch(/\?input$/);
+    expect(planned.slots[1]?.slotUri).toMatch(/\?input$/);
   });
 
   it('plans the same input passed twice once', () => {
@@ -101,14 +101,59 @@ describe('planSlots', () => {
       ['INPUT', 'ch-g'],
       ['OUTPUT', 'ch-h'],
     ]);
+    expect(planned.repeatedInputs.size).toBe(0);
   });
 
-  it('rejects one path for two different inputs or two outputs, and a slot without a channel', () => {
-    const twoInputs = taskDesc([
-      ['/c/a', INPUT, 'one'],
-      ['/c/a', INPUT, 'two'],
+  it('gives each different input of one path its own file and says which occurrence reads which', () => {
+    // pylzy's total(a, b, a, c): every input is /c4/square.return_0.
+    const planned = planSlots(
+      taskDesc([
+        ['/c4/square.return_0', INPUT, 'a'],
+        ['/c4/square.return_0', INPUT, 'b'],
+        ['/c4/square.return_0', INPUT, 'a'],
+        ['/c4/square.return_0.input-2', INPUT, 'x'],
+        ['/c4/square.return_0', INPUT, 'c'],
+        ['/c4/total.return_0', OUTPUT, 'out'],
+      ]),
+      where,
+    );
+    expect(summary(planned)).toEqual([
+      ['INPUT', 'a', '/mnt/t1/c4/square.return_0', 'slot://127.0.0.1:7000/t1/c4/square.return_0'],
+      [
+        'INPUT',
+        'b',
+        '/mnt/t1/c4/square.return_0.input-1',
+        'slot://127.0.0.1:7000/t1/c4/square.return_0.input-1',
+      ],
+      [
+        'INPUT',
+        'x',
+        '/mnt/t1/c4/square.return_0.input-2',
+        'slot://127.0.0.1:7000/t1/c4/square.return_0.input-2',
+      ],
+      // .input-2 is a declared name: the next free one.
+      [
+        'INPUT',
+        'c',
+        '/mnt/t1/c4/square.return_0.input-3',
+        'slot://127.0.0.1:7000/t1/c4/square.return_0.input-3',
+      ],
+      ['OUTPUT', 'out', '/mnt/t1/c4/total.return_0', 'slot://127.0.0.1:7000/t1/c4/total.return_0'],
     ]);
-    expect(() => planSlots(twoInputs, where)).toThrow(/two different inputs/);
+    expect([...planned.repeatedInputs]).toEqual([
+      [
+        '/c4/square.return_0',
+        [
+          '/c4/square.return_0',
+          '/c4/square.return_0.input-1',
+          '/c4/square.return_0',
+          '/c4/square.return_0.input-3',
+        ],
+      ],
+    ]);
+  });
+
+  it('rejects one path for two outputs, and a slot without a channel', () => {
     const twoOutputs = taskDesc([
       ['/c/a', OUTPUT, 'one'],
       ['/c/a', OUTPUT, 'two'],

@@ -45,6 +45,13 @@ export interface TaskRunSpec {
   portalAddress: string;
   /** The op's Python environment (EnvSpec.auxEnv.pyenv); undefined: a plain command. */
   pythonEnv: { yaml: string; localModules: Array<{ name: string; uri: string }> } | undefined;
+  /**
+   * Set when input paths repeat for different data (slot-plan): `command` is pylzy's start-up
+   * command, run with its payload rewritten so each occurrence reads its own file.
+   */
+  startupRewrite:
+    | { prefix: string; payload: string; repeatedInputs: ReadonlyMap<string, readonly string[]> }
+    | undefined;
 }
 
 /** ExecuteResponse.rc when the op's environment cannot be prepared (reference: Java's 97). */
@@ -90,7 +97,7 @@ export class TaskRun {
       for (const output of this.#outputs())
         await mkdir(path.dirname(output.filePath), { recursive: true });
       this.#abort.signal.throwIfAborted();
-      const exit = await this.#runCommand(prepared.env);
+      const exit = await this.#runCommand(prepared.env, prepared.command);
       // Its std is complete: the portal's answer is awaited while the outputs are bound.
       const stdClosed = this.#writer?.close();
       this.#abort.signal.throwIfAborted();
@@ -129,11 +136,12 @@ export class TaskRun {
    * Inputs and (Python ops) the environment, concurrently. An environment error stops the
    * downloads and becomes the task's outcome (rc 97, also written to the op's stderr).
    */
-  async #prepare(): Promise<{ env: PreparedPythonEnv | undefined } | TaskOutcome> {
-    const pythonEnv = this.#spec.pythonEnv;
+  async #prepare(): Promise<{ env: PreparedPythonEnv | undefined; command: string } | TaskOutcome> {
+    const { pythonEnv, startupRewrite } = this.#spec;
+    let command = this.#spec.command;
     if (pythonEnv === undefined) {
       await this.#downloadInputs(this.#abort.signal);
-      return { env: undefined };
+      return { env: undefined, command };
     }
     // Installing is part of running the op: the scheduler shows it as executing.
     this.#record.markStarted();
@@ -147,6 +155,16 @@ export class TaskRun {
         (data) => this.#std('stderr', data),
         this.#abort.signal,
       );
+      if (startupRewrite !== undefined) {
+        const { prefix, payload, repeatedInputs } = startupRewrite;
+        const rewritten = await this.#deps.pythonEnvs.rewriteStartupPayload(
+          env,
+          payload,
+          repeatedInputs,
+          this.#abort.signal,
+        );
+        command = `${prefix}${rewritten}`;
+      }
     } catch (err) {
       envFailed.abort(err);
       await inputs.catch(() => undefined);
@@ -158,7 +176,7 @@ export class TaskRun {
       return { rc: RC_ENVIRONMENT_ERROR, description };
     }
     await inputs;
-    return { env };
+    return { env, command };
   }
 
   async #downloadInputs(signal: AbortSignal): Promise<void> {
@@ -189,8 +207,11 @@ export class TaskRun {
     await this.#writer?.write(name, data);
   }
 
-  async #runCommand(pythonEnv: PreparedPythonEnv | undefined): Promise<CommandExit> {
-    const { taskId, executionId, taskDir, command } = this.#spec;
+  async #runCommand(
+    pythonEnv: PreparedPythonEnv | undefined,
+    command: string,
+  ): Promise<CommandExit> {
+    const { taskId, executionId, taskDir } = this.#spec;
     const { PATH, HOME, LANG } = this.#deps.commandEnv;
     // Never the worker's own environment: it holds the VM key and token.
     const env: Record<string, string> = {

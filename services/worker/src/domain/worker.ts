@@ -1,9 +1,16 @@
-import { Cancelled, FailedPrecondition, NotFound, isDomainError } from '@lzy/errors';
+import {
+  Cancelled,
+  FailedPrecondition,
+  InvalidArgument,
+  NotFound,
+  isDomainError,
+} from '@lzy/errors';
 import type { Logger } from '@lzy/logging';
 import { packMessage } from '@lzy/operations';
 import type { InMemoryOperations as OperationRegistry, Operation } from '@lzy/operations';
 import { worker } from '@lzy/proto';
 import type { commonOperation } from '@lzy/proto';
+import { startupCommandForRepeatedInputs } from './pylzy-startup-command.ts';
 import { planSlots, taskDirectory } from './slot-plan.ts';
 import { TaskRecord } from './task-record.ts';
 import { TaskRun } from './task-run.ts';
@@ -81,11 +88,14 @@ export class Worker {
     if (running !== undefined)
       throw new FailedPrecondition(`task ${running.taskId} is still running on this worker`);
     const taskDir = taskDirectory(this.#deps.mountDir, task.taskId);
-    const slots = planSlots(task.taskDesc, {
+    const { slots, repeatedInputs } = planSlots(task.taskDesc, {
       taskDir,
       address: this.#deps.address(),
       taskId: task.taskId,
     });
+    const command = task.taskDesc.operation?.command ?? '';
+    const pythonEnv = pythonEnvOf(task.taskDesc);
+    const startupRewrite = startupRewriteOf(command, repeatedInputs, pythonEnv);
     const op = this.#deps.operations.create({
       description: `Execute task ${task.taskId}`,
       createdBy,
@@ -97,11 +107,12 @@ export class Worker {
       {
         taskId: task.taskId,
         executionId: task.executionId,
-        command: task.taskDesc.operation?.command ?? '',
+        command,
         taskDir,
         slots,
         portalAddress: task.portalAddress,
-        pythonEnv: pythonEnvOf(task.taskDesc),
+        pythonEnv,
+        startupRewrite,
       },
       record,
     );
@@ -166,6 +177,24 @@ export class Worker {
       if (task.record.isFinished) this.#tasks.delete(taskId);
     }
   }
+}
+
+/**
+ * How the command must change for repeated input paths (slot-plan): undefined when none repeat.
+ * @throws InvalidArgument if it is not pylzy's start-up command or has no Python environment
+ */
+function startupRewriteOf(
+  command: string,
+  repeatedInputs: ReadonlyMap<string, readonly string[]>,
+  pythonEnv: TaskRunSpec['pythonEnv'],
+): TaskRunSpec['startupRewrite'] {
+  if (repeatedInputs.size === 0) return undefined;
+  const startup = startupCommandForRepeatedInputs(command, repeatedInputs);
+  if (pythonEnv === undefined)
+    throw new InvalidArgument(
+      "an op with repeated input slot paths needs a Python environment: its start-up payload is rewritten by the environment's interpreter",
+    );
+  return { ...startup, repeatedInputs };
 }
 
 /** The op's Python environment (public-api §3.9: EnvSpec.auxEnv.pyenv), if it has one. */

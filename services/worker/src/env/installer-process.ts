@@ -12,6 +12,11 @@ export interface InstallerRun {
   cwd: string;
   /** Receives stdout and stderr as they come; undefined = discard. */
   output: OutputSink | undefined;
+  /** Written to the program's stdin, which is then closed; default: no stdin. */
+  stdin?: string;
+  /** Each stream apart, besides `output` (for programs that answer on stdout). */
+  onStdout?: (data: Buffer) => void;
+  onStderr?: (data: Buffer) => void;
   signal: AbortSignal;
 }
 
@@ -29,16 +34,20 @@ export async function runInstaller(run: InstallerRun): Promise<{ rc: number; tai
     cwd: run.cwd,
     env: run.env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [run.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  // A program that exits without reading its stdin must not fail us with EPIPE.
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(run.stdin);
   let tail = Buffer.alloc(0);
   const keep = (data: Buffer) => {
     const joined = Buffer.concat([tail, data]);
     tail = joined.subarray(Math.max(0, joined.length - TAIL_BYTES));
   };
-  const pump = async (stream: Readable) => {
+  const pump = async (stream: Readable, each: ((data: Buffer) => void) | undefined) => {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       keep(chunk);
+      each?.(chunk);
       await run.output?.(chunk);
     }
   };
@@ -56,13 +65,15 @@ export async function runInstaller(run: InstallerRun): Promise<{ rc: number; tai
       child.once('error', reject);
       child.once('close', (code, signal) => resolve(code ?? (signal === null ? 1 : 128 + 9)));
     });
-    const [rc] = await Promise.all([exited, pump(child.stdout), pump(child.stderr)]).catch(
-      (err: unknown) => {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-          throw new EnvironmentError(`cannot run ${run.file}: it does not exist on this worker`);
-        throw err;
-      },
-    );
+    const [rc] = await Promise.all([
+      exited,
+      pump(child.stdout as Readable, run.onStdout),
+      pump(child.stderr as Readable, run.onStderr),
+    ]).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new EnvironmentError(`cannot run ${run.file}: it does not exist on this worker`);
+      throw err;
+    });
     run.signal.throwIfAborted();
     const lines = tail.toString('utf8').replace(/\n$/, '').split('\n');
     return { rc, tail: lines.slice(-TAIL_LINES).join('\n') };

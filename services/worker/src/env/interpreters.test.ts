@@ -40,7 +40,7 @@ describe('chooseInterpreter', () => {
 
   it('names the versions it has when the requested one is missing', () => {
     expect(() => chooseInterpreter(available, spec('3.8', '3.8.12'))).toThrow(
-      'Python 3.8 is not available on this worker (the op asks for python 3.8.12; this worker has: 3.9, 3.10, 3.11)',
+      'Python 3.8 is not available on this worker (the op asks for python 3.8.12; this worker has: 3.9, 3.10, 3.11, found in ~/.pyenv/versions and as python3.X on PATH, LZY_WORKER_PYTHONS being unset)',
     );
     expect(() => chooseInterpreter(new Map(), spec(undefined))).toThrow(/this worker has: none/);
   });

@@ -65,19 +65,35 @@ export function newestPatchByMinor(names: readonly string[]): Map<string, string
 /**
  * The interpreter for the requested minor version, or the newest one when the YAML names none.
  * The patch level is not matched: pickles only need the same minor (python-client-protocol §4.4).
- * @throws EnvironmentError naming the versions this worker has
+ * @throws EnvironmentError naming the versions this worker has and how to give it another one
  */
-export function chooseInterpreter(available: InterpreterMap, spec: PythonEnvSpec): Interpreter {
+export function chooseInterpreter(
+  available: InterpreterMap,
+  spec: PythonEnvSpec,
+  configured = false,
+): Interpreter {
   const minors = [...available.keys()].sort(compareMinor);
   const minor = spec.minor ?? minors.at(-1);
   const interpreterPath = minor === undefined ? undefined : available.get(minor);
   if (minor !== undefined && interpreterPath !== undefined) return { minor, path: interpreterPath };
   const has = minors.length === 0 ? 'none' : minors.join(', ');
   const asked = spec.requestedVersion ?? spec.minor ?? 'any version';
+  const wanted = minor ?? '3.X';
+  const example = JSON.stringify(
+    Object.fromEntries([
+      ...[...available].sort(([a], [b]) => compareMinor(a, b)),
+      [wanted, `/path/to/python${wanted}`],
+    ]),
+  );
+  const source = configured
+    ? 'its LZY_WORKER_PYTHONS lists only these'
+    : 'found in ~/.pyenv/versions and as python3.X on PATH, LZY_WORKER_PYTHONS being unset';
   throw new EnvironmentError(
     `Python ${minor ?? asked} is not available on this worker (the op asks for python ${asked}; ` +
-      `this worker has: ${has}). Run the client with one of these Python versions, or configure ` +
-      `the worker's interpreters (LZY_WORKER_PYTHONS).`,
+      `this worker has: ${has}, ${source}). Run the client with one of these Python versions, ` +
+      `or install Python ${wanted} on the worker and name it in the worker's environment: ` +
+      `LZY_WORKER_PYTHONS='${example}' (a JSON map of minor version to interpreter; with ` +
+      `\`pnpm start\`, set it in the environment of \`pnpm start\`).`,
   );
 }
 

@@ -7,6 +7,8 @@ import { LocalModules } from './local-modules.ts';
 import type { LocalModuleRef, PreparedModules } from './local-modules.ts';
 import type { OutputSink } from './installer-process.ts';
 import { parsePythonEnv, pythonEnvKey } from './python-env-spec.ts';
+import { checkStartupImport } from './startup-import-check.ts';
+import { rewriteStartupPayload } from './startup-payload.ts';
 import { VenvCache } from './venv-cache.ts';
 import type { VenvResult } from './venv-cache.ts';
 
@@ -35,10 +37,19 @@ export class PythonEnvironments implements PythonEnvPort {
   readonly #modules: LocalModules;
   readonly #installerEnv: Record<string, string>;
   #interpreters: Promise<InterpreterMap> | undefined;
+  /** `<overlay dir>\n<local modules dir>` pairs whose start-up import succeeded. */
+  readonly #checked = new Set<string>();
 
   constructor(config: PythonEnvironmentsConfig, deps: { log: Logger }) {
     this.#config = config;
-    this.#installerEnv = { ...config.installerEnv, UV_PYTHON_DOWNLOADS: 'never' };
+    // Machines behind a TLS-intercepting proxy trust its CA in the system store only: uv's own
+    // (webpki) roots fail there with `invalid peer certificate: UnknownIssuer`. SSL_CERT_FILE /
+    // SSL_CERT_DIR still win when set, and the worker's own UV_SYSTEM_CERTS overrides this.
+    this.#installerEnv = {
+      UV_SYSTEM_CERTS: 'true',
+      ...config.installerEnv,
+      UV_PYTHON_DOWNLOADS: 'never',
+    };
     this.#venvs = new VenvCache({
       cacheDir: config.cacheDir,
       uvPath: config.uvPath,
@@ -57,7 +68,11 @@ export class PythonEnvironments implements PythonEnvPort {
     signal: AbortSignal,
   ): Promise<PreparedPythonEnv> {
     const spec = parsePythonEnv(env.yaml);
-    const interpreter = chooseInterpreter(await this.#available(), spec);
+    const interpreter = chooseInterpreter(
+      await this.#available(),
+      spec,
+      this.#config.pythons !== undefined,
+    );
     const key = pythonEnvKey(spec.requirements, interpreter);
     const both = new AbortController();
     const linked = AbortSignal.any([signal, both.signal]);
@@ -79,16 +94,55 @@ export class PythonEnvironments implements PythonEnvPort {
     }
     const lzy = modules?.lzyPackages;
     if (lzy === undefined || lzy.dirs.length === 0)
-      return { pathPrefix: [base.venv.binDir], localModulesDir: modules?.dir };
+      return {
+        python: path.join(base.venv.binDir, 'python'),
+        pathPrefix: [base.venv.binDir],
+        localModulesDir: modules?.dir,
+      };
     const overlay = await this.#venvs.overlay(
       { base: base.venv, interpreter, packagesKey: lzy.key, packageDirs: lzy.dirs },
       output,
       signal,
     );
+    const python = path.join(overlay.venv.binDir, 'python');
+    const checked = `${overlay.venv.dir}\n${modules?.dir ?? ''}`;
+    if (!this.#checked.has(checked)) {
+      await checkStartupImport(
+        {
+          python,
+          localModulesDir: modules?.dir,
+          requirements: spec.requirements,
+          env: this.#installerEnv,
+        },
+        output,
+        signal,
+      );
+      this.#checked.add(checked);
+    }
     return {
+      python,
       pathPrefix: [overlay.venv.binDir, base.venv.binDir],
       localModulesDir: modules?.dir,
     };
+  }
+
+  rewriteStartupPayload(
+    env: PreparedPythonEnv,
+    payload: string,
+    repeatedInputs: ReadonlyMap<string, readonly string[]>,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const { PATH = '', HOME, LANG = 'C.UTF-8' } = this.#installerEnv;
+    const opEnv: Record<string, string> = {
+      PATH: [...env.pathPrefix, PATH].join(':'),
+      LANG,
+      ...(HOME === undefined ? {} : { HOME }),
+      ...(env.localModulesDir === undefined ? {} : { LOCAL_MODULES: env.localModulesDir }),
+    };
+    return rewriteStartupPayload(
+      { python: env.python, env: opEnv, payload, repeatedInputs },
+      signal,
+    );
   }
 
   #available(): Promise<InterpreterMap> {

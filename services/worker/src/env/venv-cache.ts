@@ -1,12 +1,21 @@
 import { createHash } from 'node:crypto';
-import { cp, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@lzy/logging';
 import { EnvironmentError } from './environment-error.ts';
+import { describeInstallerFailure } from './installer-errors.ts';
 import { runInstaller } from './installer-process.ts';
 import type { OutputSink } from './installer-process.ts';
 import type { Interpreter } from './interpreters.ts';
+import { probeProtobuf } from './protobuf-probe.ts';
 import { ensureReadyDir } from './ready-dir.ts';
+
+/** Bumped when an overlay's layout changes, so older overlays are not reused. */
+const OVERLAY_LAYOUT = 'lzy-ts-overlay-2';
+
+/** The op's LOCAL_MODULES, appended to sys.path at start (same place as §5.1 step 2 puts it). */
+const LOCAL_MODULES_PTH =
+  "import os, sys; p = os.environ.get('LOCAL_MODULES'); p and p not in sys.path and sys.path.append(p)\n";
 
 /** A built virtual environment. */
 export interface Venv {
@@ -92,8 +101,16 @@ export class VenvCache {
    * An overlay of `base` whose first site-packages holds copies of the client's `lzy`/`ai`
    * packages (python-client-protocol §5.2 b) and sees base's packages through a `.pth` file: the
    * shared base stays untouched, so clients with another lzy version get another overlay.
-   * `import lzy.api.v1` is checked once, as the start-up script's first step would do.
-   * @throws EnvironmentError if that import fails (e.g. a pin conflicts with what lzy needs)
+   *
+   * Two more things the start-up's first import needs (§5.2), both added here:
+   * - the client's other shipped modules (pylzy ships `yaml`, `jwt`, `typing_extensions.py` instead
+   *   of pinning them): a last `.pth` appends the op's `LOCAL_MODULES` to the end of `sys.path`
+   *   when the interpreter starts, where the start-up script would put it a moment later (§5.1
+   *   step 2), so they import before that step and nothing shadows site-packages;
+   * - `google.rpc` (googleapis-common-protos), which pylzy's stubs import but its environment
+   *   never pins: installed into the overlay, in the newest release uv finds compatible with the
+   *   environment's protobuf, when the environment has protobuf but not `google.rpc`.
+   * @throws EnvironmentError if a step fails
    */
   async overlay(
     request: { base: Venv; interpreter: Interpreter; packagesKey: string; packageDirs: string[] },
@@ -102,7 +119,7 @@ export class VenvCache {
   ): Promise<VenvResult> {
     const { base, interpreter, packageDirs } = request;
     const key = createHash('sha256')
-      .update(`${path.basename(base.dir)}:${request.packagesKey}`)
+      .update(`${OVERLAY_LAYOUT}:${path.basename(base.dir)}:${request.packagesKey}`)
       .digest('hex')
       .slice(0, 24);
     const label = `lzy packages for environment ${path.basename(base.dir)} (${key})`;
@@ -114,25 +131,14 @@ export class VenvCache {
           recursive: true,
           dereference: true,
         });
-      // Lines starting with `import` run at start-up: addsitedir also processes base's .pth files.
+      // Lines starting with `import` run at start-up, in the order of the file names:
+      // addsitedir also processes base's .pth files (protobuf's `google` namespace among them).
       await writeFile(
         path.join(sitePackages, '_lzy_ts_base_env.pth'),
         `import site; site.addsitedir(${JSON.stringify(base.sitePackages)})\n`,
       );
-      const python = path.join(dir, 'bin', 'python');
-      const check = await runInstaller({
-        file: python,
-        args: ['-c', 'import lzy.api.v1'],
-        env: this.#deps.installerEnv,
-        cwd: dir,
-        output,
-        signal,
-      });
-      if (check.rc !== 0)
-        throw new EnvironmentError(
-          `the op's environment cannot import lzy.api.v1, which the start-up command needs ` +
-            `(a pinned package may conflict with what lzy requires, e.g. protobuf<3.20):\n${check.tail}`,
-        );
+      await writeFile(path.join(sitePackages, 'zz_lzy_ts_local_modules.pth'), LOCAL_MODULES_PTH);
+      await this.#supplyGoogleRpc(dir, output, signal);
       return {
         interpreter: interpreter.path,
         requirements: [],
@@ -140,6 +146,48 @@ export class VenvCache {
         builtAt: new Date().toISOString(),
         base: base.dir,
       };
+    });
+  }
+
+  /** Installs googleapis-common-protos into the venv `dir` when protobuf is there without it. */
+  async #supplyGoogleRpc(dir: string, output: OutputSink, signal: AbortSignal): Promise<void> {
+    const python = path.join(dir, 'bin', 'python');
+    const probe = await probeProtobuf(python, this.#deps.installerEnv, signal);
+    if (probe.protobuf === null || probe.googleRpc) return;
+    const wanted = path.join(dir, 'lzy-google-rpc.in');
+    const resolved = path.join(dir, 'lzy-google-rpc.txt');
+    await writeFile(wanted, `googleapis-common-protos\nprotobuf==${probe.protobuf}\n`);
+    await this.#run('uv pip compile (googleapis-common-protos)', this.#deps.uvPath, {
+      args: [
+        'pip',
+        'compile',
+        '--quiet',
+        '--no-header',
+        '--python',
+        python,
+        wanted,
+        '-o',
+        resolved,
+      ],
+      output: undefined,
+      signal,
+    });
+    const pin = /^googleapis-common-protos==\S+/m.exec(await readFile(resolved, 'utf8'))?.[0];
+    if (pin === undefined)
+      throw new EnvironmentError(
+        `no googleapis-common-protos release works with protobuf ${probe.protobuf}; ` +
+          "pylzy's start-up imports google.rpc: pin googleapis-common-protos in the op's libraries",
+      );
+    await output(
+      Buffer.from(
+        `[LZY-WORKER] the environment has protobuf ${probe.protobuf} but no google.rpc, which ` +
+          `lzy's generated stubs import: adding ${pin}\n`,
+      ),
+    );
+    await this.#run('uv pip install (googleapis-common-protos)', this.#deps.uvPath, {
+      args: ['pip', 'install', '--python', python, '--no-deps', pin],
+      output,
+      signal,
     });
   }
 
@@ -216,6 +264,8 @@ export class VenvCache {
       signal: step.signal,
     });
     if (rc !== 0)
-      throw new EnvironmentError(`${what} failed (exit code ${rc}); its last lines:\n${tail}`);
+      throw new EnvironmentError(
+        describeInstallerFailure({ what, rc, tail }, this.#deps.installerEnv),
+      );
   }
 }

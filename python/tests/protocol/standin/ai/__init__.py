@@ -1,1 +1,1 @@
-"""Stand-in for pylzy's generated `ai` package, shipped as a local module by the protocol tests."""
+"""Stand-in of pylzy's generated `ai` package, shipped as a local module like the real one."""

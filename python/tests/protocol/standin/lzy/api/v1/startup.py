@@ -1,70 +1,68 @@
-"""Stand-in for pylzy's op start-up script (python-client-protocol.md §5), standard library only.
+"""Stand-in of pylzy 1.0.1's op start-up script, following python-client-protocol.md §5.1.
 
-The worker runs it through the command of §4.4, so it is found only if the worker installed the
-shipped `lzy/` into the environment's first site-packages directory. Payload: base64 of JSON
-{"args": [slot paths], "outputs": [slot paths], "marker": str, "exit": int}. Each output gets the
-sum of the int arguments plus the probe's INCREMENT, in serialzy format, at LZY_MOUNT + path.
+Run by the worker as `python -u <site-packages[0]>/lzy/api/v1/startup.py <payload>` (§4.4).
 """
 
 import base64
-import json
+import importlib
+import logging
+import logging.config
 import os
-import site
-import struct
 import sys
+import time
 
-MAGIC = b"serialzy"
+# Step 1: the whole package, before LOCAL_MODULES is on sys.path.
+import cloudpickle
 
-
-def read_int(path: str) -> int:
-    with open(path, "rb") as f:
-        blob = f.read()
-    if blob[:8] != MAGIC:
-        raise ValueError(f"{path}: not serialzy: {blob[:16]!r}")
-    (length,) = struct.unpack("<Q", blob[8:16])
-    return int(blob[16 + length :].decode())
+import lzy.api.v1  # noqa: F401
+from lzy.api.v1.serialization import read_value, write_value
 
 
-def write_int(path: str, value: int) -> None:
-    header = json.dumps(
-        {
-            "data_format": "primitive_type",
-            "schema_format": "serialzy_python_type_reference",
-            "schema_content": json.dumps({"module": "builtins", "name": "int"}),
-            "meta": {"serialzy": "0.0.15"},
-        }
-    ).encode()
-    with open(path, "wb") as f:
-        f.write(MAGIC + struct.pack("<Q", len(header)) + header + str(value).encode())
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def main() -> int:
-    mount = os.environ["LZY_MOUNT"]
-    import ai  # the shipped stand-in, also from site-packages
-
-    print("[SYS] - Starting remote runtime...")
-    print(f"startup file: {os.path.abspath(__file__)}")
-    print(f"site-packages[0]: {os.path.abspath(site.getsitepackages()[0])}")
-    print(f"ai package: {os.path.abspath(ai.__file__)}")
-    print(f"python: {sys.version_info.major}.{sys.version_info.minor}")
+def main(argv: list) -> int:
     local_modules = os.environ.get("LOCAL_MODULES")
     if local_modules:
-        sys.path.append(local_modules)
-    request = json.loads(base64.b64decode(sys.argv[1]))
-    print(f"marker: {request['marker']}")
-    if request.get("exit", 0) != 0:
-        print(f"op refused: {request['marker']}", file=sys.stderr)
-        return int(request["exit"])
-    import lzy_protocol_probe
+        sys.path.append(local_modules)  # step 2: at the end, after site-packages
+    try:
+        request = cloudpickle.loads(base64.b64decode(argv[1]))  # step 3
+    except Exception as e:
+        print(f"Error while unpickling request: {e!r}", file=sys.stderr)
+        return 1
+    try:
+        for s in request.serializers:  # step 4
+            getattr(importlib.import_module(s.module_name), s.class_name)
+    except Exception as e:
+        print(f"Error while loading serializers: {e!r}", file=sys.stderr)
+        return 1
+    logging.config.dictConfig(request.logger_config)  # step 5
+    log = logging.getLogger("remote")
+    log.info("Starting remote runtime...")
 
-    total = sum(read_int(mount + path) for path in request["args"])
-    for path in request["outputs"]:
-        write_int(mount + path, total + lzy_protocol_probe.INCREMENT)
-    print("[SYS] - Finishing remote runtime...")
+    mount = os.environ["LZY_MOUNT"]
+    cache: dict = {}
+
+    def argument(entry: tuple) -> object:
+        # Step 6: LZY_MOUNT + path, read once per PATH: two arguments of one path are one value.
+        path = entry[1]
+        if path not in cache:
+            cache[path] = read_value(mount + path)
+        return cache[path]
+
+    args = [argument(e) for e in request.args_paths]
+    kwargs = {name: argument(e) for name, e in request.kwargs_paths.items()}
+    started = time.time()
+    try:
+        result = request.op(*args, **kwargs)  # step 7
+    except Exception as e:
+        log.error(f"Execution completed with error {e!r} in {time.time() - started:.3f}s")
+        raise
+    log.info(f"Execution completed in {time.time() - started:.3f}s")
+    outputs = request.output_paths  # step 8
+    values = [result] if len(outputs) == 1 else list(result)
+    for (_, path), value in zip(outputs, values):
+        write_value(mount + path, value)
+    log.info("Finishing remote runtime...")  # step 9
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv))
