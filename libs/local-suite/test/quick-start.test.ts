@@ -3,7 +3,8 @@
  * environment holding only what a user's shell holds (HOME, PATH without this run's
  * node_modules, LANG; LZY_HOME and LZY_RANDOM_PORTS so the test never touches the user's own
  * suite or ports), the TypeScript example it runs, then a fresh venv with `pip install ./python`
- * and examples/python/fan_out.py unchanged, then Ctrl-C.
+ * and examples/python/fan_out.py unchanged, then a stand-in of the unchanged pylzy 1.0.1 client
+ * in its default mode, then Ctrl-C.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -126,13 +127,42 @@ describe("README's quick start on a fresh copy, in a user's environment", () => 
     });
     expect(python).toMatch(/whiteboard \S+: total=385 count=10/);
 
+    // The unchanged pylzy 1.0.1 client in its default mode (a stand-in that sends exactly what
+    // spec §4.2 says it sends: its pins, lzy, ai, yaml, jwt, typing_extensions.py as local
+    // modules), configured only by pylzy's variables from the client config pnpm start wrote.
+    const client = JSON.parse(await readFile(join(lzyHome, 'client.json'), 'utf8')) as {
+      endpoint: string;
+      whiteboardEndpoint: string;
+      user: string;
+      keyPath: string;
+    };
+    const pylzy = await run(
+      [
+        join(ROOT, 'python/.venv/bin/python'),
+        join(ROOT, 'python/tests/protocol/standin_client.py'),
+      ],
+      {
+        cwd: tree,
+        env: {
+          ...env,
+          LZY_ENDPOINT: client.endpoint,
+          LZY_WHITEBOARD_ENDPOINT: client.whiteboardEndpoint,
+          LZY_USER: client.user,
+          LZY_KEY_PATH: client.keyPath,
+          FETCH_STATUS_PERIOD_SEC: '0.5',
+          LZY_PYPROTO_DIR: join(work, 'pyproto'),
+        },
+      },
+    );
+    expect(pylzy.trimEnd().split('\n').at(-1)).toBe('385');
+
     // Ctrl-C: exit 0 with a goodbye, and nothing of the suite left running or on disk.
     const started = await processTree(suite.pid!);
     expect(started.some((p) => p.cmdline.includes('services/worker/src/main.ts'))).toBe(true);
     suite.stdin.write('\x03'); // Ctrl-C
     const [code] = await exited;
     expect(code).toBe(0);
-    expect(terminal.text()).toMatch(/LZY stopped\. Bye\.\n$/);
+    expect(terminal.text().trimEnd()).toMatch(/LZY stopped\. Bye\.$/);
     expect(terminal.text()).not.toContain('ELIFECYCLE');
     await pollUntil(
       async () => {

@@ -57,6 +57,15 @@ describe('workflows through the local suite', () => {
     expect(await stored.get('sum')).toBe(385);
   });
 
+  it('reduces 200 results of one op in one op (map then reduce)', async () => {
+    const total = await workflow(
+      'map-reduce',
+      async () => await sum(...Array.from({ length: 200 }, (_, i) => square(i + 1))),
+      { config, std: quiet },
+    );
+    expect(total).toBe((200 * 201 * 401) / 6);
+  }, 600_000);
+
   it("fails the workflow with the op's own error message", async () => {
     const run = workflow('failing', async () => await failing('no thanks'), {
       config,
