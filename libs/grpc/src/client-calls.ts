@@ -1,6 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import type {
   CallOptions,
+  ClientDuplexStream,
   ClientReadableStream,
   ClientUnaryCall,
   ServiceError,
@@ -91,4 +92,70 @@ export async function* serverStream<Req, Res>(
     signal?.removeEventListener('abort', cancel);
     call.cancel(); // no-op once the stream ended; stops the server when the consumer breaks early
   }
+}
+
+export type BidiStreamMethod<Req, Res> = (
+  metadata?: Metadata,
+  options?: Partial<CallOptions>,
+) => ClientDuplexStream<Req, Res>;
+
+/** A bidirectional stream: write requests, iterate responses, end or cancel. */
+export interface BidiCall<Req, Res> {
+  /** Resolves when the transport takes more (backpressure); rejects once the call is over. */
+  write(request: Req): Promise<void>;
+  /** Half-closes: no more requests. */
+  end(): void;
+  /** Ends the call (responses then stop with Cancelled). Idempotent. */
+  cancel(): void;
+  /** The responses; ends when the server ends the stream. @throws as unaryCall */
+  responses: AsyncIterable<Res>;
+}
+
+/**
+ * A bidirectional streaming call. Aborting `params.signal` cancels it.
+ * ```ts
+ * const call = bidiStream(client.dispatch.bind(client), { signal });
+ * await call.write({ request: … });
+ * for await (const event of call.responses) …
+ * ```
+ */
+export function bidiStream<Req, Res>(
+  method: BidiStreamMethod<Req, Res>,
+  params: CallParams = {},
+): BidiCall<Req, Res> {
+  const { signal } = params;
+  signal?.throwIfAborted();
+  const { metadata, options } = prepare(params);
+  const call = method(metadata, options);
+  const cancel = () => call.cancel();
+  signal?.addEventListener('abort', cancel, { once: true });
+  async function* responses(): AsyncGenerator<Res, void, undefined> {
+    try {
+      for await (const message of call as AsyncIterable<Res>) yield message;
+    } catch (err) {
+      throw isServiceError(err) ? fromGrpcError(err) : err;
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+      call.cancel();
+    }
+  }
+  return {
+    write: (request) =>
+      new Promise<void>((resolve, reject) => {
+        if (call.destroyed || call.writableEnded) {
+          reject(new Error('the stream is closed'));
+          return;
+        }
+        const flushed = call.write(request, (err?: Error | null) =>
+          err ? reject(err) : undefined,
+        );
+        if (flushed) resolve();
+        else call.once('drain', () => resolve());
+      }),
+    end: () => {
+      if (!call.writableEnded) call.end();
+    },
+    cancel,
+    responses: responses(),
+  };
 }

@@ -43,8 +43,14 @@ export { IamAuthenticator } from './iam-authenticator.ts';
 export type { AuthenticateClient, IamAuthenticatorDeps } from './iam-authenticator.ts';
 export { createChannelClient } from './channel-client.ts';
 export type { ChannelClientOptions, ClientConstructor, RetryPolicy } from './channel-client.ts';
-export { unaryCall, serverStream } from './client-calls.ts';
-export type { CallParams, ServerStreamMethod, UnaryMethod } from './client-calls.ts';
+export { bidiStream, unaryCall, serverStream } from './client-calls.ts';
+export type {
+  BidiCall,
+  BidiStreamMethod,
+  CallParams,
+  ServerStreamMethod,
+  UnaryMethod,
+} from './client-calls.ts';
 export { runMain } from './run-main.ts';
 export type { RunMainOptions, StartedService } from './run-main.ts';
 export {

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import { closeDatabase, createDatabase, startDatabaseInBackground } from '@lzy/db';
-import { ChangeEvents } from '@lzy/events';
 import {
   createChannelClient,
   IamAuthenticator,
@@ -15,7 +14,7 @@ import { SchedulerClient } from './clients/scheduler-client.ts';
 import type { GraphExecutorConfig } from './config.ts';
 import { GraphStore } from './db/graph-store.ts';
 import type { GraphExecutorDatabase } from './db/graph-store.ts';
-import { graphExecutorMigrations } from './db/migrations/0001_graph.ts';
+import { graphExecutorMigrations } from './db/migrations/index.ts';
 import { GraphRunner } from './domain/graph-runner.ts';
 import { graphExecutorService } from './rpc/graph-executor-service.ts';
 
@@ -74,7 +73,6 @@ export async function startGraphExecutor(
   const runner = new GraphRunner({
     store: new GraphStore({ db }),
     scheduler: new SchedulerClient({ client: schedulerClient }),
-    events: new ChangeEvents(),
     log,
   });
   const closeClients = async () => {

@@ -7,7 +7,7 @@ import { commonSlot, graphExecutor } from '@lzy/proto';
 import type { TemplateSpec } from '@lzy/testing';
 import { loadGraphExecutorConfig, startGraphExecutor } from '../src/index.ts';
 import type { RunningGraphExecutor } from '../src/index.ts';
-import { graphExecutorMigrations } from '../src/db/migrations/0001_graph.ts';
+import { graphExecutorMigrations } from '../src/db/migrations/index.ts';
 
 export const graphExecutorTemplate: TemplateSpec = {
   name: 'tpl_lzy_graph_executor_v1',
@@ -78,6 +78,7 @@ export function task(id: string, reads: string[], writes: string[]): graphExecut
         name: `op-${id}`,
         command: 'true',
         description: '',
+        requirements: { poolLabel: 's', zone: '' },
         slots: slots.map((s) => ({
           name: s.name,
           media: commonSlot.Slot_Media.FILE,
@@ -86,5 +87,6 @@ export function task(id: string, reads: string[], writes: string[]): graphExecut
       },
       slotAssignments: slots.map((s) => ({ slotName: s.name, channelId: s.channelId })),
     },
+    maxAttempts: 0,
   };
 }

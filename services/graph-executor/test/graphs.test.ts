@@ -42,12 +42,16 @@ describe('GraphExecutorService', () => {
     });
   const getGraph = async (executionId: string, graphId = 'g') =>
     (await unaryCall(client.getGraph.bind(client), { executionId, graphId })).status;
-  const scheduledOf = (e: string) =>
-    schedulerDouble.scheduled
-      .filter((id) => id.startsWith(`${e}.`))
-      .map((id) => id.slice(e.length + 1));
+  /** Submitted tasks of execution `e` (ids without the `<e>.` prefix) → their dependencies. */
+  const submittedOf = (e: string) =>
+    Object.fromEntries(
+      [...schedulerDouble.submitted(e)].map(([id, deps]) => [
+        id.slice(e.length + 1),
+        deps.map((d) => d.slice(e.length + 1)),
+      ]),
+    );
 
-  it('runs a diamond: B and C after A succeeds, D only after both', async () => {
+  it('submits a diamond at once, each task with its producers, and completes when all succeeded', async () => {
     const e = newExecution();
     const t = (id: string) => `${e}.${id}`;
     await execute(client, e, [
@@ -56,16 +60,14 @@ describe('GraphExecutorService', () => {
       task(t('c'), ['x'], ['z']),
       task(t('d'), ['y', 'z'], ['out']),
     ]);
-    await expect.poll(() => scheduledOf(e)).toEqual(['a']);
-    expect(schedulerDouble.requests.at(-1)?.portalAddress).toBe('127.0.0.1:9999');
+    await expect.poll(() => submittedOf(e)).toEqual({ a: [], b: ['a'], c: ['a'], d: ['b', 'c'] });
+    expect(schedulerDouble.submits.at(-1)?.portalAddress).toBe('127.0.0.1:9999');
     expect([...schedulerDouble.authorizations].every((a) => a.startsWith('Bearer ey'))).toBe(true);
-    schedulerDouble.push(e, t('a'), 'SUCCEEDED');
-    await expect.poll(() => scheduledOf(e).sort()).toEqual(['a', 'b', 'c']);
-    schedulerDouble.push(e, t('b'), 'SUCCEEDED');
-    await expect.poll(async () => (await getGraph(e))?.tasks.length).toBe(3);
-    expect(scheduledOf(e)).not.toContain('d');
-    schedulerDouble.push(e, t('c'), 'SUCCEEDED');
-    await expect.poll(() => scheduledOf(e)).toContain('d');
+    for (const id of ['a', 'b', 'c']) schedulerDouble.push(e, t(id), 'SUCCEEDED');
+    await expect
+      .poll(async () => (await getGraph(e))?.tasks.filter((x) => x.state === 4).length)
+      .toBe(3);
+    expect((await getGraph(e))?.state).toBe(graphExecutor.GraphState.GRAPH_STATE_EXECUTING);
     schedulerDouble.push(e, t('d'), 'SUCCEEDED');
     await expect.poll(async () => (await getGraph(e))?.state).toBe(GRAPH_STATE_COMPLETED);
   });
@@ -82,7 +84,7 @@ describe('GraphExecutorService', () => {
       }))
         if (m.status) states.push(m.status);
     })();
-    await expect.poll(() => scheduledOf(e).sort()).toEqual(['a', 'b']);
+    await expect.poll(() => Object.keys(submittedOf(e)).sort()).toEqual(['a', 'b']);
     schedulerDouble.push(e, t('a'), 'FAILED', { rc: 3, description: 'boom' });
     await watching;
     expect(states.at(-1)).toMatchObject({
@@ -90,6 +92,32 @@ describe('GraphExecutorService', () => {
       description: `Task op-${t('a')} failed: exit code 3: boom`,
     });
     expect(schedulerDouble.stopped).toContain(t('b'));
+  });
+
+  it('sends WatchGraph every task first, then only the tasks that changed', async () => {
+    const e = newExecution();
+    const t = (id: string) => `${e}.${id}`;
+    await execute(client, e, [task(t('a'), [], ['x']), task(t('b'), [], ['y'])]);
+    await expect.poll(async () => (await getGraph(e))?.tasks.length).toBe(2);
+    await expect
+      .poll(async () => (await getGraph(e))?.state)
+      .toBe(graphExecutor.GraphState.GRAPH_STATE_EXECUTING);
+    const messages: graphExecutor.GraphStatus[] = [];
+    const watching = (async () => {
+      for await (const m of serverStream(client.watchGraph.bind(client), {
+        executionId: e,
+        graphId: 'g',
+      }))
+        if (m.status) messages.push(m.status);
+    })();
+    await expect.poll(() => messages.length).toBe(1);
+    expect(messages[0]?.tasks.map((x) => x.taskId)).toEqual([t('a'), t('b')]);
+    schedulerDouble.push(e, t('a'), 'SUCCEEDED');
+    await expect.poll(() => messages.length).toBe(2);
+    expect(messages[1]?.tasks.map((x) => x.taskId)).toEqual([t('a')]);
+    schedulerDouble.push(e, t('b'), 'SUCCEEDED');
+    await watching;
+    expect(messages.at(-1)?.state).toBe(GRAPH_STATE_COMPLETED);
   });
 
   it('rejects a cycle naming its tasks', async () => {
@@ -102,38 +130,39 @@ describe('GraphExecutorService', () => {
     expect((error as Error).message).toMatch(new RegExp(`cycle.*${e}\\.(a|b).*${e}\\.(a|b)`));
   });
 
-  it('accepts an input no task of the graph produces (stored data) and schedules it at once', async () => {
+  it('accepts an input no task of the graph produces (stored data): no dependency for it', async () => {
     const e = newExecution();
     await execute(client, e, [task(`${e}.a`, ['already-stored'], ['x'])]);
-    await expect.poll(() => scheduledOf(e)).toEqual(['a']);
+    await expect.poll(() => submittedOf(e)).toEqual({ a: [] });
   });
 
-  it('runs f(f(x)): a task whose input slot has the name of its own output slot waits for f', async () => {
+  it('runs f(f(x)): a task whose input slot has the name of its own output slot depends on f', async () => {
     const e = newExecution();
     const second = task(`${e}.second`, ['first-result'], ['second-result']);
     const operation = second.taskDesc?.operation;
     for (const slot of operation?.slots ?? []) slot.name = '/call-2/f.return_0';
     for (const a of second.taskDesc?.slotAssignments ?? []) a.slotName = '/call-2/f.return_0';
     await execute(client, e, [task(`${e}.first`, ['x'], ['first-result']), second]);
-    await expect.poll(() => scheduledOf(e)).toEqual(['first']);
+    await expect.poll(() => submittedOf(e)).toEqual({ first: [], second: ['first'] });
     schedulerDouble.push(e, `${e}.first`, 'SUCCEEDED');
-    await expect.poll(() => scheduledOf(e)).toEqual(['first', 'second']);
     schedulerDouble.push(e, `${e}.second`, 'SUCCEEDED');
     await expect.poll(async () => (await getGraph(e))?.state).toBe(GRAPH_STATE_COMPLETED);
   });
 
-  it('stops running tasks on StopGraph', async () => {
+  it('stops unfinished tasks on StopGraph', async () => {
     const e = newExecution();
     await execute(client, e, [task(`${e}.a`, [], ['x']), task(`${e}.b`, ['x'], ['y'])]);
-    await expect.poll(() => scheduledOf(e)).toEqual(['a']);
+    await expect.poll(() => Object.keys(submittedOf(e))).toEqual(['a', 'b']);
+    schedulerDouble.push(e, `${e}.a`, 'EXECUTING');
     const { status } = await unaryCall(client.stopGraph.bind(client), {
       executionId: e,
       graphId: 'g',
       reason: 'user asked',
     });
     expect(status).toMatchObject({ state: GRAPH_STATE_FAILED, description: 'user asked' });
-    expect(schedulerDouble.stopped).toContain(`${e}.a`);
-    expect(scheduledOf(e)).toEqual(['a']);
+    await expect
+      .poll(() => schedulerDouble.stopped.filter((id) => id.startsWith(e)).sort())
+      .toEqual([`${e}.a`, `${e}.b`]);
   });
 
   it('answers a retried ExecuteGraph with the same graph and refuses other tasks under its id', async () => {
@@ -147,7 +176,7 @@ describe('GraphExecutorService', () => {
     );
     const { graphs } = await unaryCall(client.listGraphs.bind(client), { executionId: e });
     expect(graphs).toHaveLength(1);
-    await expect.poll(() => scheduledOf(e)).toEqual(['a']);
+    await expect.poll(() => submittedOf(e)).toEqual({ a: [] });
   });
 
   it('refuses an end user with PERMISSION_DENIED', async () => {
@@ -164,14 +193,16 @@ describe('GraphExecutorService', () => {
   it('continues a graph after a restart of the graph executor', async () => {
     const e = newExecution();
     await execute(client, e, [task(`${e}.a`, [], ['x']), task(`${e}.b`, ['x'], ['y'])]);
-    await expect.poll(() => scheduledOf(e)).toEqual(['a']);
+    await expect.poll(() => Object.keys(submittedOf(e))).toEqual(['a', 'b']);
     client.close();
     await service.stop();
     schedulerDouble.push(e, `${e}.a`, 'SUCCEEDED'); // while the graph executor is down
 
     service = await startForTest(pg.url, schedulerDouble.port);
     client = clientAs(service.port, 'lzy-internal');
-    await expect.poll(() => scheduledOf(e)).toContain('b');
+    await expect
+      .poll(async () => (await getGraph(e))?.tasks.find((x) => x.taskId === `${e}.a`)?.state)
+      .toBe(4);
     schedulerDouble.push(e, `${e}.b`, 'SUCCEEDED');
     await expect.poll(async () => (await getGraph(e))?.state).toBe(GRAPH_STATE_COMPLETED);
   });

@@ -3,24 +3,34 @@ import type { Authenticator, GrpcServer } from '@lzy/grpc';
 import { createLogger } from '@lzy/logging';
 import { scheduler } from '@lzy/proto';
 
-type Listener = (status: scheduler.TaskStatus) => void;
+type Listener = (statuses: scheduler.TaskStatus[]) => void;
 
 /**
- * The scheduler played over real gRPC: records Schedule/StopTask calls, keeps each task's
- * status, and pushes statuses the test sets on WatchTasks (current ones first, as the real one).
+ * The scheduler played over real gRPC: records Submit/StopTasks calls, keeps each task's
+ * status with a version, and pushes the statuses the test sets on WatchTasks (those after the
+ * requested version first, as the real one).
  */
 export class SchedulerDouble {
-  readonly scheduled: string[] = [];
+  readonly submits: scheduler.SubmitRequest[] = [];
   readonly stopped: string[] = [];
-  readonly requests: scheduler.ScheduleRequest[] = [];
   /** The `authorization` header of every call. */
   readonly authorizations = new Set<string>();
   readonly #tasks = new Map<string, scheduler.TaskStatus>();
   readonly #listeners = new Set<{ executionId: string; listener: Listener }>();
   #server: GrpcServer | undefined;
+  #version = 0;
 
   get port(): number {
     return this.#server!.port;
+  }
+
+  /** The task ids submitted for `executionId`, with the tasks each depends on. */
+  submitted(executionId: string): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const s of this.submits)
+      if (s.executionId === executionId)
+        for (const t of s.tasks) out.set(t.taskId, [...t.dependsOn].sort());
+    return out;
   }
 
   async start(): Promise<void> {
@@ -38,37 +48,38 @@ export class SchedulerDouble {
       shutdownGraceMs: 100,
       services: [
         implement(scheduler.SchedulerServiceService, {
-          schedule: (request) => {
-            this.requests.push(request);
-            this.scheduled.push(request.taskId);
-            let status = this.#tasks.get(request.taskId);
-            if (status === undefined) {
-              status = this.#set(request.executionId, request.taskId, {
-                operationName: request.task?.operation?.name ?? '',
-                state: scheduler.TaskState.TASK_STATE_QUEUED,
-              });
-            }
-            return Promise.resolve({ status });
+          submit: (request) => {
+            this.submits.push(request);
+            for (const t of request.tasks)
+              if (!this.#tasks.has(t.taskId))
+                this.push(request.executionId, t.taskId, 'QUEUED', {
+                  graphId: request.graphId,
+                  operationName: t.task?.operation?.name ?? '',
+                });
+            return Promise.resolve({});
           },
-          stopTask: (request) => {
-            this.stopped.push(request.taskId);
-            const status = this.#tasks.get(request.taskId);
-            const terminal = [4, 5, 6] as number[];
-            if (status !== undefined && !terminal.includes(status.state))
-              this.push(request.executionId, request.taskId, 'STOPPED', {
-                description: request.reason,
-              });
-            return Promise.resolve({ status: this.#tasks.get(request.taskId) });
+          stopTasks: (request) => {
+            for (const taskId of request.taskIds) {
+              this.stopped.push(taskId);
+              const status = this.#tasks.get(taskId);
+              const terminal = [4, 5, 6] as number[];
+              if (status !== undefined && !terminal.includes(status.state))
+                this.push(request.executionId, taskId, 'STOPPED', { description: request.reason });
+            }
+            return Promise.resolve({});
           },
           getTask: 'unimplemented',
-          listTasks: 'unimplemented',
+          listTasks: (request) =>
+            Promise.resolve({
+              tasks: [...this.#tasks.values()].filter((t) => t.executionId === request.executionId),
+            }),
           watchTasks: async (request, ctx, send) => {
-            const queue: scheduler.TaskStatus[] = [];
+            const queue: scheduler.TaskStatus[][] = [];
             let wake: (() => void) | undefined;
             const entry = {
               executionId: request.executionId,
-              listener: (status: scheduler.TaskStatus) => {
-                queue.push(status);
+              listener: (statuses: scheduler.TaskStatus[]) => {
+                queue.push(statuses);
                 wake?.();
               },
             };
@@ -76,11 +87,13 @@ export class SchedulerDouble {
             const onAbort = () => wake?.();
             ctx.signal.addEventListener('abort', onAbort);
             try {
-              for (const status of this.#tasks.values())
-                if (status.executionId === request.executionId) queue.push(status);
+              const first = [...this.#tasks.values()].filter(
+                (s) => s.executionId === request.executionId && s.version > request.afterVersion,
+              );
+              if (first.length > 0) queue.push(first);
               while (!ctx.signal.aborted) {
                 const next = queue.shift();
-                if (next !== undefined) await send({ status: next });
+                if (next !== undefined) await send({ statuses: next });
                 else await new Promise<void>((resolve) => (wake = resolve));
               }
             } finally {
@@ -93,31 +106,27 @@ export class SchedulerDouble {
     });
   }
 
-  /** Sets a task's state and pushes it to the watchers. */
+  /** Sets a task's state (a new version) and pushes it to the watchers. */
   push(
     executionId: string,
     taskId: string,
-    state: 'EXECUTING' | 'SUCCEEDED' | 'FAILED' | 'STOPPED',
-    extra: { rc?: number; description?: string } = {},
+    state: 'QUEUED' | 'EXECUTING' | 'SUCCEEDED' | 'FAILED' | 'STOPPED',
+    extra: Partial<scheduler.TaskStatus> = {},
   ): void {
-    const status = this.#set(executionId, taskId, {
-      operationName: this.#tasks.get(taskId)?.operationName ?? '',
-      state: scheduler.TaskState[`TASK_STATE_${state}`],
-      ...extra,
-    });
-    for (const { executionId: e, listener } of this.#listeners)
-      if (e === executionId) listener(status);
-  }
-
-  #set(executionId: string, taskId: string, fields: Partial<scheduler.TaskStatus>) {
+    const previous = this.#tasks.get(taskId);
     const status = scheduler.TaskStatus.fromPartial({
+      graphId: previous?.graphId ?? '',
+      operationName: previous?.operationName ?? '',
+      ...extra,
       executionId,
       taskId,
-      ...fields,
+      state: scheduler.TaskState[`TASK_STATE_${state}`],
+      version: ++this.#version,
       updatedAt: new Date(),
     });
     this.#tasks.set(taskId, status);
-    return status;
+    for (const { executionId: e, listener } of this.#listeners)
+      if (e === executionId) listener([status]);
   }
 
   async stop(): Promise<void> {

@@ -29,7 +29,13 @@ const schema = z
     LZY_INTERNAL_PRIVATE_KEY: z.string().min(1).optional(),
     /** How long a freed worker VM stays cached for the next task of the same user+workflow. */
     LZY_SCHEDULER_VM_IDLE_TIMEOUT_MS: durationMs().default(600_000),
-    /** Tasks of one user allocating or executing at once (each holds one VM); others queue. */
+    /**
+     * A held VM with nothing to run is given back to the allocator (its session's cache) after
+     * this long: long enough that a client awaiting op after op keeps it, short enough that an
+     * idle session does not keep a pool's VMs from other sessions.
+     */
+    LZY_SCHEDULER_VM_LINGER_MS: durationMs().default(2_000),
+    /** VMs one user holds at once over all their sessions (allocating ones included). */
     LZY_SCHEDULER_MAX_VMS_PER_USER: z.coerce
       .number({ error: 'expected a positive integer' })
       .int({ error: 'expected a positive integer' })
@@ -46,6 +52,7 @@ const schema = z
     iamAddress: env.LZY_IAM_ADDRESS,
     internalPrivateKeyPem: env.LZY_INTERNAL_PRIVATE_KEY,
     vmIdleTimeoutMs: env.LZY_SCHEDULER_VM_IDLE_TIMEOUT_MS,
+    vmLingerMs: env.LZY_SCHEDULER_VM_LINGER_MS,
     maxVmsPerUser: env.LZY_SCHEDULER_MAX_VMS_PER_USER,
     retryBackoffMs: env.LZY_SCHEDULER_RETRY_BACKOFF_MS,
   }));
@@ -58,6 +65,7 @@ export interface SchedulerConfig {
   iamAddress: string;
   internalPrivateKeyPem: string | undefined;
   vmIdleTimeoutMs: number;
+  vmLingerMs: number;
   maxVmsPerUser: number;
   retryBackoffMs: number;
 }

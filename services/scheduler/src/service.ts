@@ -9,16 +9,19 @@ import type { Authenticator, Clock } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { iamAuthService } from '@lzy/proto';
 import { AllocatorClient } from './clients/allocator-client.ts';
-import { WorkerClients } from './clients/worker-client.ts';
+import { GrpcWorkerLinks } from './clients/worker-link.ts';
 import type { SchedulerConfig } from './config.ts';
+import { HeldVmStore } from './db/held-vm-store.ts';
 import { schedulerMigrations } from './db/migrations/index.ts';
 import type { SchedulerDatabase } from './db/schema.ts';
 import { SessionStore } from './db/session-store.ts';
 import { TaskStore } from './db/task-store.ts';
 import { AllocatorSessions } from './domain/allocator-sessions.ts';
+import { Dispatcher } from './domain/dispatcher.ts';
+import { SchedulerCore } from './domain/scheduler.ts';
 import { TaskEvents } from './domain/task-events.ts';
-import { TaskRunner } from './domain/task-runner.ts';
-import { TaskTransitions } from './domain/task-transitions.ts';
+import { TaskWriter } from './domain/task-writer.ts';
+import { VmKeeper } from './domain/vm-keeper.ts';
 import { Readiness } from './rpc/readiness.ts';
 import { schedulerService } from './rpc/scheduler-service.ts';
 
@@ -44,9 +47,9 @@ export interface RunningScheduler {
 const SERVICE_NAME = 'lzy.internal.scheduler.v1.SchedulerService';
 
 /**
- * Starts the scheduler service: runs tasks (reference-lzy-internals §4): gets a VM from the
- * allocator (warm one first, one session per user+workflow), sends the task to its worker,
- * follows it by push and frees the VM. The database is migrated in the background (retrying
+ * Starts the scheduler service (warm dispatch, see Dispatcher): takes graphs' tasks with their
+ * dependencies, holds worker VMs per session and sends tasks to them over one long-lived stream
+ * each, following them by push. The database is migrated in the background (retrying
  * while PostgreSQL is unreachable); until then SchedulerService is NOT_SERVING and answers
  * UNAVAILABLE, the server-wide health stays SERVING.
  */
@@ -77,20 +80,44 @@ export async function startScheduler(
 
   const store = new TaskStore({ db, clock });
   const events = new TaskEvents();
-  const transitions = new TaskTransitions({ store, events });
-  const runner = new TaskRunner({
-    store,
-    sessions: new AllocatorSessions({
-      store: new SessionStore({ db, clock }),
+  const writer = new TaskWriter({ store, events, log, retryBackoffMs: config.retryBackoffMs });
+  const dispatcher = new Dispatcher({ writer, clock, log, maxVmsPerUser: config.maxVmsPerUser });
+  const keeper = new VmKeeper(
+    {
       allocator,
-      idleTimeoutMs: config.vmIdleTimeoutMs,
-    }),
-    transitions,
+      sessions: new AllocatorSessions({
+        store: new SessionStore({ db, clock }),
+        allocator,
+        idleTimeoutMs: config.vmIdleTimeoutMs,
+      }),
+      store: new HeldVmStore({ db, clock }),
+      links: new GrpcWorkerLinks({
+        options: clientOptions,
+        log,
+        retryBackoffMs: config.retryBackoffMs,
+      }),
+      log,
+      lingerMs: config.vmLingerMs,
+    },
+    {
+      onReady: (vm) => dispatcher.onVmReady(vm),
+      onWorkerEvent: (vm, event) => dispatcher.onWorkerEvent(vm, event),
+      onLost: (vm, reason) => dispatcher.onVmLost(vm, reason),
+      onAllocationFailed: (vm, code, message) => dispatcher.onAllocationFailed(vm, code, message),
+      onReleased: (vm) => dispatcher.onVmReleased(vm),
+    },
+  );
+  dispatcher.attach(keeper);
+  const core = new SchedulerCore({
+    store,
+    heldVms: new HeldVmStore({ db, clock }),
+    events,
+    writer,
+    dispatcher,
+    keeper,
     allocator,
-    workers: new WorkerClients(clientOptions),
+    clock,
     log,
-    retryBackoffMs: config.retryBackoffMs,
-    maxVmsPerUser: config.maxVmsPerUser,
   });
   const readiness = new Readiness({
     services: [SERVICE_NAME],
@@ -108,7 +135,7 @@ export async function startScheduler(
       ...config.server,
       log,
       authenticator,
-      services: [schedulerService({ runner, store, events, readiness })],
+      services: [schedulerService({ core, store, events, readiness })],
     });
   } catch (err) {
     closeClients();
@@ -119,7 +146,7 @@ export async function startScheduler(
   const database = startDatabaseInBackground({
     db,
     migrations: config.migrateOnStart ? schedulerMigrations : undefined,
-    steps: [{ name: 'resume unfinished tasks', run: () => runner.start() }],
+    steps: [{ name: 'resume held VMs and unfinished tasks', run: () => core.start() }],
     onReady: () => {
       readiness.markReady();
       log.info('scheduler ready');
@@ -133,7 +160,7 @@ export async function startScheduler(
     const startupStopped = database.stop();
     await server.stop();
     await startupStopped;
-    await runner.shutdown();
+    await core.shutdown();
     closeClients();
     await closeDatabase(db);
   };

@@ -27,9 +27,10 @@ interface DoubleOperation {
 
 /**
  * A test double of OUR allocator's internal API over real grpc-js: CreateSession (idempotent by
- * key), Allocate (an operation per Idempotency-Key, completed when the test says), Free, GetVm
- * and OperationsService.WatchOperation (push). Pools named in `unknownPools` are refused with
- * INVALID_ARGUMENT naming the pool, as the allocator does.
+ * key), Allocate (an operation per Idempotency-Key, completed when the test says, or at once on
+ * the worker `vmFactory` gives), Free, GetVm, WatchVm (push) and OperationsService.WatchOperation
+ * (push), ListVmPools (`s`: 2 CPU, 2 GB; `m`: 4 CPU, 8 GB). Pools named in `unknownPools` are
+ * refused with INVALID_ARGUMENT naming the pool, as the allocator does.
  */
 export class AllocatorDouble {
   readonly createSessionCalls: { owner: string; idempotencyKey: string | undefined }[] = [];
@@ -41,6 +42,9 @@ export class AllocatorDouble {
   readonly #sessions = new Map<string, string>();
   readonly #operations = new Map<string, DoubleOperation>();
   readonly #vmStatus = new Map<string, allocator.VmStatus>();
+  readonly #deleteReasons = new Map<string, string>();
+  /** Completes each new allocation at once on the worker address it returns (undefined: wait). */
+  vmFactory: ((poolLabel: string) => Promise<string | undefined>) | undefined;
   readonly #changes = new EventEmitter();
   #server: GrpcServer | undefined;
   #next = 0;
@@ -66,8 +70,24 @@ export class AllocatorDouble {
             free: (req) => Promise.resolve(this.#free(req.vmId)),
             getVm: (req) => Promise.resolve(this.#getVm(req.vmId)),
             listVms: 'unimplemented',
-            watchVm: 'unimplemented',
-            listVmPools: 'unimplemented',
+            watchVm: (req, ctx, send) => this.#watchVm(req.vmId, ctx, send),
+            listVmPools: () =>
+              Promise.resolve({
+                pools: [
+                  allocator.VmPool.fromPartial({
+                    label: 's',
+                    cpuCount: 2,
+                    ramGb: 2,
+                    zones: ['local'],
+                  }),
+                  allocator.VmPool.fromPartial({
+                    label: 'm',
+                    cpuCount: 4,
+                    ramGb: 8,
+                    zones: ['local'],
+                  }),
+                ],
+              }),
           },
           { auth: 'none' },
         ),
@@ -102,9 +122,16 @@ export class AllocatorDouble {
     this.#changes.emit(op.id);
   }
 
-  /** The VM dies (as after missed heartbeats). */
-  killVm(vmId: string): void {
+  /** The VM dies (as after missed heartbeats): pushed on WatchVm with `reason`. */
+  killVm(vmId: string, reason = 'process exited with signal SIGKILL'): void {
     this.#vmStatus.set(vmId, allocator.VmStatus.VM_STATUS_DEAD);
+    this.#deleteReasons.set(vmId, reason);
+    this.#changes.emit(`vm:${vmId}`);
+  }
+
+  /** VM ids of the allocations made so far, in order. */
+  vmIds(): string[] {
+    return this.allocateCalls.map((c) => c.vmId);
   }
 
   #byKey(idempotencyKey: string): DoubleOperation {
@@ -153,7 +180,34 @@ export class AllocatorDouble {
       operationId: op.id,
       vmId: op.vmId,
     });
+    const key = ctx.idempotencyKey;
+    if (this.vmFactory !== undefined && key !== undefined)
+      void this.vmFactory(req.poolLabel).then((address) => {
+        if (address !== undefined) this.complete(key, address);
+      });
     return this.#toProto(op);
+  }
+
+  async #watchVm(
+    vmId: string,
+    ctx: CallContext,
+    send: (res: allocator.WatchVmResponse) => Promise<void>,
+  ): Promise<void> {
+    if (!this.#vmStatus.has(vmId)) throw new NotFound(`vm ${vmId} not found`);
+    const changes = on(this.#changes, `vm:${vmId}`, { signal: ctx.signal });
+    const message = () => ({
+      vm: allocator.Vm.fromPartial({
+        id: vmId,
+        status: this.#vmStatus.get(vmId),
+        deleteReason: this.#deleteReasons.get(vmId) ?? '',
+      }),
+    });
+    await send(message());
+    if (this.#vmStatus.get(vmId) === allocator.VmStatus.VM_STATUS_DEAD) return;
+    for await (const _ of changes) {
+      await send(message());
+      if (this.#vmStatus.get(vmId) === allocator.VmStatus.VM_STATUS_DEAD) return;
+    }
   }
 
   #free(vmId: string): allocator.FreeResponse {

@@ -4,7 +4,7 @@ import { closeDatabase, createDatabase, migrateToLatest } from '@lzy/db';
 import { createChannelClient, serverStream, unaryCall } from '@lzy/grpc';
 import type { Authenticator } from '@lzy/grpc';
 import { createLogger } from '@lzy/logging';
-import { commonOperation, scheduler } from '@lzy/proto';
+import { commonOperation, commonSlot, scheduler } from '@lzy/proto';
 import type { TemplateSpec } from '@lzy/testing';
 import { loadSchedulerConfig, schedulerMigrations, startScheduler } from '../src/index.ts';
 import type { RunningScheduler } from '../src/index.ts';
@@ -12,7 +12,7 @@ import type { RunningScheduler } from '../src/index.ts';
 export const log = createLogger({ service: 'scheduler-test', level: 'silent' });
 
 export const schedulerTemplate: TemplateSpec = {
-  name: 'lzy_scheduler_0001',
+  name: 'lzy_scheduler_0002',
   migrate: async (url) => {
     const db = createDatabase({ url });
     try {
@@ -62,34 +62,65 @@ export function schedulerClient(
   });
 }
 
-/** A Schedule request for one op in `pool`. */
-export function scheduleRequest(fields: {
-  taskId?: string;
-  executionId: string;
-  userId: string;
-  pool?: string;
-}): scheduler.ScheduleRequest {
+function slot(name: string, direction: 'INPUT' | 'OUTPUT'): commonSlot.Slot {
+  return commonSlot.Slot.fromPartial({
+    name,
+    media: commonSlot.Slot_Media.FILE,
+    direction:
+      direction === 'INPUT' ? commonSlot.Slot_Direction.INPUT : commonSlot.Slot_Direction.OUTPUT,
+  });
+}
+
+/**
+ * One task of a graph: op `train` in `pool`, writing channel `<id>-out` and reading the outputs
+ * of `after` (its dependencies).
+ */
+export function task(
+  id: string,
+  options: { after?: string[]; pool?: string; needs?: scheduler.Needs; maxAttempts?: number } = {},
+): scheduler.SubmitTask {
+  const after = options.after ?? [];
+  const slots = [
+    ...after.map((dep) => ({ slot: slot(`/${id}/in-${dep}`, 'INPUT'), channelId: `${dep}-out` })),
+    { slot: slot(`/${id}/out`, 'OUTPUT'), channelId: `${id}-out` },
+  ];
   return {
-    taskId: fields.taskId ?? `task-${randomUUID()}`,
-    executionId: fields.executionId,
-    workflowName: 'wf',
-    userId: fields.userId,
-    portalAddress: '127.0.0.1:9',
+    taskId: id,
     task: commonOperation.TaskDesc.fromPartial({
       operation: {
         name: 'train',
         command: 'python train.py',
-        requirements: { poolLabel: fields.pool ?? 's', zone: 'local' },
+        requirements: { poolLabel: options.pool ?? 's', zone: 'local' },
+        slots: slots.map((s) => s.slot),
       },
+      slotAssignments: slots.map((s) => ({ slotName: s.slot.name, channelId: s.channelId })),
     }),
+    dependsOn: after,
+    needs: options.needs,
+    maxAttempts: options.maxAttempts ?? 0,
   };
 }
 
-export function schedule(
+/** A graph's Submit for a fresh execution of a fresh user. */
+export function submitRequest(
+  tasks: scheduler.SubmitTask[],
+  ids: { executionId?: string; userId?: string } = {},
+): scheduler.SubmitRequest {
+  return {
+    executionId: ids.executionId ?? `exec-${randomUUID()}`,
+    workflowName: 'wf',
+    userId: ids.userId ?? `user-${randomUUID()}`,
+    graphId: `graph-${randomUUID()}`,
+    portalAddress: '127.0.0.1:9',
+    tasks,
+  };
+}
+
+export async function submit(
   client: scheduler.SchedulerServiceClient,
-  request: scheduler.ScheduleRequest,
-): Promise<scheduler.TaskStatus> {
-  return unaryCall(client.schedule.bind(client), request).then((r) => r.status!);
+  request: scheduler.SubmitRequest,
+): Promise<void> {
+  await unaryCall(client.submit.bind(client), request);
 }
 
 export function getTask(
@@ -111,13 +142,17 @@ export class Watcher {
       const stream = serverStream(client.watchTasks.bind(client), request, {
         signal: this.#abort.signal,
       });
-      for await (const message of stream) if (message.status) this.statuses.push(message.status);
+      for await (const message of stream) this.statuses.push(...message.statuses);
     })();
     this.ended.catch(() => {});
   }
 
   states(taskId: string): scheduler.TaskState[] {
     return this.statuses.filter((s) => s.taskId === taskId).map((s) => s.state);
+  }
+
+  last(taskId: string): scheduler.TaskStatus | undefined {
+    return this.statuses.filter((s) => s.taskId === taskId).at(-1);
   }
 
   cancel(): void {

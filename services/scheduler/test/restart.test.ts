@@ -1,17 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { usePostgres } from '@lzy/testing';
 import { AllocatorDouble } from './allocator-double.ts';
 import {
   S,
-  Watcher,
   getTask,
   log,
-  schedule,
-  scheduleRequest,
   schedulerClient,
   schedulerTemplate,
   startTestScheduler,
+  submit,
+  submitRequest,
+  task,
 } from './harness.ts';
 import { WorkerDouble } from './worker-double.ts';
 
@@ -22,6 +21,7 @@ const worker = new WorkerDouble();
 beforeAll(async () => {
   await allocator.start(log);
   await worker.start(log);
+  allocator.vmFactory = () => Promise.resolve(worker.address);
 });
 
 afterAll(async () => {
@@ -29,38 +29,39 @@ afterAll(async () => {
   await allocator.stop();
 });
 
-it('resumes an EXECUTING task after a restart and sees it succeed', async () => {
-  const executionId = `exec-${randomUUID()}`;
-  const request = scheduleRequest({ executionId, userId: `user-${randomUUID()}` });
-
+it('takes its held VM back after a restart: the running task finishes there, the next one runs', async () => {
+  const request = submitRequest([task('a'), task('b', { after: ['a'] })]);
   const first = await startTestScheduler(db.url, allocator.address);
   const firstClient = schedulerClient(first.port);
   try {
-    await schedule(firstClient, request);
-    await expect.poll(() => allocator.allocateCalls.length).toBe(1);
-    const vmId = allocator.complete(request.taskId, worker.address);
-    await expect.poll(() => worker.tasks.has(request.taskId)).toBe(true);
-    worker.startTask(request.taskId);
+    await submit(firstClient, request);
+    await expect.poll(() => worker.tasks.has('a')).toBe(true);
+    worker.startTask('a');
     await expect
-      .poll(async () => (await getTask(firstClient, executionId, request.taskId)).state)
+      .poll(async () => (await getTask(firstClient, request.executionId, 'a')).state)
       .toBe(S.TASK_STATE_EXECUTING);
-    expect(vmId).toBeTruthy();
   } finally {
     firstClient.close();
     await first.stop();
   }
+  // While no scheduler runs, the task ends on its worker.
+  worker.exit('a');
+  worker.done('a');
 
   const second = await startTestScheduler(db.url, allocator.address);
   const secondClient = schedulerClient(second.port);
   try {
-    // Resumed: Execute again (same Idempotency-Key, the same worker operation), re-watched.
-    await expect.poll(() => worker.tasks.get(request.taskId)?.executeCalls).toBe(2);
-    const watcher = new Watcher(secondClient, { executionId, taskIds: [request.taskId] });
-    worker.finish(request.taskId, 0);
-    await watcher.ended;
-    expect(watcher.statuses.at(-1)?.state).toBe(S.TASK_STATE_SUCCEEDED);
+    // The new process re-attaches to the same VM, learns that a ended, and runs b there.
+    await expect.poll(() => worker.tasks.has('b'), { timeout: 10_000 }).toBe(true);
+    worker.succeed('b');
+    await expect
+      .poll(async () => (await getTask(secondClient, request.executionId, 'b')).state)
+      .toBe(S.TASK_STATE_SUCCEEDED);
+    expect((await getTask(secondClient, request.executionId, 'a')).state).toBe(
+      S.TASK_STATE_SUCCEEDED,
+    );
     expect(allocator.allocateCalls).toHaveLength(1);
-    await expect.poll(() => allocator.freed).toEqual([allocator.allocateCalls[0]?.vmId]);
+    expect(worker.attaches).toHaveLength(2);
   } finally {
     secondClient.close();
     await second.stop();

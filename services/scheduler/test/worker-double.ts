@@ -1,29 +1,32 @@
-import { EventEmitter, on } from 'node:events';
-import { FailedPrecondition, NotFound } from '@lzy/errors';
+import { FailedPrecondition } from '@lzy/errors';
 import { implement, startGrpcServer } from '@lzy/grpc';
-import type { CallContext, GrpcServer } from '@lzy/grpc';
+import type { CallContext, GrpcServer, Send } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { worker } from '@lzy/proto';
 
-interface DoubleTask {
-  executeCalls: number;
-  idempotencyKey: string | undefined;
-  request: worker.ExecuteRequest;
-  started: boolean;
-  finished?: { rc: number; description: string };
+/** A task the double was sent, with what the test made of it. */
+export interface DoubleTask {
+  run: worker.DispatchRequest_Run;
+  /** Run messages received for it (a re-sent run after a reconnect counts). */
+  runs: number;
+  events: worker.DispatchEvent[];
 }
 
 /**
- * A test double of OUR worker's internal API over real grpc-js (one instance = one VM): Init,
- * Execute (idempotent on task id), Stop, WatchExecution (replays started/finished, then pushes);
- * the test starts and finishes tasks.
+ * A test double of OUR worker's Dispatch stream over real grpc-js (one instance = one VM): it
+ * records attach, runs and stops; the test makes tasks start, exit and end, or sets `auto` to
+ * end every task at once with rc 0 (exited with one output per OUTPUT channel, then done). A
+ * new stream replaces the previous one and gets every event so far (resync), as the worker does.
  */
 export class WorkerDouble {
-  readonly initCalls: worker.InitRequest[] = [];
-  readonly stopCalls: worker.StopRequest[] = [];
+  readonly attaches: worker.DispatchRequest_Attach[] = [];
+  readonly stops: worker.DispatchRequest_Stop[] = [];
   readonly tasks = new Map<string, DoubleTask>();
-  readonly #changes = new EventEmitter();
+  /** Refuse owners other than the first, as a worker bound to a session does. */
+  auto = false;
+  #send: Send<worker.DispatchEvent> | undefined;
   #server: GrpcServer | undefined;
+  #owner: string | undefined;
 
   get address(): string {
     if (this.#server === undefined) throw new Error('worker double not started');
@@ -40,17 +43,11 @@ export class WorkerDouble {
         implement(
           worker.WorkerServiceService,
           {
-            init: (req) => {
-              this.initCalls.push(req);
-              return Promise.resolve({});
-            },
-            execute: (req, ctx) => Promise.resolve(this.#execute(req, ctx)),
-            stop: (req) => {
-              this.stopCalls.push(req);
-              this.finish(req.taskId, 143, `stopped: ${req.reason}`);
-              return Promise.resolve({});
-            },
-            watchExecution: (req, ctx, send) => this.#watch(req.taskId, ctx, send),
+            init: 'unimplemented',
+            execute: 'unimplemented',
+            stop: 'unimplemented',
+            watchExecution: 'unimplemented',
+            dispatch: (requests, ctx, send) => this.#dispatch(requests, ctx, send),
           },
           { auth: 'none' },
         ),
@@ -62,19 +59,36 @@ export class WorkerDouble {
     await this.#server?.stop();
   }
 
-  /** The task's command starts running. */
-  startTask(taskId: string): void {
-    this.#task(taskId).started = true;
-    this.#changes.emit(taskId);
+  /** Number of tasks sent and not ended yet. */
+  running(): number {
+    return [...this.tasks.values()].filter((t) => !t.events.some((e) => e.event?.$case === 'done'))
+      .length;
   }
 
-  /** The task's command exits with `rc`. */
-  finish(taskId: string, rc: number, description = ''): void {
-    const task = this.tasks.get(taskId);
-    if (task === undefined || task.finished !== undefined) return;
-    task.started = true;
-    task.finished = { rc, description };
-    this.#changes.emit(taskId);
+  startTask(taskId: string): void {
+    this.#emit(taskId, { $case: 'started', value: {} });
+  }
+
+  /** The command exited 0: its outputs are served here (`slot://<address>/<task>/<channel>`). */
+  exit(taskId: string): void {
+    const run = this.#task(taskId).run;
+    const outputs = this.#outputChannels(run).map((channelId) => ({
+      channelId,
+      slotUri: `slot://${this.address}/${taskId}/${channelId}`,
+      sizeBytes: 1,
+    }));
+    this.#emit(taskId, { $case: 'exited', value: { outputs } });
+  }
+
+  done(taskId: string, rc = 0, description = ''): void {
+    this.#emit(taskId, { $case: 'done', value: { rc, description } });
+  }
+
+  /** Started, exited and done with rc 0. */
+  succeed(taskId: string): void {
+    this.startTask(taskId);
+    this.exit(taskId);
+    this.done(taskId);
   }
 
   #task(taskId: string): DoubleTask {
@@ -83,42 +97,49 @@ export class WorkerDouble {
     return task;
   }
 
-  #execute(req: worker.ExecuteRequest, ctx: CallContext) {
-    if (this.initCalls.at(-1)?.executionId !== req.executionId) {
-      throw new FailedPrecondition('Init was not called for this execution');
-    }
-    const known = this.tasks.get(req.taskId);
-    if (known !== undefined) known.executeCalls++;
-    else {
-      this.tasks.set(req.taskId, {
-        executeCalls: 1,
-        idempotencyKey: ctx.idempotencyKey,
-        request: req,
-        started: false,
-      });
-    }
-    return { id: `exec-${req.taskId}`, description: 'execute', createdBy: '', done: false };
+  #outputChannels(run: worker.DispatchRequest_Run): string[] {
+    const outputs = new Set(
+      (run.taskDesc?.operation?.slots ?? []).filter((s) => s.direction === 2).map((s) => s.name),
+    );
+    return (run.taskDesc?.slotAssignments ?? [])
+      .filter((a) => outputs.has(a.slotName))
+      .map((a) => a.channelId);
   }
 
-  async #watch(
-    taskId: string,
+  #emit(taskId: string, event: worker.DispatchEvent['event']): void {
+    const message = { taskId, event };
+    this.#task(taskId).events.push(message);
+    void this.#send?.(message).catch(() => undefined);
+  }
+
+  async #dispatch(
+    requests: AsyncIterable<worker.DispatchRequest>,
     ctx: CallContext,
-    send: (res: worker.WatchExecutionResponse) => Promise<void>,
+    send: Send<worker.DispatchEvent>,
   ): Promise<void> {
-    if (!this.tasks.has(taskId)) throw new NotFound(`task ${taskId} not found`);
-    const changes = on(this.#changes, taskId, { signal: ctx.signal });
-    let sentStarted = false;
-    const sendNew = async (): Promise<boolean> => {
-      const task = this.#task(taskId);
-      if (task.started && !sentStarted) {
-        sentStarted = true;
-        await send({ event: { $case: 'started', value: {} } });
+    this.#send = send;
+    for await (const request of requests) {
+      const r = request.request;
+      if (r?.$case === 'attach') {
+        const owner = `${r.value.userId}/${r.value.workflowName}`;
+        if (this.#owner !== undefined && this.#owner !== owner)
+          throw new FailedPrecondition(`this VM serves ${this.#owner}`);
+        this.#owner = owner;
+        this.attaches.push(r.value);
+        for (const task of this.tasks.values()) for (const e of task.events) await send(e);
+      } else if (r?.$case === 'run') {
+        const known = this.tasks.get(r.value.taskId);
+        if (known !== undefined) {
+          known.runs += 1;
+          continue;
+        }
+        this.tasks.set(r.value.taskId, { run: r.value, runs: 1, events: [] });
+        if (this.auto) setImmediate(() => this.succeed(r.value.taskId));
+      } else if (r?.$case === 'stop') {
+        this.stops.push(r.value);
+        if (this.tasks.has(r.value.taskId)) this.done(r.value.taskId, 143, 'stopped');
       }
-      if (task.finished === undefined) return false;
-      await send({ event: { $case: 'finished', value: task.finished } });
-      return true;
-    };
-    if (await sendNew()) return;
-    for await (const _ of changes) if (await sendNew()) return;
+    }
+    if (ctx.signal.aborted) this.#send = undefined;
   }
 }

@@ -1,8 +1,11 @@
 import { serverStream, unaryCall } from '@lzy/grpc';
 import type { scheduler } from '@lzy/proto';
-import type { SchedulerPort, TaskToSchedule } from '../domain/scheduler-port.ts';
+import { needsToProto, taskStatusFromProto } from '@lzy/tasks';
+import type { TaskStatus } from '@lzy/tasks';
+import type { GraphRecord } from '../domain/graph-store-port.ts';
+import type { SchedulerPort } from '../domain/scheduler-port.ts';
 
-const CALL_DEADLINE_MS = 30_000;
+const CALL_DEADLINE_MS = 60_000;
 
 /** SchedulerPort over lzy.internal.scheduler.v1.SchedulerService (client made by service.ts). */
 export class SchedulerClient implements SchedulerPort {
@@ -12,39 +15,54 @@ export class SchedulerClient implements SchedulerPort {
     this.#client = deps.client;
   }
 
-  async schedule(task: TaskToSchedule): Promise<scheduler.TaskStatus | undefined> {
-    const response = await unaryCall(
-      this.#client.schedule.bind(this.#client),
+  async submit(graph: GraphRecord): Promise<void> {
+    await unaryCall(
+      this.#client.submit.bind(this.#client),
       {
-        taskId: task.taskId,
-        executionId: task.executionId,
-        workflowName: task.workflowName,
-        userId: task.userId,
-        task: task.taskDesc,
-        portalAddress: task.portalAddress,
+        executionId: graph.executionId,
+        workflowName: graph.workflowName,
+        userId: graph.userId,
+        graphId: graph.graphId,
+        portalAddress: graph.portalAddress,
+        tasks: graph.tasks.map((t) => ({
+          taskId: t.id,
+          task: t.taskDesc,
+          dependsOn: t.producers,
+          needs: needsToProto(t.needs),
+          maxAttempts: t.maxAttempts,
+        })),
       },
       { deadlineMs: CALL_DEADLINE_MS },
     );
-    return response.status;
   }
 
-  async stopTask(executionId: string, taskId: string, reason: string): Promise<void> {
+  async stopTasks(executionId: string, taskIds: readonly string[], reason: string): Promise<void> {
     await unaryCall(
-      this.#client.stopTask.bind(this.#client),
-      { executionId, taskId, reason },
+      this.#client.stopTasks.bind(this.#client),
+      { executionId, taskIds: [...taskIds], reason },
       { deadlineMs: CALL_DEADLINE_MS },
     );
+  }
+
+  async listTasks(executionId: string): Promise<TaskStatus[]> {
+    const { tasks } = await unaryCall(
+      this.#client.listTasks.bind(this.#client),
+      { executionId },
+      { deadlineMs: CALL_DEADLINE_MS },
+    );
+    return tasks.map(taskStatusFromProto);
   }
 
   async *watchTasks(
     executionId: string,
+    afterVersion: number,
     signal: AbortSignal,
-  ): AsyncGenerator<scheduler.TaskStatus, void, undefined> {
+  ): AsyncGenerator<TaskStatus[], void, undefined> {
     for await (const message of serverStream(
       this.#client.watchTasks.bind(this.#client),
-      { executionId, taskIds: [] },
+      { executionId, afterVersion },
       { signal },
     ))
-      if (message.status !== undefined) yield message.status;
+      yield message.statuses.map(taskStatusFromProto);
   }
 }

@@ -2,14 +2,10 @@ import { sql } from 'kysely';
 import type { Generated, Kysely } from 'kysely';
 import { withTransaction } from '@lzy/db';
 import { AlreadyExists } from '@lzy/errors';
-import { commonOperation, scheduler } from '@lzy/proto';
-import type {
-  GraphRecord,
-  GraphState,
-  GraphStorePort,
-  NewGraph,
-  TaskRecord,
-} from '../domain/graph-store-port.ts';
+import { commonOperation } from '@lzy/proto';
+import type { GraphState } from '@lzy/tasks';
+import type { PlannedTask } from '../domain/graph-plan.ts';
+import type { GraphRecord, GraphStorePort, NewGraph } from '../domain/graph-store-port.ts';
 
 export interface GraphTable {
   execution_id: string;
@@ -21,6 +17,7 @@ export interface GraphTable {
   request_hash: string;
   state: GraphState;
   description: string;
+  submitted: Generated<boolean>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -33,9 +30,10 @@ export interface GraphTaskTable {
   operation_name: string;
   task_desc: Buffer;
   producers: string;
-  scheduled: Generated<boolean>;
-  state: Generated<string>;
-  status: Buffer | null;
+  needs_cpu: number | null;
+  needs_gpu: number | null;
+  needs_ram_gb: number | null;
+  max_attempts: number;
 }
 
 export interface GraphExecutorDatabase {
@@ -45,7 +43,6 @@ export interface GraphExecutorDatabase {
 
 type Db = Kysely<GraphExecutorDatabase>;
 const ACTIVE: GraphState[] = ['WAITING', 'EXECUTING'];
-const TERMINAL_TASK_STATES = ['SUCCEEDED', 'FAILED', 'STOPPED'];
 
 /** All SQL of graphs and their tasks. */
 export class GraphStore implements GraphStorePort {
@@ -97,7 +94,10 @@ export class GraphStore implements GraphStorePort {
             operation_name: task.operationName,
             task_desc: Buffer.from(commonOperation.TaskDesc.encode(task.taskDesc).finish()),
             producers: JSON.stringify(task.producers),
-            status: null,
+            needs_cpu: task.needs?.cpu ?? null,
+            needs_gpu: task.needs?.gpu ?? null,
+            needs_ram_gb: task.needs?.ramGb ?? null,
+            max_attempts: task.maxAttempts,
           })),
         )
         .execute();
@@ -117,34 +117,17 @@ export class GraphStore implements GraphStorePort {
     return this.#load({ activeOnly: true });
   }
 
-  async markScheduled(executionId: string, graphId: string, taskIds: string[]): Promise<void> {
-    if (taskIds.length === 0) return;
-    await withTransaction(this.#db, async (trx) => {
-      await trx
-        .updateTable('graph_task')
-        .set({ scheduled: true })
-        .where('execution_id', '=', executionId)
-        .where('task_id', 'in', taskIds)
-        .execute();
-      await trx
-        .updateTable('graph')
-        .set({ state: 'EXECUTING', updated_at: sql`now()` })
-        .where('execution_id', '=', executionId)
-        .where('graph_id', '=', graphId)
-        .where('state', '=', 'WAITING')
-        .execute();
-    });
-  }
-
-  async saveTaskStatus(status: scheduler.TaskStatus, state: string): Promise<boolean> {
-    const result = await this.#db
-      .updateTable('graph_task')
-      .set({ state, status: Buffer.from(scheduler.TaskStatus.encode(status).finish()) })
-      .where('execution_id', '=', status.executionId)
-      .where('task_id', '=', status.taskId)
-      .where('state', 'not in', TERMINAL_TASK_STATES)
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+  async markSubmitted(executionId: string, graphId: string): Promise<void> {
+    await this.#db
+      .updateTable('graph')
+      .set({
+        submitted: true,
+        state: sql`CASE WHEN state = 'WAITING' THEN 'EXECUTING' ELSE state END`,
+        updated_at: sql`now()`,
+      })
+      .where('execution_id', '=', executionId)
+      .where('graph_id', '=', graphId)
+      .execute();
   }
 
   async finish(
@@ -199,16 +182,20 @@ export class GraphStore implements GraphStorePort {
       portalAddress: g.portal_address,
       state: g.state,
       description: g.description,
+      submitted: g.submitted,
       updatedAt: g.updated_at,
       tasks: tasks
         .filter((t) => t.execution_id === g.execution_id && t.graph_id === g.graph_id)
-        .map((t): TaskRecord => ({
+        .map((t): PlannedTask => ({
           id: t.task_id,
           operationName: t.operation_name,
           taskDesc: commonOperation.TaskDesc.decode(t.task_desc),
           producers: JSON.parse(t.producers) as string[],
-          scheduled: t.scheduled,
-          status: t.status === null ? undefined : scheduler.TaskStatus.decode(t.status),
+          needs:
+            t.needs_cpu === null || t.needs_gpu === null || t.needs_ram_gb === null
+              ? undefined
+              : { cpu: t.needs_cpu, gpu: t.needs_gpu, ramGb: t.needs_ram_gb },
+          maxAttempts: t.max_attempts,
         })),
     }));
   }

@@ -105,4 +105,15 @@ describe('planGraph', () => {
     t.taskDesc!.slotAssignments.push({ slotName: 'ghost', channelId: 'c' });
     expect(() => planGraph([t])).toThrow(/ghost/);
   });
+
+  it('plans a chain of 20,000 tasks and finds a cycle closing it (no recursion limit)', () => {
+    const n = 20_000;
+    const chain = Array.from({ length: n }, (_, i) =>
+      task(`t${i}`, i === 0 ? ['seed'] : [`c${i - 1}`], [`c${i}`]),
+    );
+    const planned = planGraph(chain);
+    expect(planned.at(-1)?.producers).toEqual([`t${n - 2}`]);
+    chain[0] = task('t0', [`c${n - 1}`], ['c0']);
+    expect(() => planGraph(chain)).toThrow(/cycle: .*\(t0\)/);
+  });
 });

@@ -1,11 +1,16 @@
 import { InvalidArgument } from '@lzy/errors';
 import { commonSlot } from '@lzy/proto';
 import type { commonOperation } from '@lzy/proto';
+import type { TaskNeeds } from '@lzy/tasks';
 
 /** A task as the caller sent it. */
 export interface GraphTaskInput {
   id: string;
   taskDesc?: commonOperation.TaskDesc | undefined;
+  /** undefined: the whole VM. */
+  needs?: TaskNeeds | undefined;
+  /** 0: the scheduler's default. */
+  maxAttempts?: number;
 }
 
 /** A validated task with the tasks whose outputs it reads (its producers inside the graph). */
@@ -14,10 +19,15 @@ export interface PlannedTask {
   operationName: string;
   taskDesc: commonOperation.TaskDesc;
   producers: string[];
+  needs: TaskNeeds | undefined;
+  maxAttempts: number;
 }
 
-/** Bound on tasks per graph (LZY: 100; our graphs come from pylzy and may be wider). */
-export const MAX_TASKS_PER_GRAPH = 1_000;
+/**
+ * Bound on tasks per graph (LZY: 100). A 10,000-op map-reduce must run (issue 11); beyond this
+ * bound a graph is refused rather than exhausting memory.
+ */
+export const MAX_TASKS_PER_GRAPH = 100_000;
 
 interface SlotUse {
   taskId: string;
@@ -106,31 +116,45 @@ export function planGraph(tasks: readonly GraphTaskInput[]): PlannedTask[] {
       operationName: task.taskDesc.operation?.name ?? '',
       taskDesc: task.taskDesc,
       producers: [...producers],
+      needs: task.needs,
+      maxAttempts: task.maxAttempts ?? 0,
     };
   });
   rejectCycles(planned);
   return planned;
 }
 
-/** Depth-first search over producer edges; the first back edge found is reported as a path. */
+/**
+ * Depth-first search over producer edges with an explicit stack (a chain of 10⁴ tasks would
+ * overflow a recursive one); the first back edge found is reported as a path.
+ */
 function rejectCycles(tasks: readonly PlannedTask[]): void {
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const done = new Set<string>();
-  const path: string[] = [];
   const onPath = new Set<string>();
-  const visit = (id: string): void => {
-    if (done.has(id)) return;
-    if (onPath.has(id)) {
-      const cycle = [...path.slice(path.indexOf(id)), id].reverse();
-      const names = cycle.map((t) => `${byId.get(t)?.operationName ?? ''} (${t})`);
-      throw new InvalidArgument(`the graph has a cycle: ${names.join(' -> ')}`);
+  for (const root of tasks) {
+    if (done.has(root.id)) continue;
+    const stack: Array<{ id: string; next: number }> = [{ id: root.id, next: 0 }];
+    onPath.add(root.id);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!;
+      const producers = byId.get(frame.id)?.producers ?? [];
+      const producer = producers[frame.next++];
+      if (producer === undefined) {
+        stack.pop();
+        onPath.delete(frame.id);
+        done.add(frame.id);
+        continue;
+      }
+      if (done.has(producer)) continue;
+      if (onPath.has(producer)) {
+        const path = stack.map((f) => f.id);
+        const cycle = [...path.slice(path.indexOf(producer)), producer].reverse();
+        const names = cycle.map((t) => `${byId.get(t)?.operationName ?? ''} (${t})`);
+        throw new InvalidArgument(`the graph has a cycle: ${names.join(' -> ')}`);
+      }
+      onPath.add(producer);
+      stack.push({ id: producer, next: 0 });
     }
-    onPath.add(id);
-    path.push(id);
-    for (const producer of byId.get(id)?.producers ?? []) visit(producer);
-    path.pop();
-    onPath.delete(id);
-    done.add(id);
-  };
-  for (const task of tasks) visit(task.id);
+  }
 }

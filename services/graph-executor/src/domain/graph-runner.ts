@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { NotFound } from '@lzy/errors';
-import type { ChangeEvents } from '@lzy/events';
 import type { Logger } from '@lzy/logging';
-import { graphExecutor, scheduler } from '@lzy/proto';
+import { graphExecutor } from '@lzy/proto';
+import { isTerminalGraphState, isTerminalTaskState, taskFailureDescription } from '@lzy/tasks';
+import type { TaskStatus } from '@lzy/tasks';
 import { planGraph } from './graph-plan.ts';
 import type { GraphTaskInput } from './graph-plan.ts';
-import type { GraphRecord, GraphStorePort, TaskRecord } from './graph-store-port.ts';
-import { failureDescription, isTerminal, readyTasks, stateName } from './graph-rules.ts';
+import type { GraphRecord, GraphStorePort } from './graph-store-port.ts';
 import type { SchedulerPort } from './scheduler-port.ts';
 import { TaskWatch } from './task-watch.ts';
 
@@ -23,67 +23,59 @@ export interface ExecuteGraphInput {
 export interface GraphRunnerDeps {
   store: GraphStorePort;
   scheduler: SchedulerPort;
-  events: ChangeEvents;
   log: Logger;
-  /** Delay before re-sending Schedule after it failed, doubled up to 10 s. Default 500. */
+  /** Delay before re-sending Submit after it failed, doubled up to 10 s. Default 500. */
   retryDelayMs?: number;
+}
+
+/** A graph with its tasks' latest statuses (what GetGraph and WatchGraph show). */
+export interface GraphView {
+  record: GraphRecord;
+  /** Latest status per task id (tasks the scheduler has not reported yet are absent). */
+  statuses: ReadonlyMap<string, TaskStatus>;
+}
+
+/** What a WatchGraph stream gets after its first (full) view: the state and changed tasks. */
+export interface GraphDelta {
+  record: GraphRecord;
+  changed: TaskStatus[];
 }
 
 interface ActiveGraph {
   record: GraphRecord;
-  /** Tasks whose Schedule call succeeded in this process. */
-  confirmed: Set<string>;
+  statuses: Map<string, TaskStatus>;
+  succeeded: number;
+  watchers: Set<(delta: GraphDelta) => void>;
   retryDelayMs: number;
+  /** Settles when its Submit went through (or the graph ended). */
+  submitted: Promise<void>;
+  /** Its end is being stored: no second end. */
+  finishing: boolean;
 }
 
 const keyOf = (executionId: string, id: string) => `${executionId}\u0000${id}`;
 
-/** Schedule calls of one graph in flight at once (a 1000-task fan-out: 32 at a time). */
-const SCHEDULE_CONCURRENCY = 32;
-
-/** `fn` over `items` with at most `limit` calls pending; results in the order of `items`. */
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
-}
-
 /**
- * Runs graphs (reference §5.4 without its polling): each task is released to the scheduler as
- * soon as all its producers succeeded, statuses arrive by push on one WatchTasks stream per
- * execution, the first failure fails the graph and stops its other tasks. Everything the graph
- * knows is stored first, so `resume()` after a restart continues where it stopped (Schedule is
- * idempotent in the scheduler). Work on one graph is serialized.
+ * Runs graphs (reference §5.4 without its polling, warm dispatch): the whole graph goes to the
+ * scheduler at once with each task's producers as its dependencies; task statuses arrive in
+ * batches on one WatchTasks stream per execution; the first failure fails the graph and stops
+ * its other tasks; when every task succeeded the graph completes. Only graph transitions are
+ * stored here (task statuses are the scheduler's rows); `resume()` after a restart submits the
+ * unfinished graphs again (idempotent) and re-reads their tasks from version 0.
  */
 export class GraphRunner {
   readonly #store: GraphStorePort;
   readonly #scheduler: SchedulerPort;
-  readonly #events: ChangeEvents;
   readonly #log: Logger;
   readonly #retryDelayMs: number;
   readonly #active = new Map<string, ActiveGraph>();
-  /** (execution, task id) → graph key, for routing WatchTasks messages. */
-  readonly #taskIndex = new Map<string, string>();
   readonly #watches = new Map<string, TaskWatch>();
-  readonly #queues = new Map<string, Promise<unknown>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #closed = false;
 
   constructor(deps: GraphRunnerDeps) {
     this.#store = deps.store;
     this.#scheduler = deps.scheduler;
-    this.#events = deps.events;
     this.#log = deps.log.child({ component: 'graph-runner' });
     this.#retryDelayMs = deps.retryDelayMs ?? 500;
   }
@@ -92,61 +84,90 @@ export class GraphRunner {
    * Stores the graph WAITING and starts it in the background. Idempotent on (execution, graph id).
    * @throws InvalidArgument (see planGraph), AlreadyExists (id taken by other tasks).
    */
-  async execute(input: ExecuteGraphInput): Promise<GraphRecord> {
+  async execute(input: ExecuteGraphInput): Promise<GraphView> {
     const tasks = planGraph(input.tasks);
     const hash = createHash('sha256');
-    for (const task of input.tasks) hash.update(graphExecutor.Task.encode(task).finish());
+    for (const task of input.tasks)
+      hash.update(
+        graphExecutor.Task.encode({
+          id: task.id,
+          taskDesc: task.taskDesc,
+          needs: task.needs,
+          maxAttempts: task.maxAttempts ?? 0,
+        }).finish(),
+      );
     await this.#store.insert({ ...input, tasks, requestHash: hash.digest('hex') });
-    const record = await this.get(input.executionId, input.graphId);
-    if (!isTerminal(record.state)) this.#activate(record);
-    return record;
+    const view = await this.get(input.executionId, input.graphId);
+    if (!isTerminalGraphState(view.record.state)) this.#activate(view.record);
+    return this.#viewOf(keyOf(input.executionId, input.graphId)) ?? view;
   }
 
   /** @throws NotFound */
-  async get(executionId: string, graphId: string): Promise<GraphRecord> {
+  async get(executionId: string, graphId: string): Promise<GraphView> {
+    const active = this.#viewOf(keyOf(executionId, graphId));
+    if (active !== undefined) return active;
     const record = await this.#store.get(executionId, graphId);
     if (record === undefined)
       throw new NotFound(`graph ${graphId} of execution ${executionId} does not exist`);
-    return record;
+    return { record, statuses: await this.#statusesOf([record]) };
   }
 
-  list(executionId: string): Promise<GraphRecord[]> {
-    return this.#store.list(executionId);
+  async list(executionId: string): Promise<GraphView[]> {
+    const records = await this.#store.list(executionId);
+    const statuses = await this.#statusesOf(records);
+    return records.map(
+      (record) => this.#viewOf(keyOf(executionId, record.graphId)) ?? { record, statuses },
+    );
   }
 
   /** Fails the graph with `reason` and stops its unfinished tasks. Idempotent. @throws NotFound */
-  async stop(executionId: string, graphId: string, reason: string): Promise<GraphRecord> {
-    const key = keyOf(executionId, graphId);
-    await this.#serial(key, async () => {
-      const record = this.#active.get(key)?.record ?? (await this.get(executionId, graphId));
-      if (isTerminal(record.state)) return;
-      await this.#finish(record, 'FAILED', reason === '' ? 'The graph was stopped' : reason);
-    });
+  async stop(executionId: string, graphId: string, reason: string): Promise<GraphView> {
+    const graph = this.#active.get(keyOf(executionId, graphId));
+    if (graph !== undefined)
+      await this.#finish(graph, 'FAILED', reason === '' ? 'The graph was stopped' : reason);
     return this.get(executionId, graphId);
   }
 
   /**
-   * Calls `send` with the current record, then after each change, until the graph ends (sent
-   * last), `signal` aborts or the runner closes. @throws NotFound
+   * Calls `send` with the full view, then with each delta until the graph ends (sent last),
+   * `signal` aborts or the runner closes. @throws NotFound
    */
   async watch(
     executionId: string,
     graphId: string,
     signal: AbortSignal,
-    send: (record: GraphRecord) => Promise<void>,
+    send: (view: GraphView | GraphDelta) => Promise<void>,
   ): Promise<void> {
-    const subscription = this.#events.subscribe(keyOf(executionId, graphId));
+    const graph = this.#active.get(keyOf(executionId, graphId));
+    if (graph === undefined) {
+      await send(await this.get(executionId, graphId));
+      return;
+    }
+    const queue: GraphDelta[] = [];
+    let wake: (() => void) | undefined;
+    const watcher = (delta: GraphDelta) => {
+      queue.push(delta);
+      wake?.();
+    };
+    graph.watchers.add(watcher);
+    const onAbort = () => wake?.();
+    signal.addEventListener('abort', onAbort);
     try {
-      let last = '';
-      do {
-        const record = await this.get(executionId, graphId);
-        const fingerprint = JSON.stringify(record);
-        if (fingerprint !== last) await send(record);
-        last = fingerprint;
-        if (isTerminal(record.state)) return;
-      } while (await subscription.next(signal));
+      await send({ record: { ...graph.record }, statuses: new Map(graph.statuses) });
+      let state = graph.record.state;
+      while (!isTerminalGraphState(state) && !signal.aborted && !this.#closed) {
+        const delta = queue.shift();
+        if (delta === undefined) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          continue;
+        }
+        state = delta.record.state;
+        await send(delta);
+      }
     } finally {
-      subscription.close();
+      graph.watchers.delete(watcher);
+      signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -157,24 +178,76 @@ export class GraphRunner {
     if (active.length > 0) this.#log.info({ graphs: active.length }, 'graphs resumed');
   }
 
-  /** Ends watches and retries, then waits for work in progress. Idempotent. */
+  /** Ends watches and retries. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    this.#events.close();
+    for (const graph of this.#active.values())
+      for (const watcher of graph.watchers) watcher({ record: graph.record, changed: [] });
     await Promise.all([...this.#watches.values()].map((w) => w.stop()));
     this.#watches.clear();
-    await Promise.allSettled([...this.#queues.values()]);
+  }
+
+  #viewOf(key: string): GraphView | undefined {
+    const graph = this.#active.get(key);
+    return graph === undefined ? undefined : { record: graph.record, statuses: graph.statuses };
+  }
+
+  async #statusesOf(records: readonly GraphRecord[]): Promise<Map<string, TaskStatus>> {
+    const first = records[0];
+    if (first === undefined || records.every((r) => !r.submitted)) return new Map();
+    const all = await this.#scheduler.listTasks(first.executionId).catch((err: unknown) => {
+      this.#log.warn({ err }, 'cannot read task statuses from the scheduler');
+      return [];
+    });
+    return new Map(all.map((s) => [s.taskId, s]));
   }
 
   #activate(record: GraphRecord): void {
     const key = keyOf(record.executionId, record.graphId);
     if (this.#closed || this.#active.has(key)) return;
-    this.#active.set(key, { record, confirmed: new Set(), retryDelayMs: this.#retryDelayMs });
-    for (const task of record.tasks) this.#taskIndex.set(keyOf(record.executionId, task.id), key);
+    const graph: ActiveGraph = {
+      record,
+      statuses: new Map(),
+      succeeded: 0,
+      watchers: new Set(),
+      retryDelayMs: this.#retryDelayMs,
+      submitted: Promise.resolve(),
+      finishing: false,
+    };
+    this.#active.set(key, graph);
     this.#watchExecution(record.executionId);
-    void this.#serial(key, () => this.#release(key)).catch(() => undefined);
+    graph.submitted = this.#submit(graph);
+  }
+
+  /** Submit (idempotent), re-sent with backoff until it goes through or the graph ends. */
+  async #submit(graph: ActiveGraph): Promise<void> {
+    const { record } = graph;
+    for (;;) {
+      if (this.#closed || isTerminalGraphState(record.state)) return;
+      try {
+        await this.#scheduler.submit(record);
+        if (!record.submitted) {
+          await this.#store.markSubmitted(record.executionId, record.graphId);
+          record.submitted = true;
+          if (record.state === 'WAITING') record.state = 'EXECUTING';
+          this.#notify(graph, []);
+        }
+        graph.retryDelayMs = this.#retryDelayMs;
+        return;
+      } catch (err) {
+        this.#log.warn({ err, graphId: record.graphId }, 'Submit failed; will retry');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.#timers.delete(timer);
+            resolve();
+          }, graph.retryDelayMs);
+          this.#timers.add(timer);
+        });
+        graph.retryDelayMs = Math.min(10_000, graph.retryDelayMs * 2);
+      }
+    }
   }
 
   #watchExecution(executionId: string): void {
@@ -183,156 +256,85 @@ export class GraphRunner {
       scheduler: this.#scheduler,
       executionId,
       log: this.#log.child({ executionId }),
-      onStatus: (status) => {
-        const key = this.#taskIndex.get(keyOf(executionId, status.taskId));
-        if (key !== undefined)
-          void this.#serial(key, () => this.#apply(key, status)).catch(() => undefined);
-      },
-      onReconnect: () => {
-        for (const [key, graph] of this.#active)
-          if (graph.record.executionId === executionId)
-            void this.#serial(key, () => this.#release(key)).catch(() => undefined);
-      },
+      onStatuses: (statuses) => this.#apply(executionId, statuses),
+      onReconnect: () => undefined, // the re-opened stream continues after the last version
     });
     this.#watches.set(executionId, watch);
     watch.start();
   }
 
-  /** Sends Schedule for every task whose producers all succeeded and that is not confirmed yet. */
-  async #release(key: string): Promise<void> {
-    const graph = this.#active.get(key);
-    if (graph === undefined || this.#closed) return;
-    const { record } = graph;
-    const ready = readyTasks(record.tasks).filter((t) => !graph.confirmed.has(t.id));
-    if (ready.length === 0) return;
-    const fresh = ready.filter((t) => !t.scheduled);
-    if (fresh.length > 0 || record.state === 'WAITING') {
-      await this.#store.markScheduled(
-        record.executionId,
-        record.graphId,
-        ready.map((t) => t.id),
-      );
-      for (const task of ready) task.scheduled = true;
-      record.state = 'EXECUTING';
-      this.#events.notify(key);
-    }
-    // A fan-out releases many tasks at once: their Schedule calls go out together (one round
-    // trip each, in parallel up to SCHEDULE_CONCURRENCY), and the statuses they answer are
-    // applied one by one afterwards (apply may finish the graph or release more tasks).
-    let failed = false;
-    const statuses = await mapLimit(ready, SCHEDULE_CONCURRENCY, async (task) => {
-      try {
-        const status = await this.#scheduler.schedule({
-          taskId: task.id,
-          executionId: record.executionId,
-          workflowName: record.workflowName,
-          userId: record.userId,
-          taskDesc: task.taskDesc,
-          portalAddress: record.portalAddress,
-        });
-        graph.confirmed.add(task.id);
-        return status;
-      } catch (err) {
-        failed = true;
-        this.#log.warn({ err, taskId: task.id }, 'Schedule failed; will retry');
-        return undefined;
-      }
-    });
-    if (!failed) graph.retryDelayMs = this.#retryDelayMs;
+  /** One batch of task statuses: grouped per graph, applied, one delta per graph. */
+  #apply(executionId: string, statuses: readonly TaskStatus[]): void {
+    const byGraph = new Map<ActiveGraph, TaskStatus[]>();
     for (const status of statuses) {
-      if (!this.#active.has(key)) return; // the graph ended meanwhile
-      if (status !== undefined) await this.#apply(key, status);
+      const graph = this.#active.get(keyOf(executionId, status.graphId));
+      if (graph === undefined) continue;
+      const previous = graph.statuses.get(status.taskId);
+      if (previous !== undefined && previous.version >= status.version) continue;
+      graph.statuses.set(status.taskId, status);
+      if (status.state === 'SUCCEEDED' && previous?.state !== 'SUCCEEDED') graph.succeeded += 1;
+      const list = byGraph.get(graph);
+      if (list === undefined) byGraph.set(graph, [status]);
+      else list.push(status);
     }
-    if (failed && this.#active.has(key)) this.#retryLater(key, graph);
-  }
-
-  #retryLater(key: string, graph: ActiveGraph): void {
-    if (this.#closed) return;
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      void this.#serial(key, () => this.#release(key)).catch(() => undefined);
-    }, graph.retryDelayMs);
-    this.#timers.add(timer);
-    graph.retryDelayMs = Math.min(10_000, graph.retryDelayMs * 2);
-  }
-
-  async #apply(key: string, status: scheduler.TaskStatus): Promise<void> {
-    const graph = this.#active.get(key);
-    const task = graph?.record.tasks.find((t) => t.id === status.taskId);
-    if (graph === undefined || task === undefined || isTerminal(stateName(task.status?.state)))
-      return;
-    if (sameStatus(task, status)) return;
-    await this.#store.saveTaskStatus(status, stateName(status.state));
-    task.status = status;
-    this.#events.notify(key);
-    const {
-      TASK_STATE_SUCCEEDED: SUCCEEDED,
-      TASK_STATE_FAILED: FAILED,
-      TASK_STATE_STOPPED: STOPPED,
-    } = scheduler.TaskState;
-    if (status.state === SUCCEEDED) {
-      const tasks = graph.record.tasks;
-      if (tasks.every((t) => t.status?.state === SUCCEEDED))
-        await this.#finish(graph.record, 'COMPLETED', '');
-      else await this.#release(key);
-    } else if (status.state === FAILED || status.state === STOPPED) {
-      await this.#finish(graph.record, 'FAILED', failureDescription(task, status));
+    for (const [graph, changed] of byGraph) {
+      this.#notify(graph, changed);
+      if (graph.finishing) continue;
+      const failed = changed.find((s) => s.state === 'FAILED' || s.state === 'STOPPED');
+      if (failed !== undefined) void this.#finish(graph, 'FAILED', taskFailureDescription(failed));
+      else if (graph.succeeded === graph.record.tasks.length)
+        void this.#finish(graph, 'COMPLETED', '');
     }
   }
 
   /** Ends the graph (first writer wins), stops its other tasks when it failed, detaches it. */
-  async #finish(record: GraphRecord, state: 'COMPLETED' | 'FAILED', description: string) {
+  async #finish(graph: ActiveGraph, state: 'COMPLETED' | 'FAILED', description: string) {
+    const { record } = graph;
     const key = keyOf(record.executionId, record.graphId);
-    const won = await this.#store.finish(record.executionId, record.graphId, state, description);
-    record.state = state;
-    record.description = description;
-    this.#deactivate(record);
-    this.#events.notify(key);
+    if (this.#active.get(key) !== graph || graph.finishing) return;
+    graph.finishing = true;
+    const won = await this.#store
+      .finish(record.executionId, record.graphId, state, description)
+      .catch((err: unknown) => {
+        this.#log.error({ err, graphId: record.graphId }, 'cannot store the end of the graph');
+        return true;
+      });
+    if (won) {
+      record.state = state;
+      record.description = description;
+    } else {
+      const stored = await this.#store.get(record.executionId, record.graphId);
+      if (stored !== undefined)
+        Object.assign(record, { state: stored.state, description: stored.description });
+    }
+    this.#notify(graph, []);
+    this.#detachExecution(record.executionId);
     if (!won || state !== 'FAILED') return;
     this.#log.info({ graphId: record.graphId, description }, 'graph failed');
-    for (const task of record.tasks) {
-      if (!task.scheduled || isTerminal(stateName(task.status?.state))) continue;
-      await this.#scheduler
-        .stopTask(record.executionId, task.id, description)
-        .catch((err: unknown) => this.#log.warn({ err, taskId: task.id }, 'StopTask failed'));
-    }
+    const unfinished = record.tasks
+      .map((t) => t.id)
+      .filter((id) => {
+        const status = graph.statuses.get(id);
+        return status === undefined || !isTerminalTaskState(status.state);
+      });
+    if (unfinished.length === 0) return;
+    await graph.submitted;
+    await this.#scheduler
+      .stopTasks(record.executionId, unfinished, description)
+      .catch((err: unknown) =>
+        this.#log.warn({ err, graphId: record.graphId }, 'StopTasks failed'),
+      );
   }
 
-  #deactivate(record: GraphRecord): void {
-    this.#active.delete(keyOf(record.executionId, record.graphId));
-    for (const task of record.tasks) this.#taskIndex.delete(keyOf(record.executionId, task.id));
-    const stillWatched = [...this.#active.values()].some(
-      (g) => g.record.executionId === record.executionId,
-    );
-    if (!stillWatched) {
-      const watch = this.#watches.get(record.executionId);
-      this.#watches.delete(record.executionId);
-      void watch?.stop();
-    }
+  #notify(graph: ActiveGraph, changed: TaskStatus[]): void {
+    const delta = { record: { ...graph.record }, changed };
+    for (const watcher of graph.watchers) watcher(delta);
   }
 
-  /** Runs `fn` after everything queued for `key`; the queue survives a failing step (logged). */
-  #serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(key) ?? Promise.resolve();
-    const result = previous.then(fn);
-    const tail = result.catch((err: unknown) => {
-      this.#log.error({ err }, 'graph step failed');
-    });
-    this.#queues.set(key, tail);
-    void tail.then(() => {
-      if (this.#queues.get(key) === tail) this.#queues.delete(key);
-    });
-    return result;
+  #detachExecution(executionId: string): void {
+    for (const graph of this.#active.values()) if (graph.record.executionId === executionId) return;
+    const watch = this.#watches.get(executionId);
+    this.#watches.delete(executionId);
+    void watch?.stop();
   }
-}
-
-function sameStatus(task: TaskRecord, status: scheduler.TaskStatus): boolean {
-  const old = task.status;
-  return (
-    old !== undefined &&
-    old.state === status.state &&
-    old.vmId === status.vmId &&
-    old.rc === status.rc &&
-    old.description === status.description
-  );
 }

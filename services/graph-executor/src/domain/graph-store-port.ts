@@ -1,7 +1,5 @@
-import type { scheduler } from '@lzy/proto';
+import type { GraphState } from '@lzy/tasks';
 import type { PlannedTask } from './graph-plan.ts';
-
-export type GraphState = 'WAITING' | 'EXECUTING' | 'COMPLETED' | 'FAILED';
 
 export interface NewGraph {
   executionId: string;
@@ -15,18 +13,12 @@ export interface NewGraph {
   tasks: PlannedTask[];
 }
 
-export interface TaskRecord extends PlannedTask {
-  /** Released to the scheduler (Schedule may still have to be (re)sent after a restart). */
-  scheduled: boolean;
-  /** The scheduler's last word on it. */
-  status: scheduler.TaskStatus | undefined;
-}
-
-export interface GraphRecord extends Omit<NewGraph, 'requestHash' | 'tasks'> {
+export interface GraphRecord extends Omit<NewGraph, 'requestHash'> {
   state: GraphState;
   description: string;
+  /** Its tasks went to the scheduler (Submit may have to be sent again after a restart). */
+  submitted: boolean;
   updatedAt: Date;
-  tasks: TaskRecord[];
 }
 
 /** What the graph runner needs from its database (db/graph-store.ts). */
@@ -37,10 +29,8 @@ export interface GraphStorePort {
   list(executionId: string): Promise<GraphRecord[]>;
   /** Graphs WAITING or EXECUTING (resumed at start). */
   listActive(): Promise<GraphRecord[]>;
-  /** Marks tasks released and the graph EXECUTING. */
-  markScheduled(executionId: string, graphId: string, taskIds: string[]): Promise<void>;
-  /** Stores a task's status unless it already ended. @returns false if it had ended. */
-  saveTaskStatus(status: scheduler.TaskStatus, state: string): Promise<boolean>;
+  /** Marks the graph submitted and EXECUTING. */
+  markSubmitted(executionId: string, graphId: string): Promise<void>;
   /** First writer wins. @returns false if the graph had already ended. */
   finish(
     executionId: string,

@@ -1,24 +1,21 @@
-import type { commonOperation, scheduler } from '@lzy/proto';
-
-/** A task released to the scheduler (its Schedule request). */
-export interface TaskToSchedule {
-  taskId: string;
-  executionId: string;
-  workflowName: string;
-  userId: string;
-  taskDesc: commonOperation.TaskDesc;
-  portalAddress: string;
-}
+import type { TaskStatus } from '@lzy/tasks';
+import type { GraphRecord } from './graph-store-port.ts';
 
 /** The scheduler as the graph runner uses it (clients/scheduler-client.ts over gRPC). */
 export interface SchedulerPort {
-  /** Idempotent on (executionId, taskId). @returns the task's current status. */
-  schedule(task: TaskToSchedule): Promise<scheduler.TaskStatus | undefined>;
-  /** Idempotent. */
-  stopTask(executionId: string, taskId: string, reason: string): Promise<void>;
+  /** Sends every task of the graph with its dependencies. Idempotent per task id. */
+  submit(graph: GraphRecord): Promise<void>;
+  /** Idempotent; empty `taskIds`: every unfinished task of the execution. */
+  stopTasks(executionId: string, taskIds: readonly string[], reason: string): Promise<void>;
+  /** Every task of the execution, as stored now. */
+  listTasks(executionId: string): Promise<TaskStatus[]>;
   /**
-   * Statuses of every task of the execution: the current ones first, then each change, until
-   * `signal` aborts. Throws when the stream breaks.
+   * Batches of the execution's task statuses changed after `afterVersion`, then each stored
+   * batch of changes, until `signal` aborts. Throws when the stream breaks.
    */
-  watchTasks(executionId: string, signal: AbortSignal): AsyncIterable<scheduler.TaskStatus>;
+  watchTasks(
+    executionId: string,
+    afterVersion: number,
+    signal: AbortSignal,
+  ): AsyncIterable<TaskStatus[]>;
 }

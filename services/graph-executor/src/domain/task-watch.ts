@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@lzy/logging';
-import type { scheduler } from '@lzy/proto';
+import type { TaskStatus } from '@lzy/tasks';
 import type { SchedulerPort } from './scheduler-port.ts';
 
 export interface TaskWatchDeps {
   scheduler: SchedulerPort;
   executionId: string;
-  onStatus: (status: scheduler.TaskStatus) => void;
+  /** A batch of changed statuses (in version order). */
+  onStatuses: (statuses: TaskStatus[]) => void;
   /** Called before every re-opening of the stream (not the first), e.g. to re-send Schedule. */
   onReconnect: () => void;
   log: Logger;
@@ -24,6 +25,8 @@ export class TaskWatch {
   readonly #deps: TaskWatchDeps;
   readonly #controller = new AbortController();
   #running: Promise<void> | undefined;
+  /** The highest version received: a re-opened stream continues after it. */
+  #lastVersion = 0;
 
   constructor(deps: TaskWatchDeps) {
     this.#deps = deps;
@@ -48,12 +51,15 @@ export class TaskWatch {
     for (let attempt = 0; !signal.aborted; attempt++) {
       if (attempt > 0) this.#deps.onReconnect();
       try {
-        for await (const status of this.#deps.scheduler.watchTasks(
+        for await (const batch of this.#deps.scheduler.watchTasks(
           this.#deps.executionId,
+          this.#lastVersion,
           signal,
         )) {
           delayMs = initialDelayMs;
-          this.#deps.onStatus(status);
+          for (const status of batch)
+            this.#lastVersion = Math.max(this.#lastVersion, status.version);
+          this.#deps.onStatuses(batch);
         }
         if (!signal.aborted) log.warn('scheduler ended the WatchTasks stream; re-opening');
       } catch (err) {

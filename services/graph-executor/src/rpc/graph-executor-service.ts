@@ -1,36 +1,38 @@
 import { implement, requireInternalCaller } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
-import { graphExecutor, scheduler } from '@lzy/proto';
-import type { GraphRunner } from '../domain/graph-runner.ts';
-import type { GraphRecord, GraphState } from '../domain/graph-store-port.ts';
+import { graphExecutor } from '@lzy/proto';
+import { graphStateToProto, needsFromProto, taskStatusToProto } from '@lzy/tasks';
+import type { TaskStatus } from '@lzy/tasks';
+import type { GraphDelta, GraphRunner, GraphView } from '../domain/graph-runner.ts';
+import type { GraphRecord } from '../domain/graph-store-port.ts';
 
-const STATES: Record<GraphState, graphExecutor.GraphState> = {
-  WAITING: graphExecutor.GraphState.GRAPH_STATE_WAITING,
-  EXECUTING: graphExecutor.GraphState.GRAPH_STATE_EXECUTING,
-  COMPLETED: graphExecutor.GraphState.GRAPH_STATE_COMPLETED,
-  FAILED: graphExecutor.GraphState.GRAPH_STATE_FAILED,
-};
-
-/** GraphStatus of a record: tasks released so far (a released task without news is QUEUED). */
-export function toGraphStatus(record: GraphRecord): graphExecutor.GraphStatus {
+function graphStatusOf(
+  record: GraphRecord,
+  tasks: readonly TaskStatus[],
+): graphExecutor.GraphStatus {
   return {
     executionId: record.executionId,
     graphId: record.graphId,
-    state: STATES[record.state],
-    tasks: record.tasks
-      .filter((t) => t.scheduled || t.status !== undefined)
-      .map(
-        (t) =>
-          t.status ??
-          scheduler.TaskStatus.fromPartial({
-            executionId: record.executionId,
-            taskId: t.id,
-            operationName: t.operationName,
-            state: scheduler.TaskState.TASK_STATE_QUEUED,
-          }),
-      ),
+    state: graphStateToProto(record.state),
+    tasks: tasks.map(taskStatusToProto),
     description: record.description,
     updatedAt: record.updatedAt,
+  };
+}
+
+/** GraphStatus of a view: every task, in graph order (a task not reported yet is absent). */
+export function toGraphStatus(view: GraphView): graphExecutor.GraphStatus {
+  const tasks = view.record.tasks.flatMap((t) => {
+    const status = view.statuses.get(t.id);
+    return status === undefined ? [] : [status];
+  });
+  return graphStatusOf(view.record, tasks);
+}
+
+function toWatchMessage(update: GraphView | GraphDelta): graphExecutor.WatchGraphResponse {
+  return {
+    status:
+      'changed' in update ? graphStatusOf(update.record, update.changed) : toGraphStatus(update),
   };
 }
 
@@ -39,16 +41,21 @@ export function graphExecutorService(runner: GraphRunner): ServiceRegistration {
   return implement(graphExecutor.GraphExecutorServiceService, {
     executeGraph: async (request, ctx) => {
       requireInternalCaller(ctx);
-      const record = await runner.execute({
+      const view = await runner.execute({
         executionId: request.executionId,
         graphId: request.graphId,
         workflowName: request.workflowName,
         userId: request.userId,
         parentGraphId: request.parentGraphId,
         portalAddress: request.portalAddress,
-        tasks: request.tasks,
+        tasks: request.tasks.map((t) => ({
+          id: t.id,
+          taskDesc: t.taskDesc,
+          needs: needsFromProto(t.needs),
+          maxAttempts: t.maxAttempts,
+        })),
       });
-      return { status: toGraphStatus(record) };
+      return { status: toGraphStatus(view) };
     },
     getGraph: async (request, ctx) => {
       requireInternalCaller(ctx);
@@ -60,13 +67,13 @@ export function graphExecutorService(runner: GraphRunner): ServiceRegistration {
     },
     stopGraph: async (request, ctx) => {
       requireInternalCaller(ctx);
-      const record = await runner.stop(request.executionId, request.graphId, request.reason);
-      return { status: toGraphStatus(record) };
+      const view = await runner.stop(request.executionId, request.graphId, request.reason);
+      return { status: toGraphStatus(view) };
     },
     watchGraph: async (request, ctx, send) => {
       requireInternalCaller(ctx);
-      await runner.watch(request.executionId, request.graphId, ctx.signal, (record) =>
-        send({ status: toGraphStatus(record) }),
+      await runner.watch(request.executionId, request.graphId, ctx.signal, (update) =>
+        send(toWatchMessage(update)),
       );
     },
   });

@@ -1,34 +1,18 @@
 import { serverStream, unaryCall } from '@lzy/grpc';
-import { graphExecutor, scheduler } from '@lzy/proto';
-import type {
-  ExecutorGraphStatus,
-  GraphState,
-  GraphsPort,
-  SubmittedTask,
-} from '../domain/ports.ts';
+import type { graphExecutor } from '@lzy/proto';
+import { graphStateFromProto, needsToProto, taskStateFromProto } from '@lzy/tasks';
+import type { ExecutorGraphUpdate, GraphsPort, SubmittedTask } from '../domain/ports.ts';
 
-const STATES: Record<number, GraphState> = {
-  [graphExecutor.GraphState.GRAPH_STATE_WAITING]: 'WAITING',
-  [graphExecutor.GraphState.GRAPH_STATE_EXECUTING]: 'EXECUTING',
-  [graphExecutor.GraphState.GRAPH_STATE_COMPLETED]: 'COMPLETED',
-  [graphExecutor.GraphState.GRAPH_STATE_FAILED]: 'FAILED',
-};
-
-const TERMINAL_TASK_STATES: readonly number[] = [
-  scheduler.TaskState.TASK_STATE_SUCCEEDED,
-  scheduler.TaskState.TASK_STATE_FAILED,
-  scheduler.TaskState.TASK_STATE_STOPPED,
-];
-
-/** graph-executor's GraphStatus in domain terms; tasks split into completed and executing. */
-export function toExecutorStatus(status: graphExecutor.GraphStatus): ExecutorGraphStatus {
-  const completed = status.tasks.filter((t) => TERMINAL_TASK_STATES.includes(t.state));
-  const executing = status.tasks.filter((t) => !TERMINAL_TASK_STATES.includes(t.state));
+/** A WatchGraph message in domain terms (the first one of a stream holds every task). */
+export function toExecutorUpdate(
+  status: graphExecutor.GraphStatus,
+  full: boolean,
+): ExecutorGraphUpdate {
   return {
-    state: STATES[status.state] ?? 'WAITING',
+    full,
+    state: graphStateFromProto(status.state),
     description: status.description,
-    completedTaskIds: completed.map((t) => t.taskId),
-    executingTaskIds: executing.map((t) => t.taskId),
+    tasks: status.tasks.map((t) => ({ taskId: t.taskId, state: taskStateFromProto(t.state) })),
   };
 }
 
@@ -56,7 +40,12 @@ export class GraphExecutorClient implements GraphsPort {
       userId: request.userId,
       graphId: request.graphId,
       parentGraphId: request.parentGraphId,
-      tasks: request.tasks.map((task) => ({ id: task.id, taskDesc: task.desc })),
+      tasks: request.tasks.map((task) => ({
+        id: task.id,
+        taskDesc: task.desc,
+        needs: needsToProto(task.needs),
+        maxAttempts: task.maxAttempts ?? 0,
+      })),
       portalAddress: request.portalAddress,
     });
   }
@@ -70,11 +59,14 @@ export class GraphExecutorClient implements GraphsPort {
     executionId: string,
     graphId: string,
     signal: AbortSignal,
-  ): AsyncGenerator<ExecutorGraphStatus, void, undefined> {
+  ): AsyncGenerator<ExecutorGraphUpdate, void, undefined> {
     const c = this.#client;
     const stream = serverStream(c.watchGraph.bind(c), { executionId, graphId }, { signal });
+    let full = true;
     for await (const message of stream) {
-      if (message.status !== undefined) yield toExecutorStatus(message.status);
+      if (message.status === undefined) continue;
+      yield toExecutorUpdate(message.status, full);
+      full = false;
     }
   }
 }

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '@lzy/logging';
 import type { GraphStore } from '../db/graph-store.ts';
-import { initialView, isFinal, userStatusOf } from './graph-view.ts';
+import { applyExecutorUpdate, initialView, isFinal, userStatusOf } from './graph-view.ts';
 import type { GraphView } from './graph-view.ts';
 import type { GraphsPort, PortalPort } from './ports.ts';
 
@@ -20,7 +20,7 @@ interface Tracked {
   view: GraphView;
   /** When this instance started following it (for the completion log line). */
   startedMs: number;
-  /** Its end was logged. */
+  /** Its end was logged and stored. */
   logged: boolean;
   abort: AbortController;
   saving: Promise<void>;
@@ -28,9 +28,11 @@ interface Tracked {
 }
 
 /**
- * Follows graphs by push: graph-executor WatchGraph and the portal's WatchSlots for the graph's
- * output snapshots. The latest view is kept in memory (GraphStatus answers from it) and written
- * to the `graph` row on every change, so a restarted service resumes from it.
+ * Follows graphs by push: graph-executor WatchGraph (a full message, then deltas) and the
+ * portal's WatchSlots for the graph's output snapshots. The view lives in memory (GraphStatus
+ * answers from it) and is written to the `graph` row once, when it is final (completed or
+ * failed): a restarted service follows an unfinished graph again, both streams starting with
+ * the current state.
  */
 export class GraphTracker {
   readonly #deps: GraphTrackerDeps;
@@ -94,9 +96,9 @@ export class GraphTracker {
 
   async #watchExecutor(entry: Tracked): Promise<boolean> {
     const stream = this.#deps.graphs.watch(entry.executionId, entry.graphId, entry.abort.signal);
-    for await (const status of stream) {
-      entry.view.executor = status;
-      this.#save(entry);
+    for await (const update of stream) {
+      applyExecutorUpdate(entry.view, update);
+      this.#changed(entry);
     }
     const state = entry.view.executor?.state;
     return state === 'COMPLETED' || state === 'FAILED';
@@ -113,7 +115,7 @@ export class GraphTracker {
     )) {
       if (!(update.slotName in entry.view.slots)) continue;
       entry.view.slots[update.slotName] = update.state;
-      this.#save(entry);
+      this.#changed(entry);
     }
     return Object.values(entry.view.slots).every((state) => state !== 'PENDING');
   }
@@ -133,8 +135,10 @@ export class GraphTracker {
     }
   }
 
-  #save(entry: Tracked): void {
-    this.#logIfFinal(entry);
+  /** Stores the view once it is final (and logs the graph's end); nothing before. */
+  #changed(entry: Tracked): void {
+    if (entry.logged || !this.#logIfFinal(entry)) return;
+    entry.logged = true;
     const snapshot = structuredClone(entry.view);
     entry.saving = entry.saving
       .then(() => this.#deps.store.saveView(entry.executionId, entry.graphId, snapshot))
@@ -143,8 +147,8 @@ export class GraphTracker {
       });
   }
 
-  #logIfFinal(entry: Tracked): void {
-    if (entry.logged) return;
+  /** Logs the end of the graph; false while it is not final. */
+  #logIfFinal(entry: Tracked): boolean {
     const status = userStatusOf(entry.view);
     const fields = {
       executionId: entry.executionId,
@@ -154,8 +158,8 @@ export class GraphTracker {
     if (status.kind === 'completed') this.#deps.log.info(fields, 'graph completed');
     else if (status.kind === 'failed')
       this.#deps.log.info({ ...fields, description: status.description }, 'graph failed');
-    else return;
-    entry.logged = true;
+    else return false;
+    return true;
   }
 }
 

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { initialView, SNAPSHOT_FAILED_DESCRIPTION, userStatusOf } from './graph-view.ts';
-import type { GraphView } from './graph-view.ts';
+import {
+  applyExecutorUpdate,
+  initialView,
+  SNAPSHOT_FAILED_DESCRIPTION,
+  userStatusOf,
+} from './graph-view.ts';
+import type { ExecutorView, GraphView } from './graph-view.ts';
 
-const executor = (state: 'WAITING' | 'EXECUTING' | 'COMPLETED' | 'FAILED', description = '') => ({
-  state,
-  description,
-  completedTaskIds: ['t1'],
-  executingTaskIds: [],
-});
+const executor = (
+  state: 'WAITING' | 'EXECUTING' | 'COMPLETED' | 'FAILED',
+  description = '',
+): ExecutorView => ({ state, description, tasks: { t1: 'SUCCEEDED' } });
 
 describe('userStatusOf', () => {
   it('is waiting before graph-executor reported anything', () => {
@@ -35,5 +38,33 @@ describe('userStatusOf', () => {
       kind: 'failed',
       description: SNAPSHOT_FAILED_DESCRIPTION,
     });
+  });
+
+  it('lists completed and executing tasks from the full message merged with deltas', () => {
+    const view = initialView(['o']);
+    applyExecutorUpdate(view, {
+      full: true,
+      state: 'EXECUTING',
+      description: '',
+      tasks: [
+        { taskId: 'a', state: 'EXECUTING' },
+        { taskId: 'b', state: 'WAITING' },
+      ],
+    });
+    applyExecutorUpdate(view, {
+      full: false,
+      state: 'EXECUTING',
+      description: '',
+      tasks: [{ taskId: 'a', state: 'SUCCEEDED' }],
+    });
+    expect(userStatusOf(view)).toMatchObject({ completed: ['a'], executing: ['b'] });
+    // A re-opened stream starts with a full message again: it replaces what was known.
+    applyExecutorUpdate(view, {
+      full: true,
+      state: 'EXECUTING',
+      description: '',
+      tasks: [{ taskId: 'b', state: 'EXECUTING' }],
+    });
+    expect(userStatusOf(view)).toMatchObject({ completed: [], executing: ['b'] });
   });
 });

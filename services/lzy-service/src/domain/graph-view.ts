@@ -1,11 +1,28 @@
-import type { ExecutorGraphStatus, SnapshotState } from './ports.ts';
+import { isTerminalTaskState } from '@lzy/tasks';
+import type { GraphState, TaskState } from '@lzy/tasks';
+import type { ExecutorGraphUpdate, SnapshotState } from './ports.ts';
+
+/** graph-executor's view of one graph, merged from WatchGraph's full message and deltas. */
+export interface ExecutorView {
+  state: GraphState;
+  description: string;
+  /** Task id → its latest state. */
+  tasks: Record<string, TaskState>;
+}
 
 /** What lzy-service knows about one graph: graph-executor's status plus its output snapshots. */
 export interface GraphView {
   /** undefined until graph-executor's first WatchGraph message. */
-  executor: ExecutorGraphStatus | undefined;
+  executor: ExecutorView | undefined;
   /** Portal slot name → snapshot state, one per graph output. */
   slots: Record<string, SnapshotState>;
+}
+
+/** Merges one WatchGraph message into the view (a full one replaces the task list). */
+export function applyExecutorUpdate(view: GraphView, update: ExecutorGraphUpdate): void {
+  const tasks = update.full || view.executor === undefined ? {} : view.executor.tasks;
+  for (const task of update.tasks) tasks[task.taskId] = task.state;
+  view.executor = { state: update.state, description: update.description, tasks };
 }
 
 /** The user-visible status (public-api §3.5 GraphStatusResponse, §6.2). */
@@ -41,10 +58,14 @@ export function userStatusOf(view: GraphView): UserGraphStatus {
   if (executor.state === 'COMPLETED' && states.every((state) => state === 'SYNCED')) {
     return { kind: 'completed' };
   }
+  const completed: string[] = [];
+  const executing: string[] = [];
+  for (const [taskId, state] of Object.entries(executor.tasks))
+    (isTerminalTaskState(state) ? completed : executing).push(taskId);
   return {
     kind: 'executing',
-    completed: executor.completedTaskIds,
-    executing: executor.executingTaskIds,
+    completed,
+    executing,
     message: executor.state === 'COMPLETED' ? 'Saving results to storage' : 'Graph status',
   };
 }

@@ -1,3 +1,4 @@
+import type { GraphState, TaskNeeds, TaskState } from '@lzy/tasks';
 import type { commonOperation, commonStorage } from '@lzy/proto';
 
 /*
@@ -70,19 +71,24 @@ export interface ChannelsPort {
   destroyAllChannels(executionId: string): Promise<void>;
 }
 
-export type GraphState = 'WAITING' | 'EXECUTING' | 'COMPLETED' | 'FAILED';
-
-/** graph-executor's view of one graph, as pushed by WatchGraph. */
-export interface ExecutorGraphStatus {
+/**
+ * One WatchGraph message in domain terms: the graph's state and, in the first message (`full`)
+ * every task, in later ones only the tasks that changed.
+ */
+export interface ExecutorGraphUpdate {
+  full: boolean;
   state: GraphState;
   description: string;
-  completedTaskIds: string[];
-  executingTaskIds: string[];
+  tasks: Array<{ taskId: string; state: TaskState }>;
 }
 
 export interface SubmittedTask {
   id: string;
   desc: TaskDesc;
+  /** What it takes of its VM; undefined: the whole VM (pylzy never says). */
+  needs?: TaskNeeds | undefined;
+  /** Runs when its VM is lost; 0: the scheduler's default. */
+  maxAttempts?: number;
 }
 
 /** graph-executor. */
@@ -104,7 +110,7 @@ export interface GraphsPort {
     executionId: string,
     graphId: string,
     signal: AbortSignal,
-  ): AsyncIterable<ExecutorGraphStatus>;
+  ): AsyncIterable<ExecutorGraphUpdate>;
 }
 
 export type SnapshotState = 'PENDING' | 'SYNCED' | 'FAILED';

@@ -45,6 +45,10 @@ describe('allocationOutcomeOf', () => {
         value: { code: 3, message: 'unknown pool "xl"', details: [] },
       },
     };
-    expect(allocationOutcomeOf(operation)).toEqual({ ok: false, message: 'unknown pool "xl"' });
+    expect(allocationOutcomeOf(operation)).toEqual({
+      ok: false,
+      code: 'INVALID_ARGUMENT',
+      message: 'unknown pool "xl"',
+    });
   });
 });

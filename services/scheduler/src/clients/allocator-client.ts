@@ -1,9 +1,14 @@
 import { status } from '@grpc/grpc-js';
 import { NotFound, Unavailable } from '@lzy/errors';
 import type { ChannelClientOptions } from '@lzy/grpc';
-import { GrpcCallError, createChannelClient, serverStream, unaryCall } from '@lzy/grpc';
+import { GrpcCallError, createChannelClient, serverStream, statusName, unaryCall } from '@lzy/grpc';
 import { allocator, longrunning, operations, unpackAny } from '@lzy/proto';
-import type { AllocationOutcome, AllocatorPort, AllocateParams } from '../domain/ports.ts';
+import type {
+  AllocationOutcome,
+  AllocatorPort,
+  AllocateParams,
+  PoolShape,
+} from '../domain/ports.ts';
 import type { StartedAllocation } from '../domain/ports.ts';
 import { backoffMs, sleep } from '../domain/retry.ts';
 
@@ -31,13 +36,16 @@ function rank(index: number): number {
 /** How a done Allocate operation ended. */
 export function allocationOutcomeOf(operation: longrunning.Operation): AllocationOutcome {
   const result = operation.result;
-  if (result?.$case === 'error') return { ok: false, message: result.value.message };
+  if (result?.$case === 'error')
+    return { ok: false, code: statusName(result.value.code), message: result.value.message };
   const response =
     result?.$case === 'response' ? unpackAny(allocator.AllocateResponse, result.value) : undefined;
-  if (response === undefined) return { ok: false, message: 'allocator answered without a VM' };
+  if (response === undefined)
+    return { ok: false, code: 'INTERNAL', message: 'allocator answered without a VM' };
   const vmAddress = workerAddressOf(response.endpoints);
   if (vmAddress === undefined) {
-    return { ok: false, message: `VM ${response.vmId} registered without an endpoint` };
+    const message = `VM ${response.vmId} registered without an endpoint`;
+    return { ok: false, code: 'INTERNAL', message };
   }
   return { ok: true, vmId: response.vmId, vmAddress };
 }
@@ -116,20 +124,45 @@ export class AllocatorClient implements AllocatorPort {
     await unaryCall(client.free.bind(client), { vmId }, { signal, deadlineMs: 30_000 });
   }
 
-  async vmLoss(vmId: string, signal: AbortSignal): Promise<string | undefined> {
+  async watchLoss(vmId: string, signal: AbortSignal): Promise<string> {
     const client = this.#allocator;
-    try {
-      const { vm } = await unaryCall(client.getVm.bind(client), { vmId }, { signal });
-      const gone: readonly number[] = [
-        allocator.VmStatus.VM_STATUS_DELETING,
-        allocator.VmStatus.VM_STATUS_DEAD,
-      ];
-      if (vm === undefined) return '';
-      return gone.includes(vm.status) ? vm.deleteReason : undefined;
-    } catch (err) {
-      if (err instanceof NotFound) return '';
-      throw err;
+    const gone: readonly number[] = [
+      allocator.VmStatus.VM_STATUS_DELETING,
+      allocator.VmStatus.VM_STATUS_DEAD,
+    ];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        for await (const { vm } of serverStream(
+          client.watchVm.bind(client),
+          { vmId },
+          { signal },
+        )) {
+          if (vm !== undefined && gone.includes(vm.status)) return vm.deleteReason;
+          attempt = 0;
+        }
+        return ''; // the stream ends right after DEAD
+      } catch (err) {
+        if (err instanceof NotFound) return '';
+        signal.throwIfAborted();
+        await sleep(backoffMs(POLL_INITIAL_MS, attempt), signal);
+      }
     }
+  }
+
+  async listPools(signal: AbortSignal): Promise<PoolShape[]> {
+    const client = this.#allocator;
+    const { pools } = await unaryCall(
+      client.listVmPools.bind(client),
+      { clusterType: allocator.ClusterType.CLUSTER_TYPE_WORKER },
+      { signal, deadlineMs: 30_000 },
+    );
+    return pools.map((p) => ({
+      label: p.label,
+      cpu: p.cpuCount,
+      gpu: p.gpuCount,
+      ramGb: p.ramGb,
+      zones: p.zones,
+    }));
   }
 
   close(): void {

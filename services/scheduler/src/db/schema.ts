@@ -8,8 +8,8 @@ export interface AllocatorSessionTable {
 
 export interface TaskTable {
   task_id: string;
-  seq: ColumnType<string, never, never>;
   execution_id: string;
+  graph_id: string;
   workflow_name: string;
   user_id: string;
   operation_name: string;
@@ -18,20 +18,39 @@ export interface TaskTable {
   task_desc: Uint8Array;
   portal_address: string;
   request_hash: string;
+  depends_on: string[];
+  needs_cpu: number | null;
+  needs_gpu: number | null;
+  needs_ram_gb: number | null;
+  max_attempts: number;
   state: string;
+  attempt: Generated<number>;
   rc: Generated<number>;
   description: Generated<string>;
-  allocate_operation_id: string | null;
   vm_id: string | null;
-  vm_address: string | null;
-  vm_released: Generated<boolean>;
-  version: Generated<number>;
+  /** bigint: pg returns it as a string. */
+  version: ColumnType<string, never, never>;
+  queued_at: Date | null;
+  started_at: Date | null;
+  finished_at: Date | null;
   created_at: Date;
   updated_at: Date;
+}
+
+export interface HeldVmTable {
+  vm_id: string;
+  owner: string;
+  session_id: string;
+  pool_label: string;
+  zone: string;
+  allocate_operation_id: string;
+  address: string | null;
+  created_at: Date;
 }
 
 /** The scheduler database as kysely sees it. */
 export interface SchedulerDatabase {
   allocator_session: AllocatorSessionTable;
   task: TaskTable;
+  held_vm: HeldVmTable;
 }

@@ -1,43 +1,28 @@
 import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
-import { withTransaction } from '@lzy/db';
 import type { Clock } from '@lzy/grpc';
-import type { Task, TaskState } from '../domain/task.ts';
-import { TASK_STATES } from '../domain/task.ts';
+import { TERMINAL_TASK_STATES } from '@lzy/tasks';
+import type { TaskState } from '@lzy/tasks';
+import type { Task, TaskProgress } from '../domain/task.ts';
 import type { SchedulerDatabase, TaskTable } from './schema.ts';
 
-/** The fields of a task the caller chooses at Schedule. */
-export type NewTask = Pick<
+type TaskRow = Selectable<TaskTable>;
+
+/** What Submit stores for a new task (WAITING or QUEUED, attempt 0). */
+export type NewTask = Omit<
   Task,
-  | 'taskId'
-  | 'executionId'
-  | 'workflowName'
-  | 'userId'
-  | 'operationName'
-  | 'poolLabel'
-  | 'zone'
-  | 'taskDesc'
-  | 'portalAddress'
-  | 'requestHash'
+  'rc' | 'description' | 'vmId' | 'attempt' | 'version' | 'startedAt' | 'finishedAt' | 'updatedAt'
 >;
 
-export interface TaskStoreDeps {
-  db: Kysely<SchedulerDatabase>;
-  clock: Clock;
-}
-
-const TERMINAL: readonly TaskState[] = ['SUCCEEDED', 'FAILED', 'STOPPED'];
-
-function toTaskState(value: string): TaskState {
-  const state = TASK_STATES.find((s) => s === value);
-  if (state === undefined) throw new Error(`unknown task state in the database: ${value}`);
-  return state;
-}
-
-function toTask(row: Selectable<TaskTable>): Task {
+function toTask(row: TaskRow): Task {
+  const needs =
+    row.needs_cpu === null || row.needs_gpu === null || row.needs_ram_gb === null
+      ? undefined
+      : { cpu: row.needs_cpu, gpu: row.needs_gpu, ramGb: row.needs_ram_gb };
   return {
     taskId: row.task_id,
     executionId: row.execution_id,
+    graphId: row.graph_id,
     workflowName: row.workflow_name,
     userId: row.user_id,
     operationName: row.operation_name,
@@ -46,58 +31,125 @@ function toTask(row: Selectable<TaskTable>): Task {
     taskDesc: row.task_desc,
     portalAddress: row.portal_address,
     requestHash: row.request_hash,
-    state: toTaskState(row.state),
+    dependsOn: row.depends_on,
+    needs,
+    maxAttempts: row.max_attempts,
+    state: row.state as TaskState,
+    attempt: row.attempt,
     rc: row.rc,
     description: row.description,
-    allocateOperationId: row.allocate_operation_id ?? undefined,
-    vmId: row.vm_id ?? undefined,
-    vmAddress: row.vm_address ?? undefined,
-    vmReleased: row.vm_released,
-    version: row.version,
+    vmId: row.vm_id ?? '',
+    version: Number(row.version),
+    queuedAt: row.queued_at ?? undefined,
+    startedAt: row.started_at ?? undefined,
+    finishedAt: row.finished_at ?? undefined,
     updatedAt: row.updated_at,
   };
 }
 
-/** All SQL of table `task`. Every change bumps `version` and `updated_at`. */
+/**
+ * All SQL of table `task`. Every change gets a fresh `version` from one sequence, so WatchTasks
+ * can resume after the last version a caller saw. Progress is written in batches: one UPDATE for
+ * every task changed since the last write (TaskWriter).
+ */
 export class TaskStore {
   readonly #db: Kysely<SchedulerDatabase>;
   readonly #clock: Clock;
 
-  constructor(deps: TaskStoreDeps) {
+  constructor(deps: { db: Kysely<SchedulerDatabase>; clock: Clock }) {
     this.#db = deps.db;
     this.#clock = deps.clock;
   }
 
-  /** Inserts a QUEUED task; if the id exists, returns the stored task with `created: false`. */
-  async insert(task: NewTask): Promise<{ task: Task; created: boolean }> {
+  /**
+   * Inserts the tasks in one statement; ids already stored are left as they are.
+   * @returns the inserted tasks and, for ids that existed, the stored ones
+   */
+  async insertMany(tasks: readonly NewTask[]): Promise<{ created: Task[]; existing: Task[] }> {
+    if (tasks.length === 0) return { created: [], existing: [] };
     const now = new Date(this.#clock.now());
-    const row = await this.#db
+    const rows = await this.#db
       .insertInto('task')
-      .values({
-        task_id: task.taskId,
-        execution_id: task.executionId,
-        workflow_name: task.workflowName,
-        user_id: task.userId,
-        operation_name: task.operationName,
-        pool_label: task.poolLabel,
-        zone: task.zone,
-        task_desc: task.taskDesc,
-        portal_address: task.portalAddress,
-        request_hash: task.requestHash,
-        state: 'QUEUED',
-        allocate_operation_id: null,
-        vm_id: null,
-        vm_address: null,
-        created_at: now,
-        updated_at: now,
-      })
+      .values(
+        tasks.map((t) => ({
+          task_id: t.taskId,
+          execution_id: t.executionId,
+          graph_id: t.graphId,
+          workflow_name: t.workflowName,
+          user_id: t.userId,
+          operation_name: t.operationName,
+          pool_label: t.poolLabel,
+          zone: t.zone,
+          task_desc: t.taskDesc,
+          portal_address: t.portalAddress,
+          request_hash: t.requestHash,
+          depends_on: [...t.dependsOn],
+          needs_cpu: t.needs?.cpu ?? null,
+          needs_gpu: t.needs?.gpu ?? null,
+          needs_ram_gb: t.needs?.ramGb ?? null,
+          max_attempts: t.maxAttempts,
+          state: t.state,
+          vm_id: null,
+          queued_at: t.queuedAt ?? null,
+          started_at: null,
+          finished_at: null,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
       .onConflict((oc) => oc.column('task_id').doNothing())
       .returningAll()
-      .executeTakeFirst();
-    if (row !== undefined) return { task: toTask(row), created: true };
-    const existing = await this.get(task.taskId);
-    if (existing === undefined) throw new Error(`task ${task.taskId} vanished after a conflict`);
-    return { task: existing, created: false };
+      .execute();
+    const created = rows.map(toTask);
+    if (created.length === tasks.length) return { created, existing: [] };
+    const inserted = new Set(created.map((t) => t.taskId));
+    const existing = await this.getMany(
+      tasks.map((t) => t.taskId).filter((id) => !inserted.has(id)),
+    );
+    return { created, existing };
+  }
+
+  /**
+   * Writes the progress of every task in `changes` in one statement. A task already in a
+   * terminal state is not changed (a late event never overwrites how it ended).
+   * @returns the tasks as written (with their new versions), in version order
+   */
+  async writeProgress(changes: ReadonlyMap<string, TaskProgress>): Promise<Task[]> {
+    if (changes.size === 0) return [];
+    const ids: string[] = [];
+    const states: string[] = [];
+    const attempts: number[] = [];
+    const rcs: number[] = [];
+    const descriptions: string[] = [];
+    const vmIds: Array<string | null> = [];
+    const queuedAt: Array<Date | null> = [];
+    const startedAt: Array<Date | null> = [];
+    const finishedAt: Array<Date | null> = [];
+    for (const [taskId, p] of changes) {
+      ids.push(taskId);
+      states.push(p.state);
+      attempts.push(p.attempt);
+      rcs.push(p.rc);
+      descriptions.push(p.description);
+      vmIds.push(p.vmId === '' ? null : p.vmId);
+      queuedAt.push(p.queuedAt ?? null);
+      startedAt.push(p.startedAt ?? null);
+      finishedAt.push(p.finishedAt ?? null);
+    }
+    const now = new Date(this.#clock.now());
+    const result = await sql<TaskRow>`
+      UPDATE task AS t SET
+        state = v.state, attempt = v.attempt, rc = v.rc, description = v.description,
+        vm_id = v.vm_id, queued_at = v.queued_at, started_at = v.started_at,
+        finished_at = v.finished_at, version = nextval('task_version_seq'), updated_at = ${now}
+      FROM unnest(
+        ${ids}::text[], ${states}::text[], ${attempts}::int[], ${rcs}::int[],
+        ${descriptions}::text[], ${vmIds}::text[], ${queuedAt}::timestamptz[],
+        ${startedAt}::timestamptz[], ${finishedAt}::timestamptz[]
+      ) AS v(task_id, state, attempt, rc, description, vm_id, queued_at, started_at, finished_at)
+      WHERE t.task_id = v.task_id AND NOT (t.state = ANY(${[...TERMINAL_TASK_STATES]}::text[]))
+      RETURNING t.*`.execute(this.#db);
+    return result.rows.map(toTask).sort((a, b) => a.version - b.version);
   }
 
   async get(taskId: string): Promise<Task | undefined> {
@@ -109,158 +161,47 @@ export class TaskStore {
     return row === undefined ? undefined : toTask(row);
   }
 
-  /** Tasks of an execution (optionally only `taskIds`), oldest first. */
-  async listByExecution(executionId: string, taskIds: readonly string[] = []): Promise<Task[]> {
-    let query = this.#db.selectFrom('task').selectAll().where('execution_id', '=', executionId);
-    if (taskIds.length > 0) query = query.where('task_id', 'in', taskIds);
-    const rows = await query.orderBy('seq').execute();
-    return rows.map(toTask);
-  }
-
-  /** Tasks that hold or are getting a VM: to be driven again after a restart. */
-  async listHoldingVm(): Promise<Task[]> {
+  async getMany(taskIds: readonly string[]): Promise<Task[]> {
+    if (taskIds.length === 0) return [];
     const rows = await this.#db
       .selectFrom('task')
       .selectAll()
-      .where('vm_released', '=', false)
-      .where('state', '<>', 'QUEUED')
-      .orderBy('seq')
+      .where(sql<boolean>`task_id = ANY(${[...taskIds]}::text[])`)
       .execute();
     return rows.map(toTask);
   }
 
-  /** Users with QUEUED tasks. */
-  async usersWithQueuedTasks(): Promise<string[]> {
+  /** The execution's tasks changed after `afterVersion` (all for 0), in version order. */
+  async listByExecution(executionId: string, afterVersion = 0): Promise<Task[]> {
     const rows = await this.#db
       .selectFrom('task')
-      .select('user_id')
-      .distinct()
-      .where('state', '=', 'QUEUED')
+      .selectAll()
+      .where('execution_id', '=', executionId)
+      .where(sql<boolean>`version > ${afterVersion}`)
+      .orderBy('version')
       .execute();
-    return rows.map((r) => r.user_id);
+    return rows.map(toTask);
   }
 
-  /**
-   * Moves the user's oldest QUEUED tasks to ALLOCATING while the user holds fewer than `maxVms`
-   * VMs (tasks past QUEUED whose VM is not released yet). Serialized per user by an advisory lock.
-   * @returns the admitted tasks.
-   */
-  async admit(userId: string, maxVms: number): Promise<Task[]> {
-    return withTransaction(
-      this.#db,
-      async (trx) => {
-        await sql`SELECT pg_advisory_xact_lock(hashtext(${`lzy-scheduler-user:${userId}`}))`.execute(
-          trx,
-        );
-        const { held } = await trx
-          .selectFrom('task')
-          .select((eb) => eb.fn.countAll<string>().as('held'))
-          .where('user_id', '=', userId)
-          .where('vm_released', '=', false)
-          .where('state', '<>', 'QUEUED')
-          .executeTakeFirstOrThrow();
-        const free = maxVms - Number(held);
-        if (free <= 0) return [];
-        const queued = trx
-          .selectFrom('task')
-          .select('task_id')
-          .where('user_id', '=', userId)
-          .where('state', '=', 'QUEUED')
-          .orderBy('seq')
-          .limit(free);
-        const rows = await trx
-          .updateTable('task')
-          .set((eb) => ({
-            state: 'ALLOCATING',
-            version: eb('version', '+', 1),
-            updated_at: new Date(this.#clock.now()),
-          }))
-          .where('task_id', 'in', queued)
-          .returningAll()
-          .execute();
-        return rows.map(toTask).sort((a, b) => a.version - b.version);
-      },
-      { isolation: 'read committed' },
-    );
-  }
-
-  /** Records the Allocate operation (and the VM id from its metadata). */
-  async recordAllocation(
-    taskId: string,
-    allocation: { operationId: string; vmId: string | undefined },
-  ): Promise<void> {
-    await this.#db
-      .updateTable('task')
-      .set((eb) => ({
-        allocate_operation_id: allocation.operationId,
-        vm_id: allocation.vmId ?? null,
-        version: eb('version', '+', 1),
-        updated_at: new Date(this.#clock.now()),
-      }))
-      .where('task_id', '=', taskId)
+  /** Every task not ended yet (resume after a restart). */
+  async listUnfinished(): Promise<Task[]> {
+    const rows = await this.#db
+      .selectFrom('task')
+      .selectAll()
+      .where('state', 'in', ['WAITING', 'QUEUED', 'EXECUTING'])
+      .orderBy('version')
       .execute();
+    return rows.map(toTask);
   }
 
-  /** Records the allocated VM; returns the task as it is now (it may have been stopped). */
-  async recordVm(taskId: string, vmId: string, vmAddress: string): Promise<Task> {
-    const row = await this.#db
-      .updateTable('task')
-      .set((eb) => ({
-        vm_id: vmId,
-        vm_address: vmAddress,
-        version: eb('version', '+', 1),
-        updated_at: new Date(this.#clock.now()),
-      }))
-      .where('task_id', '=', taskId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toTask(row);
-  }
-
-  /**
-   * Moves the task to `to` if it is in one of `from`. A terminal state with no Allocate started
-   * also releases (the task never had a VM); `vmReleased` records that its VM was freed, in the
-   * same write.
-   * @returns the changed task, or undefined if it was not in `from` (e.g. already stopped).
-   */
-  async transition(
-    taskId: string,
-    from: readonly TaskState[],
-    to: TaskState,
-    result: { rc?: number; description?: string; vmReleased?: boolean } = {},
-  ): Promise<Task | undefined> {
-    const terminal = TERMINAL.includes(to);
-    const row = await this.#db
-      .updateTable('task')
-      .set((eb) => ({
-        state: to,
-        ...(result.rc === undefined ? {} : { rc: result.rc }),
-        ...(result.description === undefined ? {} : { description: result.description }),
-        ...(result.vmReleased === true
-          ? { vm_released: true }
-          : terminal
-            ? { vm_released: sql<boolean>`vm_released OR allocate_operation_id IS NULL` }
-            : {}),
-        version: eb('version', '+', 1),
-        updated_at: new Date(this.#clock.now()),
-      }))
-      .where('task_id', '=', taskId)
-      .where('state', 'in', from)
-      .returningAll()
-      .executeTakeFirst();
-    return row === undefined ? undefined : toTask(row);
-  }
-
-  /** The task no longer holds a VM (freed, or the allocation never produced one). */
-  async markVmReleased(taskId: string): Promise<void> {
-    await this.#db
-      .updateTable('task')
-      .set((eb) => ({
-        vm_released: true,
-        version: eb('version', '+', 1),
-        updated_at: new Date(this.#clock.now()),
-      }))
-      .where('task_id', '=', taskId)
+  /** States of the given tasks (missing ids are absent from the map). */
+  async statesOf(taskIds: readonly string[]): Promise<Map<string, TaskState>> {
+    if (taskIds.length === 0) return new Map();
+    const rows = await this.#db
+      .selectFrom('task')
+      .select(['task_id', 'state'])
+      .where(sql<boolean>`task_id = ANY(${[...taskIds]}::text[])`)
       .execute();
+    return new Map(rows.map((r) => [r.task_id, r.state as TaskState]));
   }
 }

@@ -18,10 +18,19 @@ export interface StartedAllocation {
   readonly vmId: string | undefined;
 }
 
-/** How an Allocate operation ended. */
+/** How an Allocate operation ended; `code` is the operation error's gRPC code name. */
 export type AllocationOutcome =
   | { readonly ok: true; readonly vmId: string; readonly vmAddress: string }
-  | { readonly ok: false; readonly message: string };
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+/** The shape of a VM of one pool: what tasks on it share. */
+export interface PoolShape {
+  readonly label: string;
+  readonly cpu: number;
+  readonly gpu: number;
+  readonly ramGb: number;
+  readonly zones: readonly string[];
+}
 
 export interface AllocatorPort {
   /** Idempotent by owner (the Idempotency-Key). @returns the session id. */
@@ -32,37 +41,68 @@ export interface AllocatorPort {
   /** Returns the VM to its session's cache. NotFound once the VM is gone. */
   free(vmId: string, signal: AbortSignal): Promise<void>;
   /**
-   * undefined while the allocator has the VM running; once it is deleting, dead or unknown, why
-   * it was lost (the allocator's delete reason, '' when it has none).
+   * Push: resolves with why the VM was lost once the allocator has it DELETING, DEAD or
+   * forgotten ('' when it gives no reason); stays pending while it lives. Rejects when
+   * `signal` aborts; a broken watch is re-opened inside.
    */
-  vmLoss(vmId: string, signal: AbortSignal): Promise<string | undefined>;
+  watchLoss(vmId: string, signal: AbortSignal): Promise<string>;
+  /** The WORKER pools. */
+  listPools(signal: AbortSignal): Promise<PoolShape[]>;
 }
 
-export interface ExecuteParams {
+/** A task sent to a worker over its Dispatch stream. */
+export interface RunRequest {
   readonly taskId: string;
   readonly executionId: string;
+  /** Encoded ai.lzy.v1.common.TaskDesc. */
   readonly taskDesc: Uint8Array;
   readonly portalAddress: string;
+  /** Known senders of input channels (channel id → slot URI). */
+  readonly inputSenders: ReadonlyMap<string, string>;
 }
 
-export type ExecutionEvent =
-  | { readonly kind: 'started' }
-  | { readonly kind: 'finished'; readonly rc: number; readonly description: string };
+/** An output a task exposed on its worker (a consumer's input sender). */
+export interface ExposedOutput {
+  readonly channelId: string;
+  readonly slotUri: string;
+  readonly sizeBytes: number;
+}
 
-/** One worker (the agent on a VM), reached at its address. */
-export interface WorkerConnection {
-  init(
-    params: { userId: string; workflowName: string; executionId: string },
-    signal: AbortSignal,
-  ): Promise<void>;
-  /** Idempotent on the task id (sent as Idempotency-Key). */
-  execute(params: ExecuteParams, signal: AbortSignal): Promise<void>;
-  /** started / finished events of the task; other events (std chunks) are skipped. */
-  watchExecution(taskId: string, signal: AbortSignal): AsyncIterable<ExecutionEvent>;
-  stop(taskId: string, reason: string, signal: AbortSignal): Promise<void>;
+/** One event of a worker's Dispatch stream (worker.proto DispatchEvent). */
+export type WorkerEvent =
+  | { readonly kind: 'started'; readonly taskId: string }
+  | { readonly kind: 'exited'; readonly taskId: string; readonly outputs: readonly ExposedOutput[] }
+  | {
+      readonly kind: 'done';
+      readonly taskId: string;
+      readonly rc: number;
+      readonly description: string;
+    };
+
+/**
+ * The long-lived Dispatch stream to one worker VM. Sends are queued while the stream is down
+ * and runs not yet answered with `done` are sent again after every reconnect (the worker
+ * ignores a task it knows and reports what it knows first).
+ */
+export interface WorkerLink {
+  run(request: RunRequest): void;
+  stop(taskId: string, reason: string): void;
+  /** Ends the stream for good. Idempotent. */
   close(): void;
 }
 
-export interface WorkerPort {
-  connect(address: string): WorkerConnection;
+export interface WorkerLinkHandlers {
+  onEvent(event: WorkerEvent): void;
+  /** The stream broke (it is re-opened with backoff); `err` is why. */
+  onBroken(err: unknown): void;
+  /** The worker refused the owner (it serves another user or workflow): the VM is unusable. */
+  onRefused(message: string): void;
+}
+
+export interface WorkerLinkFactory {
+  open(
+    vm: { vmId: string; address: string },
+    owner: { userId: string; workflowName: string },
+    handlers: WorkerLinkHandlers,
+  ): WorkerLink;
 }

@@ -1,17 +1,16 @@
 import type { Task } from './task.ts';
 
-export type TaskListener = (task: Task) => void;
+export type TaskBatchListener = (tasks: readonly Task[]) => void;
 
 /**
- * In-process fan-out of task changes by execution id. Published by the code that writes the
- * state (TaskTransitions), consumed by WatchTasks streams: push, no polling. One scheduler
- * instance owns its tasks, so no cross-process channel is needed.
+ * In-process fan-out of stored task changes by execution id, in batches as they were written
+ * (TaskWriter, Submit). Consumed by WatchTasks streams: push, no polling.
  */
 export class TaskEvents {
-  readonly #listeners = new Map<string, Set<TaskListener>>();
+  readonly #listeners = new Map<string, Set<TaskBatchListener>>();
 
   /** @returns unsubscribe; idempotent. */
-  subscribe(executionId: string, listener: TaskListener): () => void {
+  subscribe(executionId: string, listener: TaskBatchListener): () => void {
     let set = this.#listeners.get(executionId);
     if (set === undefined) {
       set = new Set();
@@ -26,7 +25,15 @@ export class TaskEvents {
     };
   }
 
-  publish(task: Task): void {
-    for (const listener of this.#listeners.get(task.executionId) ?? []) listener(task);
+  /** Publishes stored tasks, one batch per execution, in the order given. */
+  publish(tasks: readonly Task[]): void {
+    const byExecution = new Map<string, Task[]>();
+    for (const task of tasks) {
+      const list = byExecution.get(task.executionId);
+      if (list === undefined) byExecution.set(task.executionId, [task]);
+      else list.push(task);
+    }
+    for (const [executionId, batch] of byExecution)
+      for (const listener of this.#listeners.get(executionId) ?? []) listener(batch);
   }
 }

@@ -3,114 +3,121 @@ import { InvalidArgument } from '@lzy/errors';
 import { implement, requireInternalCaller } from '@lzy/grpc';
 import type { CallContext, ServiceRegistration } from '@lzy/grpc';
 import { commonOperation, scheduler } from '@lzy/proto';
-import type { NewTask, TaskStore } from '../db/task-store.ts';
-import type { Task, TaskState } from '../domain/task.ts';
+import { DEFAULT_MAX_ATTEMPTS, needsFromProto, taskStatusToProto } from '@lzy/tasks';
+import type { TaskStore } from '../db/task-store.ts';
+import type { SchedulerCore, SubmittedTask } from '../domain/scheduler.ts';
 import type { TaskEvents } from '../domain/task-events.ts';
-import type { TaskRunner } from '../domain/task-runner.ts';
 import { watchTasks } from '../domain/task-watch.ts';
 import type { Readiness } from './readiness.ts';
 
 export interface SchedulerServiceDeps {
-  runner: TaskRunner;
+  core: SchedulerCore;
   readiness: Readiness;
   store: TaskStore;
   events: TaskEvents;
 }
 
-const STATE_TO_PROTO: Readonly<Record<TaskState, scheduler.TaskState>> = {
-  QUEUED: scheduler.TaskState.TASK_STATE_QUEUED,
-  ALLOCATING: scheduler.TaskState.TASK_STATE_ALLOCATING,
-  EXECUTING: scheduler.TaskState.TASK_STATE_EXECUTING,
-  SUCCEEDED: scheduler.TaskState.TASK_STATE_SUCCEEDED,
-  FAILED: scheduler.TaskState.TASK_STATE_FAILED,
-  STOPPED: scheduler.TaskState.TASK_STATE_STOPPED,
-};
-
-export function toTaskStatus(task: Task): scheduler.TaskStatus {
-  return {
-    executionId: task.executionId,
-    taskId: task.taskId,
-    operationName: task.operationName,
-    state: STATE_TO_PROTO[task.state],
-    rc: task.rc,
-    description: task.description,
-    vmId: task.vmId ?? '',
-    updatedAt: task.updatedAt,
-  };
-}
+/** Tasks per Submit: a graph larger than this is refused (bounded memory per request). */
+const MAX_TASKS_PER_SUBMIT = 100_000;
 
 function required(value: string, field: string): string {
   if (value === '') throw new InvalidArgument(`${field} is required`);
   return value;
 }
 
-/** Schedule request → the task to persist; the hash tells a retry from a conflicting reuse. */
-export function toNewTask(request: scheduler.ScheduleRequest): NewTask {
-  const operation = request.task?.operation;
-  if (request.task === undefined || operation === undefined) {
-    throw new InvalidArgument('task.operation is required');
-  }
-  const taskDesc = commonOperation.TaskDesc.encode(request.task).finish();
-  const requestHash = createHash('sha256')
-    .update(
-      JSON.stringify([
-        request.executionId,
-        request.workflowName,
-        request.userId,
-        request.portalAddress,
-      ]),
-    )
-    .update(taskDesc)
-    .digest('hex');
-  return {
-    taskId: required(request.taskId, 'task_id'),
-    executionId: required(request.executionId, 'execution_id'),
-    workflowName: required(request.workflowName, 'workflow_name'),
-    userId: required(request.userId, 'user_id'),
-    operationName: operation.name,
-    // Not checked here: the allocator answers an unknown or missing pool and the task fails with it.
-    poolLabel: operation.requirements?.poolLabel ?? '',
-    zone: operation.requirements?.zone ?? '',
-    taskDesc,
-    portalAddress: request.portalAddress,
-    requestHash,
-  };
+/** Submit request → the tasks to store; the hash tells a repeat from a conflicting reuse. */
+export function toSubmittedTasks(request: scheduler.SubmitRequest): SubmittedTask[] {
+  const executionId = required(request.executionId, 'execution_id');
+  const graphId = required(request.graphId, 'graph_id');
+  const workflowName = required(request.workflowName, 'workflow_name');
+  const userId = required(request.userId, 'user_id');
+  if (request.tasks.length === 0) throw new InvalidArgument('tasks must not be empty');
+  if (request.tasks.length > MAX_TASKS_PER_SUBMIT)
+    throw new InvalidArgument(`at most ${MAX_TASKS_PER_SUBMIT} tasks per Submit`);
+  const ids = new Set<string>();
+  return request.tasks.map((t) => {
+    const taskId = required(t.taskId, 'tasks[].task_id');
+    if (ids.has(taskId)) throw new InvalidArgument(`task id ${taskId} appears twice`);
+    ids.add(taskId);
+    const operation = t.task?.operation;
+    if (t.task === undefined || operation === undefined)
+      throw new InvalidArgument(`task ${taskId}: task.operation is required`);
+    if (t.dependsOn.includes(taskId)) throw new InvalidArgument(`task ${taskId} depends on itself`);
+    const taskDesc = commonOperation.TaskDesc.encode(t.task).finish();
+    const needs = needsFromProto(t.needs);
+    const maxAttempts = t.maxAttempts === 0 ? DEFAULT_MAX_ATTEMPTS : t.maxAttempts;
+    const requestHash = createHash('sha256')
+      .update(
+        JSON.stringify([
+          executionId,
+          graphId,
+          workflowName,
+          userId,
+          request.portalAddress,
+          t.dependsOn,
+          needs ?? null,
+          maxAttempts,
+        ]),
+      )
+      .update(taskDesc)
+      .digest('hex');
+    return {
+      taskId,
+      executionId,
+      graphId,
+      workflowName,
+      userId,
+      operationName: operation.name,
+      poolLabel: required(operation.requirements?.poolLabel ?? '', `task ${taskId}: pool label`),
+      zone: operation.requirements?.zone ?? '',
+      taskDesc,
+      portalAddress: request.portalAddress,
+      requestHash,
+      dependsOn: [...new Set(t.dependsOn)],
+      needs,
+      maxAttempts,
+    };
+  });
 }
 
 /** lzy.internal.scheduler.v1.SchedulerService; internal callers only. */
 export function schedulerService(deps: SchedulerServiceDeps): ServiceRegistration {
-  const { runner, readiness } = deps;
+  const { core, readiness } = deps;
   const guard = (ctx: CallContext) => {
     requireInternalCaller(ctx);
     readiness.check();
   };
   return implement(scheduler.SchedulerServiceService, {
-    schedule: async (request, ctx) => {
+    submit: async (request, ctx) => {
       guard(ctx);
-      const task = await runner.schedule(toNewTask(request));
-      return { status: toTaskStatus(task) };
+      await core.submit(toSubmittedTasks(request));
+      return {};
     },
     getTask: async (request, ctx) => {
       guard(ctx);
-      const task = await runner.get(request.executionId, request.taskId);
-      return { status: toTaskStatus(task) };
+      const task = await core.get(request.executionId, request.taskId);
+      return { status: taskStatusToProto(task) };
     },
     listTasks: async (request, ctx) => {
       guard(ctx);
-      const tasks = await runner.list(required(request.executionId, 'execution_id'));
-      return { tasks: tasks.map(toTaskStatus) };
+      const tasks = await core.list(required(request.executionId, 'execution_id'));
+      return { tasks: tasks.map(taskStatusToProto) };
     },
-    stopTask: async (request, ctx) => {
+    stopTasks: async (request, ctx) => {
       guard(ctx);
-      const task = await runner.stop(request.executionId, request.taskId, request.reason);
-      return { status: toTaskStatus(task) };
+      await core.stop(
+        required(request.executionId, 'execution_id'),
+        request.taskIds,
+        request.reason,
+      );
+      return {};
     },
     watchTasks: async (request, ctx, send) => {
       guard(ctx);
       const executionId = required(request.executionId, 'execution_id');
-      for await (const task of watchTasks(deps, executionId, request.taskIds, ctx.signal)) {
-        await send({ status: toTaskStatus(task) });
-      }
+      const after = Number(request.afterVersion);
+      for await (const batch of watchTasks(deps, executionId, after, ctx.signal))
+        await send({ statuses: batch.map(taskStatusToProto) });
     },
   });
 }

@@ -59,10 +59,15 @@ class SenderWatch {
  */
 export async function downloadInput(
   deps: InputDownloadDeps,
-  input: { instance: commonSlot.SlotInstance; filePath: string },
+  input: {
+    instance: commonSlot.SlotInstance;
+    filePath: string;
+    /** The channel's sender as the scheduler knows it: read from it first, no Bind needed. */
+    knownSender?: string | undefined;
+  },
   signal: AbortSignal,
 ): Promise<number> {
-  const { instance, filePath } = input;
+  const { instance, filePath, knownSender } = input;
   const slotUri = instance.slotUri;
   const log = deps.log.child({ slotUri });
   await mkdir(path.dirname(filePath), { recursive: true });
@@ -87,6 +92,14 @@ export async function downloadInput(
     log.debug({ sizeBytes: size, sender: local.slotUri }, 'input slot copied from a local output');
     return size;
   }
+  if (knownSender !== undefined) {
+    const size = await readKnownSender(
+      deps,
+      { slotUri, filePath, sender: knownSender, log },
+      signal,
+    );
+    if (size !== undefined) return size;
+  }
   await deps.channelManager.bind(instance, signal);
   const watchAbort = new AbortController();
   const stopWatch = () => watchAbort.abort();
@@ -108,6 +121,42 @@ export async function downloadInput(
       log.warn({ err }, 'unbind of a downloaded input slot failed');
     });
   }
+}
+
+/**
+ * One read of the whole slot from the sender the scheduler named (its producer just exited on
+ * another worker). undefined if that fails: the caller asks the channel manager instead, whose
+ * sender may be the portal's S3 copy.
+ */
+async function readKnownSender(
+  deps: InputDownloadDeps,
+  job: { slotUri: string; filePath: string; sender: string; log: Logger },
+  signal: AbortSignal,
+): Promise<number | undefined> {
+  const file = await open(job.filePath, 'w');
+  let position = 0;
+  try {
+    deps.slots.update(job.slotUri, { connectedTo: job.sender });
+    for await (const event of deps.slotReader.readSlot(job.sender, 0, signal)) {
+      if (event.kind === 'eos') {
+        if (event.sizeBytes !== position) break;
+        deps.slots.update(job.slotUri, { state: 'OPEN', pointer: position });
+        return position;
+      }
+      position = await writeChunk(file, position, event);
+      deps.slots.update(job.slotUri, { pointer: position });
+    }
+    job.log.warn(
+      { sender: job.sender, position },
+      'known sender ended early; asking the channel manager',
+    );
+  } catch (err) {
+    signal.throwIfAborted();
+    job.log.warn({ err, sender: job.sender }, 'known sender failed; asking the channel manager');
+  } finally {
+    await file.close();
+  }
+  return undefined;
 }
 
 async function readFromSenders(

@@ -119,7 +119,7 @@ export class OpHost {
   /**
    * Runs one call; its output goes to `sink` (output the host wrote between calls first).
    * Never rejects: a host that dies ends the call with its exit.
-   * @throws Error if a call is already running on this host (the worker runs one task at a time)
+   * @throws Error if a call is already running on this host (OpHosts gives each call its own)
    */
   async call(
     request: HostCallRequest,

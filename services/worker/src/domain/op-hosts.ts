@@ -22,15 +22,18 @@ const MAX_STALE_RETRIES = 2;
 const RC_INTERNAL_ERROR = 98;
 
 /**
- * The warm op hosts of this worker, one per (node binary, SDK host file), started at the first
- * SDK op call and kept while they live. Isolation: a worker serves one user and workflow (Init
- * refuses others), so a host only ever runs that workflow's ops, one at a time; module state,
- * timers and globals of an op stay in the host for the next op of the same workflow. A host that
- * dies (process.exit in an op, a crash, StopTask) is replaced at the next call.
+ * The warm op hosts of this worker per (node binary, SDK host file): one per op call running at
+ * once (the scheduler packs several tasks on a VM), started at the first call that finds none
+ * free and kept while they live. Isolation: a worker serves one user and workflow (Init refuses
+ * others), so a host only ever runs that workflow's ops, one at a time; module state, timers and
+ * globals of an op stay in the host for later ops of the same workflow. A host that dies
+ * (process.exit in an op, a crash, StopTask) is replaced at the next call.
  */
 export class OpHosts {
   readonly #deps: OpHostsDeps;
-  readonly #hosts = new Map<string, OpHost>();
+  readonly #hosts = new Map<string, OpHost[]>();
+  /** Hosts running a call (taken synchronously, so two calls never share one). */
+  readonly #busy = new Set<OpHost>();
   /** Host keys whose node binary and host file were found (checked once, not per task). */
   readonly #present = new Set<string>();
 
@@ -61,19 +64,33 @@ export class OpHosts {
     return new HostedCommand(this, { argv: op.argv, ...call }, op);
   }
 
-  /** The usable host for `op`'s node and host file, started if needed. */
-  hostFor(op: SdkOpCommand): OpHost {
+  /** A free usable host for `op`'s node and host file (started if none), marked busy. */
+  acquire(op: SdkOpCommand): OpHost {
     const key = hostKey(op);
-    const current = this.#hosts.get(key);
-    if (current?.isUsable === true) return current;
-    current?.killGroup('SIGKILL');
+    const hosts = this.#hosts.get(key) ?? [];
+    for (const stale of hosts.filter((h) => !h.isUsable && !this.#busy.has(h)))
+      stale.killGroup('SIGKILL');
+    const free = hosts.find((h) => h.isUsable && !this.#busy.has(h));
+    const host = free ?? this.#startHost(key, op);
+    this.#busy.add(host);
+    return host;
+  }
+
+  /** The call on `host` ended: it may take the next one. */
+  release(host: OpHost): void {
+    this.#busy.delete(host);
+  }
+
+  #startHost(key: string, op: SdkOpCommand): OpHost {
     const log = this.#deps.log.child({ component: 'op-host' });
     const host = new OpHost({ nodePath: op.nodePath, hostPath: op.hostPath, ...this.#deps, log });
-    this.#hosts.set(key, host);
+    this.#hosts.set(key, [...(this.#hosts.get(key) ?? []), host]);
     log.info({ pid: host.pid, hostPath: op.hostPath }, 'op host started');
     void host.exited.then(async (exit) => {
       log.info({ pid: host.pid, rc: exit.rc, signal: exit.signal }, 'op host exited');
-      if (this.#hosts.get(key) === host) this.#hosts.delete(key);
+      const left = (this.#hosts.get(key) ?? []).filter((h) => h !== host);
+      if (left.length === 0) this.#hosts.delete(key);
+      else this.#hosts.set(key, left);
       // It never started (its files gone?): look for them again at the next call.
       if (!(await host.ready)) this.#present.delete(key);
     });
@@ -82,7 +99,7 @@ export class OpHosts {
 
   /** Kills every host and waits for them to exit (worker shutdown). */
   async stop(): Promise<void> {
-    const hosts = [...this.#hosts.values()];
+    const hosts = [...this.#hosts.values()].flat();
     for (const host of hosts) host.killGroup('SIGKILL');
     await Promise.all(hosts.map((h) => h.exited));
   }
@@ -129,10 +146,12 @@ class HostedCommand implements RunningCommand {
   async #drive(op: SdkOpCommand): Promise<CommandExit> {
     try {
       for (let attempt = 0; ; attempt++) {
-        const host = this.#hosts.hostFor(op);
+        const host = this.#hosts.acquire(op);
         this.#host = host;
         if (this.#killedWith !== undefined) host.killGroup(this.#killedWith);
-        const end = await host.call(this.#request, { stdout: this.stdout, stderr: this.stderr });
+        const end = await host
+          .call(this.#request, { stdout: this.stdout, stderr: this.stderr })
+          .finally(() => this.#hosts.release(host));
         if (end.kind === 'done') return { rc: end.rc, signal: undefined };
         if (end.kind === 'stale') {
           if (attempt < MAX_STALE_RETRIES) continue;

@@ -8,6 +8,19 @@ export type ExecutionEvent =
   | { kind: StdStreamName; offset: number; data: Buffer }
   | { kind: 'finished'; rc: number; description: string };
 
+/** An output of a task that exited 0, served by this worker (worker.proto ExposedOutput). */
+export interface ExposedOutput {
+  channelId: string;
+  slotUri: string;
+  sizeBytes: number;
+}
+
+/** One event of the scheduler's Dispatch stream (worker.proto DispatchEvent), in domain form. */
+export type TaskEvent =
+  | { kind: 'started'; taskId: string }
+  | { kind: 'exited'; taskId: string; outputs: ExposedOutput[] }
+  | { kind: 'done'; taskId: string; rc: number; description: string };
+
 interface StdChunk {
   stream: StdStreamName;
   offset: number;
@@ -30,7 +43,9 @@ export class TaskRecord {
   readonly executionId: string;
   readonly operationId: string;
   readonly #changed = new ChangeSignal();
+  readonly #onEvent: (event: TaskEvent) => void;
   #started = false;
+  #exited: ExposedOutput[] | undefined;
   #finished: { rc: number; description: string } | undefined;
   #chunks: StdChunk[] = [];
   /** Sequence number of #chunks[0]. */
@@ -39,10 +54,44 @@ export class TaskRecord {
   #sizes: Record<StdStreamName, number> = { stdout: 0, stderr: 0 };
   #stderrTail: Buffer = Buffer.alloc(0);
 
-  constructor(init: { taskId: string; executionId: string; operationId: string }) {
+  constructor(init: {
+    taskId: string;
+    executionId: string;
+    operationId: string;
+    /** Each Dispatch event as it happens (the worker forwards it to the scheduler's stream). */
+    onEvent?: (event: TaskEvent) => void;
+  }) {
     this.taskId = init.taskId;
     this.executionId = init.executionId;
     this.operationId = init.operationId;
+    this.#onEvent = init.onEvent ?? (() => undefined);
+  }
+
+  /** The Dispatch events so far, in order (what a reconnected scheduler is told). */
+  events(): TaskEvent[] {
+    const { taskId } = this;
+    return [
+      ...(this.#started ? [{ kind: 'started', taskId } as const] : []),
+      ...(this.#exited === undefined
+        ? []
+        : [{ kind: 'exited', taskId, outputs: this.#exited } as const]),
+      ...(this.#finished === undefined
+        ? []
+        : [{ kind: 'done', taskId, ...this.#finished } as const]),
+    ];
+  }
+
+  /** The command exited 0 and its outputs are served here (bound next). */
+  markExited(outputs: ExposedOutput[]): void {
+    if (this.#exited !== undefined || this.#finished !== undefined) return;
+    this.#exited = outputs;
+    this.#onEvent({ kind: 'exited', taskId: this.taskId, outputs });
+  }
+
+  /** Drops retained std output (the task is finished and old): only its outcome stays. */
+  releaseStd(): void {
+    this.#chunks = [];
+    this.#retainedBytes = 0;
   }
 
   get isFinished(): boolean {
@@ -54,8 +103,10 @@ export class TaskRecord {
   }
 
   markStarted(): void {
+    if (this.#started) return;
     this.#started = true;
     this.#changed.notify();
+    this.#onEvent({ kind: 'started', taskId: this.taskId });
   }
 
   appendStd(stream: StdStreamName, data: Buffer): void {
@@ -86,6 +137,7 @@ export class TaskRecord {
     if (this.#finished !== undefined) return;
     this.#finished = { rc, description };
     this.#changed.notify();
+    this.#onEvent({ kind: 'done', taskId: this.taskId, rc, description });
   }
 
   /**

@@ -43,6 +43,8 @@ export interface TaskRunSpec {
   taskDir: string;
   slots: PlannedSlot[];
   portalAddress: string;
+  /** Known senders of input channels (channel id → slot URI), read without the channel manager. */
+  inputSenders: ReadonlyMap<string, string>;
   /** The op's Python environment (EnvSpec.auxEnv.pyenv); undefined: a plain command. */
   pythonEnv: { yaml: string; localModules: Array<{ name: string; uri: string }> } | undefined;
   /**
@@ -194,6 +196,7 @@ export class TaskRun {
               channelId: input.channelId,
             },
             filePath: input.filePath,
+            knownSender: this.#spec.inputSenders.get(input.channelId),
           },
           signal,
         ),
@@ -265,27 +268,38 @@ export class TaskRun {
         return { output, sizeBytes: info.size };
       }),
     );
+    // Served here at once (slot table, local copies), announced as exited so the scheduler can
+    // start consumers, then bound at the channel manager (the portal's copy to S3, fallbacks).
+    for (const { output, sizeBytes } of outputs) {
+      this.#deps.slots.put({
+        slotUri: output.slotUri,
+        taskId,
+        slot: output.slot,
+        state: 'OPEN',
+        pointer: sizeBytes,
+        connectedTo: '',
+        filePath: output.filePath,
+      });
+      this.#deps.localOutputs.add(output.channelId, {
+        slotUri: output.slotUri,
+        filePath: output.filePath,
+        sizeBytes,
+      });
+    }
+    this.#record.markExited(
+      outputs.map(({ output, sizeBytes }) => ({
+        channelId: output.channelId,
+        slotUri: output.slotUri,
+        sizeBytes,
+      })),
+    );
     await Promise.all(
-      outputs.map(async ({ output, sizeBytes }) => {
-        this.#deps.slots.put({
-          slotUri: output.slotUri,
-          taskId,
-          slot: output.slot,
-          state: 'OPEN',
-          pointer: sizeBytes,
-          connectedTo: '',
-          filePath: output.filePath,
-        });
-        await this.#deps.channelManager.bind(
+      outputs.map(({ output }) =>
+        this.#deps.channelManager.bind(
           { taskId, slot: output.slot, slotUri: output.slotUri, channelId: output.channelId },
           this.#abort.signal,
-        );
-        this.#deps.localOutputs.add(output.channelId, {
-          slotUri: output.slotUri,
-          filePath: output.filePath,
-          sizeBytes,
-        });
-      }),
+        ),
+      ),
     );
   }
 }

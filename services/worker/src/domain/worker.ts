@@ -13,6 +13,7 @@ import type { commonOperation } from '@lzy/proto';
 import { startupCommandForRepeatedInputs } from './pylzy-startup-command.ts';
 import { planSlots, taskDirectory } from './slot-plan.ts';
 import { TaskRecord } from './task-record.ts';
+import type { TaskEvent } from './task-record.ts';
 import { TaskRun } from './task-run.ts';
 import type { TaskOutcome, TaskRunDeps, TaskRunSpec } from './task-run.ts';
 
@@ -28,65 +29,73 @@ export interface ExecuteTask {
   executionId: string;
   taskDesc: commonOperation.TaskDesc;
   portalAddress: string;
+  /** Known senders of input channels (channel id → slot URI), from the scheduler. */
+  inputSenders?: ReadonlyMap<string, string>;
 }
 
 interface Owner {
   userId: string;
   workflowName: string;
-  executionId: string;
 }
 
-/** Finished tasks whose std output and exit code are kept for WatchExecution. */
-const RETAINED_TASKS = 16;
+/** Finished tasks whose std output is kept for WatchExecution (their outcome is kept longer). */
+const RETAINED_STD_TASKS = 16;
+/** Finished tasks whose outcome is kept, for a scheduler that reconnects (Dispatch resync). */
+const RETAINED_TASKS = 4096;
 /** ExecuteResponse.rc when LZY itself failed (reference §7.2). */
 const RC_INTERNAL_ERROR = 98;
 
 /**
- * The worker's rules (reference §7.2): one owner (user + workflow) per VM, one running task at a
- * time, Execute idempotent per task id, Stop kills, every task ends with one `finished`.
+ * The worker's rules (reference §7.2, with warm dispatch): one owner (user + workflow) per VM,
+ * several tasks at once (the scheduler packs them by their needs), Execute idempotent per task
+ * id, Stop kills, every task ends with one `finished`. Task events (started, exited, done) go to
+ * the scheduler's Dispatch stream while one is attached.
  */
 export class Worker {
   readonly #deps: WorkerDomainDeps;
   readonly #tasks = new Map<string, { record: TaskRecord; run?: TaskRun }>();
+  readonly #listeners = new Set<(event: TaskEvent) => void>();
   #owner: Owner | undefined;
 
   constructor(deps: WorkerDomainDeps) {
     this.#deps = deps;
   }
 
-  /** Idempotent for the same execution. @throws FailedPrecondition (other owner, task running) */
+  /**
+   * Binds the VM to its owner; idempotent for the same user and workflow (executions of the
+   * workflow come and go). @throws FailedPrecondition for another user or workflow
+   */
   init(owner: Owner): void {
     const current = this.#owner;
-    if (current !== undefined) {
-      if (current.userId !== owner.userId || current.workflowName !== owner.workflowName)
-        throw new FailedPrecondition(
-          `this VM serves workflow ${current.workflowName} of user ${current.userId}; allocate another VM`,
-        );
-      const running = this.#running();
-      if (running !== undefined && current.executionId !== owner.executionId)
-        throw new FailedPrecondition(
-          `task ${running.taskId} of execution ${current.executionId} is still running`,
-        );
-    }
-    this.#owner = { ...owner };
+    if (
+      current !== undefined &&
+      (current.userId !== owner.userId || current.workflowName !== owner.workflowName)
+    )
+      throw new FailedPrecondition(
+        `this VM serves workflow ${current.workflowName} of user ${current.userId}; allocate another VM`,
+      );
+    this.#owner = { userId: owner.userId, workflowName: owner.workflowName };
+  }
+
+  /** Follows task events (Dispatch); returns the unsubscribe function. */
+  onTaskEvent(listener: (event: TaskEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Every event of every task still known, in order per task (Dispatch resync). */
+  knownEvents(): TaskEvent[] {
+    return [...this.#tasks.values()].flatMap(({ record }) => record.events());
   }
 
   /**
    * Starts the task and returns its operation; the same task id returns the same operation.
-   * @throws FailedPrecondition (no Init, other execution, another task running), InvalidArgument
+   * @throws FailedPrecondition (no Init), InvalidArgument
    */
   execute(task: ExecuteTask, createdBy: string): Operation {
     const existing = this.#tasks.get(task.taskId);
     if (existing !== undefined) return this.#deps.operations.get(existing.record.operationId);
-    const owner = this.#owner;
-    if (owner === undefined) throw new FailedPrecondition('call Init before Execute');
-    if (owner.executionId !== task.executionId)
-      throw new FailedPrecondition(
-        `this worker is initialised for execution ${owner.executionId}, not ${task.executionId}`,
-      );
-    const running = this.#running();
-    if (running !== undefined)
-      throw new FailedPrecondition(`task ${running.taskId} is still running on this worker`);
+    if (this.#owner === undefined) throw new FailedPrecondition('call Init before Execute');
     const taskDir = taskDirectory(this.#deps.mountDir, task.taskId);
     const { slots, repeatedInputs } = planSlots(task.taskDesc, {
       taskDir,
@@ -100,7 +109,14 @@ export class Worker {
       description: `Execute task ${task.taskId}`,
       createdBy,
     });
-    const record = new TaskRecord({ ...task, operationId: op.id });
+    const record = new TaskRecord({
+      taskId: task.taskId,
+      executionId: task.executionId,
+      operationId: op.id,
+      onEvent: (event) => {
+        for (const listener of this.#listeners) listener(event);
+      },
+    });
     const log = this.#deps.log.child({ taskId: task.taskId, executionId: task.executionId });
     const run = new TaskRun(
       { ...this.#deps, log },
@@ -111,6 +127,7 @@ export class Worker {
         taskDir,
         slots,
         portalAddress: task.portalAddress,
+        inputSenders: task.inputSenders ?? new Map(),
         pythonEnv,
         startupRewrite,
       },
@@ -143,11 +160,6 @@ export class Worker {
     await Promise.all(running.map((t) => this.#deps.operations.waitForDone(t.record.operationId)));
   }
 
-  #running(): TaskRecord | undefined {
-    for (const { record } of this.#tasks.values()) if (!record.isFinished) return record;
-    return undefined;
-  }
-
   async #drive(run: TaskRun, record: TaskRecord, log: Logger): Promise<void> {
     const { operations } = this.#deps;
     let outcome: TaskOutcome;
@@ -173,8 +185,12 @@ export class Worker {
 
   #forgetOldTasks(): void {
     const finished = [...this.#tasks.entries()].filter(([, t]) => t.record.isFinished);
-    for (const [taskId, task] of finished.slice(0, Math.max(0, finished.length - RETAINED_TASKS))) {
-      if (task.record.isFinished) this.#tasks.delete(taskId);
+    const forget = Math.max(0, finished.length - RETAINED_TASKS);
+    for (const [taskId] of finished.slice(0, forget)) this.#tasks.delete(taskId);
+    const old = finished.slice(forget, Math.max(forget, finished.length - RETAINED_STD_TASKS));
+    for (const [, task] of old) {
+      task.record.releaseStd();
+      delete task.run; // its slot plan and buffers are no longer needed
     }
   }
 }

@@ -4,6 +4,7 @@ import { toProtoOperation } from '@lzy/operations';
 import { worker } from '@lzy/proto';
 import type { ExecutionEvent } from '../domain/task-record.ts';
 import type { Worker } from '../domain/worker.ts';
+import { DispatchLinks } from './dispatch-link.ts';
 
 function toProtoEvent(event: ExecutionEvent): worker.WatchExecutionResponse {
   switch (event.kind) {
@@ -23,15 +24,16 @@ function toProtoEvent(event: ExecutionEvent): worker.WatchExecutionResponse {
 
 /** lzy.internal.worker.v1.WorkerService (worker.proto): internal callers only. */
 export function workerService(domain: Worker): ServiceRegistration {
+  const links = new DispatchLinks(domain);
   return implement(worker.WorkerServiceService, {
     init: (request, ctx) => {
       requireInternalCaller(ctx);
-      domain.init({
-        userId: request.userId,
-        workflowName: request.workflowName,
-        executionId: request.executionId,
-      });
+      domain.init({ userId: request.userId, workflowName: request.workflowName });
       return Promise.resolve({});
+    },
+    dispatch: (requests, ctx, send) => {
+      requireInternalCaller(ctx);
+      return links.serve(requests, ctx, send);
     },
     execute: (request, ctx) => {
       requireInternalCaller(ctx);

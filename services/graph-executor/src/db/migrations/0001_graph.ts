@@ -50,8 +50,3 @@ export const graphMigration: Migration = {
     );
   },
 };
-
-/** Every migration of the service, in order (run by migrateToLatest at start). */
-export const graphExecutorMigrations: Readonly<Record<string, Migration>> = {
-  '0001_graph': graphMigration,
-};

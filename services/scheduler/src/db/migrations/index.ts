@@ -1,7 +1,9 @@
 import type { Migration } from '@lzy/db';
 import { taskMigration } from './0001_task.ts';
+import { warmDispatchMigration } from './0002_warm_dispatch.ts';
 
 /** Every migration of the scheduler database, applied in name order at start-up. */
 export const schedulerMigrations: Readonly<Record<string, Migration>> = {
   '0001_task': taskMigration,
+  '0002_warm_dispatch': warmDispatchMigration,
 };

@@ -22,7 +22,7 @@ import {
 } from "@grpc/grpc-js";
 import { TaskDesc } from "../../../../ai/lzy/v1/common/operation.ts";
 import { Timestamp } from "../../../../google/protobuf/timestamp.ts";
-import { TaskStatus } from "../../scheduler/v1/scheduler.ts";
+import { Needs, TaskStatus } from "../../scheduler/v1/scheduler.ts";
 
 export const protobufPackage = "lzy.internal.graph_executor.v1";
 
@@ -32,8 +32,9 @@ export const protobufFileName = "lzy/internal/graph_executor/v1/graph_executor.p
  * Graph executor (reference-lzy-internals.md §5): runs a graph of tasks of one execution.
  * Edges come from the slot assignments: a task with an OUTPUT slot on channel C precedes every
  * task with an INPUT slot on C (channels fed from outside the graph, e.g. by the portal, create no
- * edge). Tasks are submitted to the scheduler when all their producers succeeded; the first
- * failed task fails the graph and stops the others; no retries. Caller: lzy-service only.
+ * edge). The whole graph goes to the scheduler at once, each task with the tasks it depends on
+ * (the scheduler starts it when they succeeded); the first failed task fails the graph and stops
+ * the others. Caller: lzy-service only.
  */
 
 export const GraphState = {
@@ -104,14 +105,25 @@ export function graphStateToJSON(object: GraphState): string {
 export interface Task {
   /** Chosen by the caller; also the scheduler's task id. Unique within the execution. */
   id: string;
-  taskDesc?: TaskDesc | undefined;
+  taskDesc?:
+    | TaskDesc
+    | undefined;
+  /** What the task takes of its VM (lzy.internal.scheduler.v1.Needs); absent: the whole VM. */
+  needs?:
+    | Needs
+    | undefined;
+  /** Runs when its VM is lost; 0: the scheduler's default (3). */
+  maxAttempts: number;
 }
 
 export interface GraphStatus {
   executionId: string;
   graphId: string;
   state: GraphState;
-  /** Tasks submitted to the scheduler so far; the graph's other tasks are still waiting. */
+  /**
+   * Every task of the graph with its status (in WatchGraph after the first message: the tasks
+   * that changed).
+   */
   tasks: TaskStatus[];
   /** Why the graph FAILED (e.g. the failed task's description). */
   description: string;
@@ -175,7 +187,7 @@ export interface WatchGraphResponse {
 }
 
 function createBaseTask(): Task {
-  return { id: "", taskDesc: undefined };
+  return { id: "", taskDesc: undefined, needs: undefined, maxAttempts: 0 };
 }
 
 export const Task: MessageFns<Task, "lzy.internal.graph_executor.v1.Task"> = {
@@ -187,6 +199,12 @@ export const Task: MessageFns<Task, "lzy.internal.graph_executor.v1.Task"> = {
     }
     if (message.taskDesc !== undefined) {
       TaskDesc.encode(message.taskDesc, writer.uint32(18).fork()).join();
+    }
+    if (message.needs !== undefined) {
+      Needs.encode(message.needs, writer.uint32(26).fork()).join();
+    }
+    if (message.maxAttempts !== 0) {
+      writer.uint32(32).uint32(message.maxAttempts);
     }
     return writer;
   },
@@ -220,6 +238,22 @@ export const Task: MessageFns<Task, "lzy.internal.graph_executor.v1.Task"> = {
             message.taskDesc = TaskDesc.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.needs = Needs.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxAttempts = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -240,6 +274,12 @@ export const Task: MessageFns<Task, "lzy.internal.graph_executor.v1.Task"> = {
         : isSet(object.task_desc)
         ? TaskDesc.fromJSON(object.task_desc)
         : undefined,
+      needs: isSet(object.needs) ? Needs.fromJSON(object.needs) : undefined,
+      maxAttempts: isSet(object.maxAttempts)
+        ? globalThis.Number(object.maxAttempts)
+        : isSet(object.max_attempts)
+        ? globalThis.Number(object.max_attempts)
+        : 0,
     };
   },
 
@@ -250,6 +290,12 @@ export const Task: MessageFns<Task, "lzy.internal.graph_executor.v1.Task"> = {
     }
     if (message.taskDesc !== undefined) {
       obj.taskDesc = TaskDesc.toJSON(message.taskDesc);
+    }
+    if (message.needs !== undefined) {
+      obj.needs = Needs.toJSON(message.needs);
+    }
+    if (message.maxAttempts !== 0) {
+      obj.maxAttempts = Math.round(message.maxAttempts);
     }
     return obj;
   },
@@ -263,6 +309,8 @@ export const Task: MessageFns<Task, "lzy.internal.graph_executor.v1.Task"> = {
     message.taskDesc = (object.taskDesc !== undefined && object.taskDesc !== null)
       ? TaskDesc.fromPartial(object.taskDesc)
       : undefined;
+    message.needs = (object.needs !== undefined && object.needs !== null) ? Needs.fromPartial(object.needs) : undefined;
+    message.maxAttempts = object.maxAttempts ?? 0;
     return message;
   },
 };
@@ -1418,9 +1466,10 @@ export const GraphExecutorServiceService = {
     responseDeserialize: (value: Buffer): StopGraphResponse => StopGraphResponse.decode(value),
   },
   /**
-   * Push: the current status first, then a message on every change of the graph's state or of
-   * one of its tasks; the stream ends with OK right after a terminal state (COMPLETED, FAILED).
-   * Caller: lzy-service (answers GraphStatus from it). Read-only, safe to re-open.
+   * Push: the current status first, with every task; then, as they change, messages holding the
+   * graph's current state and only the tasks that changed since the previous message (deltas);
+   * the stream ends with OK right after a terminal state (COMPLETED, FAILED). Caller:
+   * lzy-service (answers GraphStatus from it). Read-only, safe to re-open.
    */
   watchGraph: {
     path: "/lzy.internal.graph_executor.v1.GraphExecutorService/WatchGraph" as const,
@@ -1451,9 +1500,10 @@ export interface GraphExecutorServiceServer extends UntypedServiceImplementation
    */
   stopGraph: handleUnaryCall<StopGraphRequest, StopGraphResponse>;
   /**
-   * Push: the current status first, then a message on every change of the graph's state or of
-   * one of its tasks; the stream ends with OK right after a terminal state (COMPLETED, FAILED).
-   * Caller: lzy-service (answers GraphStatus from it). Read-only, safe to re-open.
+   * Push: the current status first, with every task; then, as they change, messages holding the
+   * graph's current state and only the tasks that changed since the previous message (deltas);
+   * the stream ends with OK right after a terminal state (COMPLETED, FAILED). Caller:
+   * lzy-service (answers GraphStatus from it). Read-only, safe to re-open.
    */
   watchGraph: handleServerStreamingCall<WatchGraphRequest, WatchGraphResponse>;
 }
@@ -1532,9 +1582,10 @@ export interface GraphExecutorServiceClient extends Client {
     callback: (error: ServiceError | null, response: StopGraphResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Push: the current status first, then a message on every change of the graph's state or of
-   * one of its tasks; the stream ends with OK right after a terminal state (COMPLETED, FAILED).
-   * Caller: lzy-service (answers GraphStatus from it). Read-only, safe to re-open.
+   * Push: the current status first, with every task; then, as they change, messages holding the
+   * graph's current state and only the tasks that changed since the previous message (deltas);
+   * the stream ends with OK right after a terminal state (COMPLETED, FAILED). Caller:
+   * lzy-service (answers GraphStatus from it). Read-only, safe to re-open.
    */
   watchGraph(request: WatchGraphRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchGraphResponse>;
   watchGraph(

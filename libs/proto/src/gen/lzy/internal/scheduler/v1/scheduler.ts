@@ -28,27 +28,38 @@ export const protobufPackage = "lzy.internal.scheduler.v1";
 export const protobufFileName = "lzy/internal/scheduler/v1/scheduler.proto";
 
 /**
- * Scheduler (reference-lzy-internals.md §4): runs one task on one worker VM. For each task it
- * allocates a worker VM from the allocator (session per user and workflow name, so idle workers
- * are reused), initialises the worker for the execution, calls WorkerService.Execute, follows it
- * with WorkerService.WatchExecution and frees the VM when the task ends. Called by graph-executor
- * (and the site for listings); internal callers only.
+ * Scheduler (reference-lzy-internals.md §4, redesigned for warm dispatch): takes every task of a
+ * graph at once with the tasks it depends on, and runs each on a worker VM as soon as those
+ * succeeded. VMs are held per session (user and workflow name): a VM allocated to a session
+ * stays with the scheduler while the session has tasks to run, and tasks reach it over one
+ * long-lived stream (WorkerService.Dispatch), several at once when their needs fit the VM. No
+ * Allocate/Free per task. Called by graph-executor (and the site for listings); internal callers
+ * only.
  */
 
 export const TaskState = {
   TASK_STATE_UNSPECIFIED: 0,
-  /** TASK_STATE_QUEUED - Accepted, waiting for a VM request. */
+  /** TASK_STATE_QUEUED - Ready to run (every task it depends on succeeded), waiting for room on a VM of its pool. */
   TASK_STATE_QUEUED: 1,
-  /** TASK_STATE_ALLOCATING - Waiting for the allocator. */
+  /**
+   * TASK_STATE_ALLOCATING - Not used since warm dispatch (VMs are held per session, not allocated per task).
+   *
+   * @deprecated
+   */
   TASK_STATE_ALLOCATING: 2,
-  /** TASK_STATE_EXECUTING - Running on a worker (slots, environment, command). */
+  /** TASK_STATE_EXECUTING - Sent to a worker VM: inputs, environment, command. */
   TASK_STATE_EXECUTING: 3,
-  /** TASK_STATE_SUCCEEDED - Terminal: the command exited with rc 0. */
+  /** TASK_STATE_SUCCEEDED - Terminal: the command exited with rc 0 and its outputs are bound. */
   TASK_STATE_SUCCEEDED: 4,
-  /** TASK_STATE_FAILED - Terminal: non-zero rc, environment or internal error; see description. */
+  /**
+   * TASK_STATE_FAILED - Terminal: non-zero rc, environment or internal error, or its VM lost too often; see
+   * description.
+   */
   TASK_STATE_FAILED: 5,
-  /** TASK_STATE_STOPPED - Terminal: stopped by StopTask. */
+  /** TASK_STATE_STOPPED - Terminal: stopped by StopTasks. */
   TASK_STATE_STOPPED: 6,
+  /** TASK_STATE_WAITING - Waiting for the tasks it depends on. */
+  TASK_STATE_WAITING: 7,
   UNRECOGNIZED: -1,
 } as const;
 
@@ -62,6 +73,7 @@ export namespace TaskState {
   export type TASK_STATE_SUCCEEDED = typeof TaskState.TASK_STATE_SUCCEEDED;
   export type TASK_STATE_FAILED = typeof TaskState.TASK_STATE_FAILED;
   export type TASK_STATE_STOPPED = typeof TaskState.TASK_STATE_STOPPED;
+  export type TASK_STATE_WAITING = typeof TaskState.TASK_STATE_WAITING;
   export type UNRECOGNIZED = typeof TaskState.UNRECOGNIZED;
 }
 
@@ -88,6 +100,9 @@ export function taskStateFromJSON(object: any): TaskState {
     case 6:
     case "TASK_STATE_STOPPED":
       return TaskState.TASK_STATE_STOPPED;
+    case 7:
+    case "TASK_STATE_WAITING":
+      return TaskState.TASK_STATE_WAITING;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -111,10 +126,22 @@ export function taskStateToJSON(object: TaskState): string {
       return "TASK_STATE_FAILED";
     case TaskState.TASK_STATE_STOPPED:
       return "TASK_STATE_STOPPED";
+    case TaskState.TASK_STATE_WAITING:
+      return "TASK_STATE_WAITING";
     case TaskState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
+}
+
+/**
+ * What a task takes of its VM while it runs. Tasks of one session share a VM while their needs
+ * fit it together (a VM is never shared between users). Absent: the whole VM of its pool.
+ */
+export interface Needs {
+  cpu: number;
+  gpu: number;
+  ramGb: number;
 }
 
 export interface TaskStatus {
@@ -128,33 +155,57 @@ export interface TaskStatus {
    * and 98 (internal error).
    */
   rc: number;
-  /** Human-readable reason for FAILED/STOPPED, shown to the user. */
+  /** Human-readable reason for FAILED/STOPPED (and for a retry), shown to the user. */
   description: string;
-  /** The worker VM, once allocated. */
+  /** The worker VM of the current attempt, once it runs. */
   vmId: string;
   updatedAt?: Date | undefined;
+  graphId: string;
+  poolLabel: string;
+  /** 1 for the first run; a task whose VM was lost runs again with the next attempt. */
+  attempt: number;
+  /** Orders the changes of one execution: every stored change gets a higher version. */
+  version: number;
+  queuedAt?: Date | undefined;
+  startedAt?: Date | undefined;
+  finishedAt?: Date | undefined;
 }
 
-export interface ScheduleRequest {
-  /** Chosen by the caller (unique within the execution); every other RPC names it. */
+export interface SubmitTask {
+  /** Chosen by the caller, unique within the execution. */
   taskId: string;
-  executionId: string;
-  workflowName: string;
-  /** Owner of the execution (IAM subject id). */
-  userId: string;
   /** Operation (env, pool label and zone, command, slots) and slot → channel assignments. */
   task?:
     | TaskDesc
     | undefined;
+  /** Tasks of the same execution that must succeed before this one runs. */
+  dependsOn: string[];
+  /** Absent: the whole VM. */
+  needs?:
+    | Needs
+    | undefined;
   /**
-   * host:port of the execution's portal; passed to the worker (ExecuteRequest.portal_address),
-   * which streams the task's stdout/stderr there.
+   * Runs of the task when its VM is lost (a killed process, an evicted pod, a lost node); 0 =
+   * the default of 3. A non-zero exit of the op itself is never retried.
    */
-  portalAddress: string;
+  maxAttempts: number;
 }
 
-export interface ScheduleResponse {
-  status?: TaskStatus | undefined;
+export interface SubmitRequest {
+  executionId: string;
+  workflowName: string;
+  /** Owner of the execution (IAM subject id). */
+  userId: string;
+  graphId: string;
+  /**
+   * host:port of the execution's portal; passed to the workers, which stream the tasks'
+   * stdout/stderr there.
+   */
+  portalAddress: string;
+  tasks: SubmitTask[];
+}
+
+export interface SubmitResponse {
 }
 
 export interface GetTaskRequest {
@@ -174,25 +225,132 @@ export interface ListTasksResponse {
   tasks: TaskStatus[];
 }
 
-export interface StopTaskRequest {
+export interface StopTasksRequest {
   executionId: string;
-  taskId: string;
+  /** Empty: every unfinished task of the execution. */
+  taskIds: string[];
   reason: string;
 }
 
-export interface StopTaskResponse {
-  status?: TaskStatus | undefined;
+export interface StopTasksResponse {
 }
 
 export interface WatchTasksRequest {
   executionId: string;
-  /** Empty: every task of the execution, including tasks scheduled later. */
-  taskIds: string[];
+  /** The highest version the caller has; 0: everything. */
+  afterVersion: number;
 }
 
 export interface WatchTasksResponse {
-  status?: TaskStatus | undefined;
+  statuses: TaskStatus[];
 }
+
+function createBaseNeeds(): Needs {
+  return { cpu: 0, gpu: 0, ramGb: 0 };
+}
+
+export const Needs: MessageFns<Needs, "lzy.internal.scheduler.v1.Needs"> = {
+  $type: "lzy.internal.scheduler.v1.Needs" as const,
+
+  encode(message: Needs, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cpu !== 0) {
+      writer.uint32(9).double(message.cpu);
+    }
+    if (message.gpu !== 0) {
+      writer.uint32(16).uint32(message.gpu);
+    }
+    if (message.ramGb !== 0) {
+      writer.uint32(25).double(message.ramGb);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Needs {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNeeds();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.cpu = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.gpu = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.ramGb = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Needs {
+    return {
+      cpu: isSet(object.cpu) ? globalThis.Number(object.cpu) : 0,
+      gpu: isSet(object.gpu) ? globalThis.Number(object.gpu) : 0,
+      ramGb: isSet(object.ramGb)
+        ? globalThis.Number(object.ramGb)
+        : isSet(object.ram_gb)
+        ? globalThis.Number(object.ram_gb)
+        : 0,
+    };
+  },
+
+  toJSON(message: Needs): unknown {
+    const obj: any = {};
+    if (message.cpu !== 0) {
+      obj.cpu = floatToJson(message.cpu);
+    }
+    if (message.gpu !== 0) {
+      obj.gpu = Math.round(message.gpu);
+    }
+    if (message.ramGb !== 0) {
+      obj.ramGb = floatToJson(message.ramGb);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Needs>, I>>(base?: I): Needs {
+    return Needs.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Needs>, I>>(object: I): Needs {
+    const message = createBaseNeeds();
+    message.cpu = object.cpu ?? 0;
+    message.gpu = object.gpu ?? 0;
+    message.ramGb = object.ramGb ?? 0;
+    return message;
+  },
+};
 
 function createBaseTaskStatus(): TaskStatus {
   return {
@@ -204,6 +362,13 @@ function createBaseTaskStatus(): TaskStatus {
     description: "",
     vmId: "",
     updatedAt: undefined,
+    graphId: "",
+    poolLabel: "",
+    attempt: 0,
+    version: 0,
+    queuedAt: undefined,
+    startedAt: undefined,
+    finishedAt: undefined,
   };
 }
 
@@ -234,6 +399,27 @@ export const TaskStatus: MessageFns<TaskStatus, "lzy.internal.scheduler.v1.TaskS
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(66).fork()).join();
+    }
+    if (message.graphId !== "") {
+      writer.uint32(74).string(message.graphId);
+    }
+    if (message.poolLabel !== "") {
+      writer.uint32(82).string(message.poolLabel);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(88).uint32(message.attempt);
+    }
+    if (message.version !== 0) {
+      writer.uint32(96).uint64(message.version);
+    }
+    if (message.queuedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.queuedAt), writer.uint32(106).fork()).join();
+    }
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(114).fork()).join();
+    }
+    if (message.finishedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.finishedAt), writer.uint32(122).fork()).join();
     }
     return writer;
   },
@@ -315,6 +501,62 @@ export const TaskStatus: MessageFns<TaskStatus, "lzy.internal.scheduler.v1.TaskS
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.graphId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.poolLabel = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.version = longToNumber(reader.uint64());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.queuedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.finishedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -357,6 +599,33 @@ export const TaskStatus: MessageFns<TaskStatus, "lzy.internal.scheduler.v1.TaskS
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      graphId: isSet(object.graphId)
+        ? globalThis.String(object.graphId)
+        : isSet(object.graph_id)
+        ? globalThis.String(object.graph_id)
+        : "",
+      poolLabel: isSet(object.poolLabel)
+        ? globalThis.String(object.poolLabel)
+        : isSet(object.pool_label)
+        ? globalThis.String(object.pool_label)
+        : "",
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      queuedAt: isSet(object.queuedAt)
+        ? fromJsonTimestamp(object.queuedAt)
+        : isSet(object.queued_at)
+        ? fromJsonTimestamp(object.queued_at)
+        : undefined,
+      startedAt: isSet(object.startedAt)
+        ? fromJsonTimestamp(object.startedAt)
+        : isSet(object.started_at)
+        ? fromJsonTimestamp(object.started_at)
+        : undefined,
+      finishedAt: isSet(object.finishedAt)
+        ? fromJsonTimestamp(object.finishedAt)
+        : isSet(object.finished_at)
+        ? fromJsonTimestamp(object.finished_at)
+        : undefined,
     };
   },
 
@@ -386,6 +655,27 @@ export const TaskStatus: MessageFns<TaskStatus, "lzy.internal.scheduler.v1.TaskS
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
     }
+    if (message.graphId !== "") {
+      obj.graphId = message.graphId;
+    }
+    if (message.poolLabel !== "") {
+      obj.poolLabel = message.poolLabel;
+    }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.queuedAt !== undefined) {
+      obj.queuedAt = message.queuedAt.toISOString();
+    }
+    if (message.startedAt !== undefined) {
+      obj.startedAt = message.startedAt.toISOString();
+    }
+    if (message.finishedAt !== undefined) {
+      obj.finishedAt = message.finishedAt.toISOString();
+    }
     return obj;
   },
 
@@ -402,40 +692,44 @@ export const TaskStatus: MessageFns<TaskStatus, "lzy.internal.scheduler.v1.TaskS
     message.description = object.description ?? "";
     message.vmId = object.vmId ?? "";
     message.updatedAt = object.updatedAt ?? undefined;
+    message.graphId = object.graphId ?? "";
+    message.poolLabel = object.poolLabel ?? "";
+    message.attempt = object.attempt ?? 0;
+    message.version = object.version ?? 0;
+    message.queuedAt = object.queuedAt ?? undefined;
+    message.startedAt = object.startedAt ?? undefined;
+    message.finishedAt = object.finishedAt ?? undefined;
     return message;
   },
 };
 
-function createBaseScheduleRequest(): ScheduleRequest {
-  return { taskId: "", executionId: "", workflowName: "", userId: "", task: undefined, portalAddress: "" };
+function createBaseSubmitTask(): SubmitTask {
+  return { taskId: "", task: undefined, dependsOn: [], needs: undefined, maxAttempts: 0 };
 }
 
-export const ScheduleRequest: MessageFns<ScheduleRequest, "lzy.internal.scheduler.v1.ScheduleRequest"> = {
-  $type: "lzy.internal.scheduler.v1.ScheduleRequest" as const,
+export const SubmitTask: MessageFns<SubmitTask, "lzy.internal.scheduler.v1.SubmitTask"> = {
+  $type: "lzy.internal.scheduler.v1.SubmitTask" as const,
 
-  encode(message: ScheduleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: SubmitTask, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.taskId !== "") {
       writer.uint32(10).string(message.taskId);
     }
-    if (message.executionId !== "") {
-      writer.uint32(18).string(message.executionId);
-    }
-    if (message.workflowName !== "") {
-      writer.uint32(26).string(message.workflowName);
-    }
-    if (message.userId !== "") {
-      writer.uint32(34).string(message.userId);
-    }
     if (message.task !== undefined) {
-      TaskDesc.encode(message.task, writer.uint32(42).fork()).join();
+      TaskDesc.encode(message.task, writer.uint32(18).fork()).join();
     }
-    if (message.portalAddress !== "") {
-      writer.uint32(50).string(message.portalAddress);
+    for (const v of message.dependsOn) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.needs !== undefined) {
+      Needs.encode(message.needs, writer.uint32(34).fork()).join();
+    }
+    if (message.maxAttempts !== 0) {
+      writer.uint32(40).uint32(message.maxAttempts);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ScheduleRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitTask {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -444,7 +738,7 @@ export const ScheduleRequest: MessageFns<ScheduleRequest, "lzy.internal.schedule
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseScheduleRequest();
+      const message = createBaseSubmitTask();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -461,7 +755,7 @@ export const ScheduleRequest: MessageFns<ScheduleRequest, "lzy.internal.schedule
               break;
             }
 
-            message.executionId = reader.string();
+            message.task = TaskDesc.decode(reader, reader.uint32());
             continue;
           }
           case 3: {
@@ -469,7 +763,7 @@ export const ScheduleRequest: MessageFns<ScheduleRequest, "lzy.internal.schedule
               break;
             }
 
-            message.workflowName = reader.string();
+            message.dependsOn.push(reader.string());
             continue;
           }
           case 4: {
@@ -477,23 +771,15 @@ export const ScheduleRequest: MessageFns<ScheduleRequest, "lzy.internal.schedule
               break;
             }
 
-            message.userId = reader.string();
+            message.needs = Needs.decode(reader, reader.uint32());
             continue;
           }
           case 5: {
-            if (tag !== 42) {
+            if (tag !== 40) {
               break;
             }
 
-            message.task = TaskDesc.decode(reader, reader.uint32());
-            continue;
-          }
-          case 6: {
-            if (tag !== 50) {
-              break;
-            }
-
-            message.portalAddress = reader.string();
+            message.maxAttempts = reader.uint32();
             continue;
           }
         }
@@ -508,13 +794,166 @@ export const ScheduleRequest: MessageFns<ScheduleRequest, "lzy.internal.schedule
     }
   },
 
-  fromJSON(object: any): ScheduleRequest {
+  fromJSON(object: any): SubmitTask {
     return {
       taskId: isSet(object.taskId)
         ? globalThis.String(object.taskId)
         : isSet(object.task_id)
         ? globalThis.String(object.task_id)
         : "",
+      task: isSet(object.task) ? TaskDesc.fromJSON(object.task) : undefined,
+      dependsOn: globalThis.Array.isArray(object?.dependsOn)
+        ? object.dependsOn.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.depends_on)
+        ? object.depends_on.map((e: any) => globalThis.String(e))
+        : [],
+      needs: isSet(object.needs) ? Needs.fromJSON(object.needs) : undefined,
+      maxAttempts: isSet(object.maxAttempts)
+        ? globalThis.Number(object.maxAttempts)
+        : isSet(object.max_attempts)
+        ? globalThis.Number(object.max_attempts)
+        : 0,
+    };
+  },
+
+  toJSON(message: SubmitTask): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.task !== undefined) {
+      obj.task = TaskDesc.toJSON(message.task);
+    }
+    if (message.dependsOn?.length) {
+      obj.dependsOn = message.dependsOn;
+    }
+    if (message.needs !== undefined) {
+      obj.needs = Needs.toJSON(message.needs);
+    }
+    if (message.maxAttempts !== 0) {
+      obj.maxAttempts = Math.round(message.maxAttempts);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitTask>, I>>(base?: I): SubmitTask {
+    return SubmitTask.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitTask>, I>>(object: I): SubmitTask {
+    const message = createBaseSubmitTask();
+    message.taskId = object.taskId ?? "";
+    message.task = (object.task !== undefined && object.task !== null) ? TaskDesc.fromPartial(object.task) : undefined;
+    message.dependsOn = object.dependsOn?.map((e) => e) || [];
+    message.needs = (object.needs !== undefined && object.needs !== null) ? Needs.fromPartial(object.needs) : undefined;
+    message.maxAttempts = object.maxAttempts ?? 0;
+    return message;
+  },
+};
+
+function createBaseSubmitRequest(): SubmitRequest {
+  return { executionId: "", workflowName: "", userId: "", graphId: "", portalAddress: "", tasks: [] };
+}
+
+export const SubmitRequest: MessageFns<SubmitRequest, "lzy.internal.scheduler.v1.SubmitRequest"> = {
+  $type: "lzy.internal.scheduler.v1.SubmitRequest" as const,
+
+  encode(message: SubmitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.executionId !== "") {
+      writer.uint32(10).string(message.executionId);
+    }
+    if (message.workflowName !== "") {
+      writer.uint32(18).string(message.workflowName);
+    }
+    if (message.userId !== "") {
+      writer.uint32(26).string(message.userId);
+    }
+    if (message.graphId !== "") {
+      writer.uint32(34).string(message.graphId);
+    }
+    if (message.portalAddress !== "") {
+      writer.uint32(42).string(message.portalAddress);
+    }
+    for (const v of message.tasks) {
+      SubmitTask.encode(v!, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.executionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.workflowName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.graphId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.portalAddress = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.tasks.push(SubmitTask.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitRequest {
+    return {
       executionId: isSet(object.executionId)
         ? globalThis.String(object.executionId)
         : isSet(object.execution_id)
@@ -530,20 +969,24 @@ export const ScheduleRequest: MessageFns<ScheduleRequest, "lzy.internal.schedule
         : isSet(object.user_id)
         ? globalThis.String(object.user_id)
         : "",
-      task: isSet(object.task) ? TaskDesc.fromJSON(object.task) : undefined,
+      graphId: isSet(object.graphId)
+        ? globalThis.String(object.graphId)
+        : isSet(object.graph_id)
+        ? globalThis.String(object.graph_id)
+        : "",
       portalAddress: isSet(object.portalAddress)
         ? globalThis.String(object.portalAddress)
         : isSet(object.portal_address)
         ? globalThis.String(object.portal_address)
         : "",
+      tasks: globalThis.Array.isArray(object?.tasks)
+        ? object.tasks.map((e: any) => SubmitTask.fromJSON(e))
+        : [],
     };
   },
 
-  toJSON(message: ScheduleRequest): unknown {
+  toJSON(message: SubmitRequest): unknown {
     const obj: any = {};
-    if (message.taskId !== "") {
-      obj.taskId = message.taskId;
-    }
     if (message.executionId !== "") {
       obj.executionId = message.executionId;
     }
@@ -553,45 +996,45 @@ export const ScheduleRequest: MessageFns<ScheduleRequest, "lzy.internal.schedule
     if (message.userId !== "") {
       obj.userId = message.userId;
     }
-    if (message.task !== undefined) {
-      obj.task = TaskDesc.toJSON(message.task);
+    if (message.graphId !== "") {
+      obj.graphId = message.graphId;
     }
     if (message.portalAddress !== "") {
       obj.portalAddress = message.portalAddress;
     }
+    if (message.tasks?.length) {
+      obj.tasks = message.tasks.map((e) => SubmitTask.toJSON(e));
+    }
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<ScheduleRequest>, I>>(base?: I): ScheduleRequest {
-    return ScheduleRequest.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<SubmitRequest>, I>>(base?: I): SubmitRequest {
+    return SubmitRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ScheduleRequest>, I>>(object: I): ScheduleRequest {
-    const message = createBaseScheduleRequest();
-    message.taskId = object.taskId ?? "";
+  fromPartial<I extends Exact<DeepPartial<SubmitRequest>, I>>(object: I): SubmitRequest {
+    const message = createBaseSubmitRequest();
     message.executionId = object.executionId ?? "";
     message.workflowName = object.workflowName ?? "";
     message.userId = object.userId ?? "";
-    message.task = (object.task !== undefined && object.task !== null) ? TaskDesc.fromPartial(object.task) : undefined;
+    message.graphId = object.graphId ?? "";
     message.portalAddress = object.portalAddress ?? "";
+    message.tasks = object.tasks?.map((e) => SubmitTask.fromPartial(e)) || [];
     return message;
   },
 };
 
-function createBaseScheduleResponse(): ScheduleResponse {
-  return { status: undefined };
+function createBaseSubmitResponse(): SubmitResponse {
+  return {};
 }
 
-export const ScheduleResponse: MessageFns<ScheduleResponse, "lzy.internal.scheduler.v1.ScheduleResponse"> = {
-  $type: "lzy.internal.scheduler.v1.ScheduleResponse" as const,
+export const SubmitResponse: MessageFns<SubmitResponse, "lzy.internal.scheduler.v1.SubmitResponse"> = {
+  $type: "lzy.internal.scheduler.v1.SubmitResponse" as const,
 
-  encode(message: ScheduleResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.status !== undefined) {
-      TaskStatus.encode(message.status, writer.uint32(10).fork()).join();
-    }
+  encode(_: SubmitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ScheduleResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -600,18 +1043,10 @@ export const ScheduleResponse: MessageFns<ScheduleResponse, "lzy.internal.schedu
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseScheduleResponse();
+      const message = createBaseSubmitResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.status = TaskStatus.decode(reader, reader.uint32());
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -624,26 +1059,20 @@ export const ScheduleResponse: MessageFns<ScheduleResponse, "lzy.internal.schedu
     }
   },
 
-  fromJSON(object: any): ScheduleResponse {
-    return { status: isSet(object.status) ? TaskStatus.fromJSON(object.status) : undefined };
+  fromJSON(_: any): SubmitResponse {
+    return {};
   },
 
-  toJSON(message: ScheduleResponse): unknown {
+  toJSON(_: SubmitResponse): unknown {
     const obj: any = {};
-    if (message.status !== undefined) {
-      obj.status = TaskStatus.toJSON(message.status);
-    }
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<ScheduleResponse>, I>>(base?: I): ScheduleResponse {
-    return ScheduleResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<SubmitResponse>, I>>(base?: I): SubmitResponse {
+    return SubmitResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ScheduleResponse>, I>>(object: I): ScheduleResponse {
-    const message = createBaseScheduleResponse();
-    message.status = (object.status !== undefined && object.status !== null)
-      ? TaskStatus.fromPartial(object.status)
-      : undefined;
+  fromPartial<I extends Exact<DeepPartial<SubmitResponse>, I>>(_: I): SubmitResponse {
+    const message = createBaseSubmitResponse();
     return message;
   },
 };
@@ -960,19 +1389,19 @@ export const ListTasksResponse: MessageFns<ListTasksResponse, "lzy.internal.sche
   },
 };
 
-function createBaseStopTaskRequest(): StopTaskRequest {
-  return { executionId: "", taskId: "", reason: "" };
+function createBaseStopTasksRequest(): StopTasksRequest {
+  return { executionId: "", taskIds: [], reason: "" };
 }
 
-export const StopTaskRequest: MessageFns<StopTaskRequest, "lzy.internal.scheduler.v1.StopTaskRequest"> = {
-  $type: "lzy.internal.scheduler.v1.StopTaskRequest" as const,
+export const StopTasksRequest: MessageFns<StopTasksRequest, "lzy.internal.scheduler.v1.StopTasksRequest"> = {
+  $type: "lzy.internal.scheduler.v1.StopTasksRequest" as const,
 
-  encode(message: StopTaskRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: StopTasksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.executionId !== "") {
       writer.uint32(10).string(message.executionId);
     }
-    if (message.taskId !== "") {
-      writer.uint32(18).string(message.taskId);
+    for (const v of message.taskIds) {
+      writer.uint32(18).string(v!);
     }
     if (message.reason !== "") {
       writer.uint32(26).string(message.reason);
@@ -980,7 +1409,7 @@ export const StopTaskRequest: MessageFns<StopTaskRequest, "lzy.internal.schedule
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): StopTaskRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): StopTasksRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -989,7 +1418,7 @@ export const StopTaskRequest: MessageFns<StopTaskRequest, "lzy.internal.schedule
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseStopTaskRequest();
+      const message = createBaseStopTasksRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1006,7 +1435,7 @@ export const StopTaskRequest: MessageFns<StopTaskRequest, "lzy.internal.schedule
               break;
             }
 
-            message.taskId = reader.string();
+            message.taskIds.push(reader.string());
             continue;
           }
           case 3: {
@@ -1029,29 +1458,29 @@ export const StopTaskRequest: MessageFns<StopTaskRequest, "lzy.internal.schedule
     }
   },
 
-  fromJSON(object: any): StopTaskRequest {
+  fromJSON(object: any): StopTasksRequest {
     return {
       executionId: isSet(object.executionId)
         ? globalThis.String(object.executionId)
         : isSet(object.execution_id)
         ? globalThis.String(object.execution_id)
         : "",
-      taskId: isSet(object.taskId)
-        ? globalThis.String(object.taskId)
-        : isSet(object.task_id)
-        ? globalThis.String(object.task_id)
-        : "",
+      taskIds: globalThis.Array.isArray(object?.taskIds)
+        ? object.taskIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.task_ids)
+        ? object.task_ids.map((e: any) => globalThis.String(e))
+        : [],
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
 
-  toJSON(message: StopTaskRequest): unknown {
+  toJSON(message: StopTasksRequest): unknown {
     const obj: any = {};
     if (message.executionId !== "") {
       obj.executionId = message.executionId;
     }
-    if (message.taskId !== "") {
-      obj.taskId = message.taskId;
+    if (message.taskIds?.length) {
+      obj.taskIds = message.taskIds;
     }
     if (message.reason !== "") {
       obj.reason = message.reason;
@@ -1059,33 +1488,30 @@ export const StopTaskRequest: MessageFns<StopTaskRequest, "lzy.internal.schedule
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<StopTaskRequest>, I>>(base?: I): StopTaskRequest {
-    return StopTaskRequest.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<StopTasksRequest>, I>>(base?: I): StopTasksRequest {
+    return StopTasksRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<StopTaskRequest>, I>>(object: I): StopTaskRequest {
-    const message = createBaseStopTaskRequest();
+  fromPartial<I extends Exact<DeepPartial<StopTasksRequest>, I>>(object: I): StopTasksRequest {
+    const message = createBaseStopTasksRequest();
     message.executionId = object.executionId ?? "";
-    message.taskId = object.taskId ?? "";
+    message.taskIds = object.taskIds?.map((e) => e) || [];
     message.reason = object.reason ?? "";
     return message;
   },
 };
 
-function createBaseStopTaskResponse(): StopTaskResponse {
-  return { status: undefined };
+function createBaseStopTasksResponse(): StopTasksResponse {
+  return {};
 }
 
-export const StopTaskResponse: MessageFns<StopTaskResponse, "lzy.internal.scheduler.v1.StopTaskResponse"> = {
-  $type: "lzy.internal.scheduler.v1.StopTaskResponse" as const,
+export const StopTasksResponse: MessageFns<StopTasksResponse, "lzy.internal.scheduler.v1.StopTasksResponse"> = {
+  $type: "lzy.internal.scheduler.v1.StopTasksResponse" as const,
 
-  encode(message: StopTaskResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.status !== undefined) {
-      TaskStatus.encode(message.status, writer.uint32(10).fork()).join();
-    }
+  encode(_: StopTasksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): StopTaskResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): StopTasksResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1094,18 +1520,10 @@ export const StopTaskResponse: MessageFns<StopTaskResponse, "lzy.internal.schedu
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseStopTaskResponse();
+      const message = createBaseStopTasksResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.status = TaskStatus.decode(reader, reader.uint32());
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1118,32 +1536,26 @@ export const StopTaskResponse: MessageFns<StopTaskResponse, "lzy.internal.schedu
     }
   },
 
-  fromJSON(object: any): StopTaskResponse {
-    return { status: isSet(object.status) ? TaskStatus.fromJSON(object.status) : undefined };
+  fromJSON(_: any): StopTasksResponse {
+    return {};
   },
 
-  toJSON(message: StopTaskResponse): unknown {
+  toJSON(_: StopTasksResponse): unknown {
     const obj: any = {};
-    if (message.status !== undefined) {
-      obj.status = TaskStatus.toJSON(message.status);
-    }
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<StopTaskResponse>, I>>(base?: I): StopTaskResponse {
-    return StopTaskResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<StopTasksResponse>, I>>(base?: I): StopTasksResponse {
+    return StopTasksResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<StopTaskResponse>, I>>(object: I): StopTaskResponse {
-    const message = createBaseStopTaskResponse();
-    message.status = (object.status !== undefined && object.status !== null)
-      ? TaskStatus.fromPartial(object.status)
-      : undefined;
+  fromPartial<I extends Exact<DeepPartial<StopTasksResponse>, I>>(_: I): StopTasksResponse {
+    const message = createBaseStopTasksResponse();
     return message;
   },
 };
 
 function createBaseWatchTasksRequest(): WatchTasksRequest {
-  return { executionId: "", taskIds: [] };
+  return { executionId: "", afterVersion: 0 };
 }
 
 export const WatchTasksRequest: MessageFns<WatchTasksRequest, "lzy.internal.scheduler.v1.WatchTasksRequest"> = {
@@ -1153,8 +1565,8 @@ export const WatchTasksRequest: MessageFns<WatchTasksRequest, "lzy.internal.sche
     if (message.executionId !== "") {
       writer.uint32(10).string(message.executionId);
     }
-    for (const v of message.taskIds) {
-      writer.uint32(18).string(v!);
+    if (message.afterVersion !== 0) {
+      writer.uint32(16).uint64(message.afterVersion);
     }
     return writer;
   },
@@ -1181,11 +1593,11 @@ export const WatchTasksRequest: MessageFns<WatchTasksRequest, "lzy.internal.sche
             continue;
           }
           case 2: {
-            if (tag !== 18) {
+            if (tag !== 16) {
               break;
             }
 
-            message.taskIds.push(reader.string());
+            message.afterVersion = longToNumber(reader.uint64());
             continue;
           }
         }
@@ -1207,11 +1619,11 @@ export const WatchTasksRequest: MessageFns<WatchTasksRequest, "lzy.internal.sche
         : isSet(object.execution_id)
         ? globalThis.String(object.execution_id)
         : "",
-      taskIds: globalThis.Array.isArray(object?.taskIds)
-        ? object.taskIds.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.task_ids)
-        ? object.task_ids.map((e: any) => globalThis.String(e))
-        : [],
+      afterVersion: isSet(object.afterVersion)
+        ? globalThis.Number(object.afterVersion)
+        : isSet(object.after_version)
+        ? globalThis.Number(object.after_version)
+        : 0,
     };
   },
 
@@ -1220,8 +1632,8 @@ export const WatchTasksRequest: MessageFns<WatchTasksRequest, "lzy.internal.sche
     if (message.executionId !== "") {
       obj.executionId = message.executionId;
     }
-    if (message.taskIds?.length) {
-      obj.taskIds = message.taskIds;
+    if (message.afterVersion !== 0) {
+      obj.afterVersion = Math.round(message.afterVersion);
     }
     return obj;
   },
@@ -1232,21 +1644,21 @@ export const WatchTasksRequest: MessageFns<WatchTasksRequest, "lzy.internal.sche
   fromPartial<I extends Exact<DeepPartial<WatchTasksRequest>, I>>(object: I): WatchTasksRequest {
     const message = createBaseWatchTasksRequest();
     message.executionId = object.executionId ?? "";
-    message.taskIds = object.taskIds?.map((e) => e) || [];
+    message.afterVersion = object.afterVersion ?? 0;
     return message;
   },
 };
 
 function createBaseWatchTasksResponse(): WatchTasksResponse {
-  return { status: undefined };
+  return { statuses: [] };
 }
 
 export const WatchTasksResponse: MessageFns<WatchTasksResponse, "lzy.internal.scheduler.v1.WatchTasksResponse"> = {
   $type: "lzy.internal.scheduler.v1.WatchTasksResponse" as const,
 
   encode(message: WatchTasksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.status !== undefined) {
-      TaskStatus.encode(message.status, writer.uint32(10).fork()).join();
+    for (const v of message.statuses) {
+      TaskStatus.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1269,7 +1681,7 @@ export const WatchTasksResponse: MessageFns<WatchTasksResponse, "lzy.internal.sc
               break;
             }
 
-            message.status = TaskStatus.decode(reader, reader.uint32());
+            message.statuses.push(TaskStatus.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -1285,13 +1697,17 @@ export const WatchTasksResponse: MessageFns<WatchTasksResponse, "lzy.internal.sc
   },
 
   fromJSON(object: any): WatchTasksResponse {
-    return { status: isSet(object.status) ? TaskStatus.fromJSON(object.status) : undefined };
+    return {
+      statuses: globalThis.Array.isArray(object?.statuses)
+        ? object.statuses.map((e: any) => TaskStatus.fromJSON(e))
+        : [],
+    };
   },
 
   toJSON(message: WatchTasksResponse): unknown {
     const obj: any = {};
-    if (message.status !== undefined) {
-      obj.status = TaskStatus.toJSON(message.status);
+    if (message.statuses?.length) {
+      obj.statuses = message.statuses.map((e) => TaskStatus.toJSON(e));
     }
     return obj;
   },
@@ -1301,9 +1717,7 @@ export const WatchTasksResponse: MessageFns<WatchTasksResponse, "lzy.internal.sc
   },
   fromPartial<I extends Exact<DeepPartial<WatchTasksResponse>, I>>(object: I): WatchTasksResponse {
     const message = createBaseWatchTasksResponse();
-    message.status = (object.status !== undefined && object.status !== null)
-      ? TaskStatus.fromPartial(object.status)
-      : undefined;
+    message.statuses = object.statuses?.map((e) => TaskStatus.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1311,18 +1725,19 @@ export const WatchTasksResponse: MessageFns<WatchTasksResponse, "lzy.internal.sc
 export type SchedulerServiceService = typeof SchedulerServiceService;
 export const SchedulerServiceService = {
   /**
-   * Starts a task and returns at once (state QUEUED or later). Caller: graph-executor, for each
-   * task whose inputs are ready. Idempotent on (execution_id, task_id): scheduling a known task
-   * again returns its current status; ALREADY_EXISTS if the id is known with a different task.
+   * Takes tasks of one graph; each is WAITING until every task it depends on SUCCEEDED, then
+   * QUEUED until a VM of its pool has room, then EXECUTING. Returns once the tasks are stored.
+   * Caller: graph-executor, once per graph with all its tasks. Idempotent per task id: a known
+   * task sent again is ignored; ALREADY_EXISTS if the id is known with a different task.
    */
-  schedule: {
-    path: "/lzy.internal.scheduler.v1.SchedulerService/Schedule" as const,
+  submit: {
+    path: "/lzy.internal.scheduler.v1.SchedulerService/Submit" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ScheduleRequest): Buffer => Buffer.from(ScheduleRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ScheduleRequest => ScheduleRequest.decode(value),
-    responseSerialize: (value: ScheduleResponse): Buffer => Buffer.from(ScheduleResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ScheduleResponse => ScheduleResponse.decode(value),
+    requestSerialize: (value: SubmitRequest): Buffer => Buffer.from(SubmitRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SubmitRequest => SubmitRequest.decode(value),
+    responseSerialize: (value: SubmitResponse): Buffer => Buffer.from(SubmitResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SubmitResponse => SubmitResponse.decode(value),
   },
   /** Current status of one task. NOT_FOUND if unknown. Read-only. */
   getTask: {
@@ -1345,25 +1760,25 @@ export const SchedulerServiceService = {
     responseDeserialize: (value: Buffer): ListTasksResponse => ListTasksResponse.decode(value),
   },
   /**
-   * Stops a task: cancels its allocation or its worker execution and frees the VM; the task ends
-   * STOPPED. Caller: graph-executor (graph failed or stopped). Idempotent; a task that already
-   * ended keeps its state.
+   * Stops tasks: a waiting or queued task ends at once, an executing one is killed on its
+   * worker; each ends STOPPED with the reason. Empty task_ids: every unfinished task of the
+   * execution. Caller: graph-executor (graph failed or stopped). Idempotent; a task that
+   * already ended keeps its state.
    */
-  stopTask: {
-    path: "/lzy.internal.scheduler.v1.SchedulerService/StopTask" as const,
+  stopTasks: {
+    path: "/lzy.internal.scheduler.v1.SchedulerService/StopTasks" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: StopTaskRequest): Buffer => Buffer.from(StopTaskRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): StopTaskRequest => StopTaskRequest.decode(value),
-    responseSerialize: (value: StopTaskResponse): Buffer => Buffer.from(StopTaskResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): StopTaskResponse => StopTaskResponse.decode(value),
+    requestSerialize: (value: StopTasksRequest): Buffer => Buffer.from(StopTasksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StopTasksRequest => StopTasksRequest.decode(value),
+    responseSerialize: (value: StopTasksResponse): Buffer => Buffer.from(StopTasksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StopTasksResponse => StopTasksResponse.decode(value),
   },
   /**
-   * Push: first the current status of every matching task, then one message per state change.
-   * With task_ids the stream ends with OK once every listed task is in a terminal state
-   * (SUCCEEDED, FAILED, STOPPED); without, it follows the whole execution until the caller
-   * cancels. Caller: graph-executor (drives the graph from these events). Read-only, safe to
-   * re-open: the first messages re-synchronise the caller.
+   * Push: every task of the execution changed after `after_version` (all of them for 0), then
+   * batches of changed statuses as they are durably stored, in version order. Follows the
+   * execution until the caller cancels. Caller: graph-executor (drives the graph from these
+   * events). Read-only, safe to re-open with the last version received.
    */
   watchTasks: {
     path: "/lzy.internal.scheduler.v1.SchedulerService/WatchTasks" as const,
@@ -1378,51 +1793,53 @@ export const SchedulerServiceService = {
 
 export interface SchedulerServiceServer extends UntypedServiceImplementation {
   /**
-   * Starts a task and returns at once (state QUEUED or later). Caller: graph-executor, for each
-   * task whose inputs are ready. Idempotent on (execution_id, task_id): scheduling a known task
-   * again returns its current status; ALREADY_EXISTS if the id is known with a different task.
+   * Takes tasks of one graph; each is WAITING until every task it depends on SUCCEEDED, then
+   * QUEUED until a VM of its pool has room, then EXECUTING. Returns once the tasks are stored.
+   * Caller: graph-executor, once per graph with all its tasks. Idempotent per task id: a known
+   * task sent again is ignored; ALREADY_EXISTS if the id is known with a different task.
    */
-  schedule: handleUnaryCall<ScheduleRequest, ScheduleResponse>;
+  submit: handleUnaryCall<SubmitRequest, SubmitResponse>;
   /** Current status of one task. NOT_FOUND if unknown. Read-only. */
   getTask: handleUnaryCall<GetTaskRequest, GetTaskResponse>;
   /** Every task of an execution. Callers: site (tasks page), operators. Read-only. */
   listTasks: handleUnaryCall<ListTasksRequest, ListTasksResponse>;
   /**
-   * Stops a task: cancels its allocation or its worker execution and frees the VM; the task ends
-   * STOPPED. Caller: graph-executor (graph failed or stopped). Idempotent; a task that already
-   * ended keeps its state.
+   * Stops tasks: a waiting or queued task ends at once, an executing one is killed on its
+   * worker; each ends STOPPED with the reason. Empty task_ids: every unfinished task of the
+   * execution. Caller: graph-executor (graph failed or stopped). Idempotent; a task that
+   * already ended keeps its state.
    */
-  stopTask: handleUnaryCall<StopTaskRequest, StopTaskResponse>;
+  stopTasks: handleUnaryCall<StopTasksRequest, StopTasksResponse>;
   /**
-   * Push: first the current status of every matching task, then one message per state change.
-   * With task_ids the stream ends with OK once every listed task is in a terminal state
-   * (SUCCEEDED, FAILED, STOPPED); without, it follows the whole execution until the caller
-   * cancels. Caller: graph-executor (drives the graph from these events). Read-only, safe to
-   * re-open: the first messages re-synchronise the caller.
+   * Push: every task of the execution changed after `after_version` (all of them for 0), then
+   * batches of changed statuses as they are durably stored, in version order. Follows the
+   * execution until the caller cancels. Caller: graph-executor (drives the graph from these
+   * events). Read-only, safe to re-open with the last version received.
    */
   watchTasks: handleServerStreamingCall<WatchTasksRequest, WatchTasksResponse>;
 }
 
 export interface SchedulerServiceClient extends Client {
   /**
-   * Starts a task and returns at once (state QUEUED or later). Caller: graph-executor, for each
-   * task whose inputs are ready. Idempotent on (execution_id, task_id): scheduling a known task
-   * again returns its current status; ALREADY_EXISTS if the id is known with a different task.
+   * Takes tasks of one graph; each is WAITING until every task it depends on SUCCEEDED, then
+   * QUEUED until a VM of its pool has room, then EXECUTING. Returns once the tasks are stored.
+   * Caller: graph-executor, once per graph with all its tasks. Idempotent per task id: a known
+   * task sent again is ignored; ALREADY_EXISTS if the id is known with a different task.
    */
-  schedule(
-    request: ScheduleRequest,
-    callback: (error: ServiceError | null, response: ScheduleResponse) => void,
+  submit(
+    request: SubmitRequest,
+    callback: (error: ServiceError | null, response: SubmitResponse) => void,
   ): ClientUnaryCall;
-  schedule(
-    request: ScheduleRequest,
+  submit(
+    request: SubmitRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: ScheduleResponse) => void,
+    callback: (error: ServiceError | null, response: SubmitResponse) => void,
   ): ClientUnaryCall;
-  schedule(
-    request: ScheduleRequest,
+  submit(
+    request: SubmitRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ScheduleResponse) => void,
+    callback: (error: ServiceError | null, response: SubmitResponse) => void,
   ): ClientUnaryCall;
   /** Current status of one task. NOT_FOUND if unknown. Read-only. */
   getTask(
@@ -1457,31 +1874,31 @@ export interface SchedulerServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListTasksResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Stops a task: cancels its allocation or its worker execution and frees the VM; the task ends
-   * STOPPED. Caller: graph-executor (graph failed or stopped). Idempotent; a task that already
-   * ended keeps its state.
+   * Stops tasks: a waiting or queued task ends at once, an executing one is killed on its
+   * worker; each ends STOPPED with the reason. Empty task_ids: every unfinished task of the
+   * execution. Caller: graph-executor (graph failed or stopped). Idempotent; a task that
+   * already ended keeps its state.
    */
-  stopTask(
-    request: StopTaskRequest,
-    callback: (error: ServiceError | null, response: StopTaskResponse) => void,
+  stopTasks(
+    request: StopTasksRequest,
+    callback: (error: ServiceError | null, response: StopTasksResponse) => void,
   ): ClientUnaryCall;
-  stopTask(
-    request: StopTaskRequest,
+  stopTasks(
+    request: StopTasksRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: StopTaskResponse) => void,
+    callback: (error: ServiceError | null, response: StopTasksResponse) => void,
   ): ClientUnaryCall;
-  stopTask(
-    request: StopTaskRequest,
+  stopTasks(
+    request: StopTasksRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: StopTaskResponse) => void,
+    callback: (error: ServiceError | null, response: StopTasksResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Push: first the current status of every matching task, then one message per state change.
-   * With task_ids the stream ends with OK once every listed task is in a terminal state
-   * (SUCCEEDED, FAILED, STOPPED); without, it follows the whole execution until the caller
-   * cancels. Caller: graph-executor (drives the graph from these events). Read-only, safe to
-   * re-open: the first messages re-synchronise the caller.
+   * Push: every task of the execution changed after `after_version` (all of them for 0), then
+   * batches of changed statuses as they are durably stored, in version order. Follows the
+   * execution until the caller cancels. Caller: graph-executor (drives the graph from these
+   * events). Read-only, safe to re-open with the last version received.
    */
   watchTasks(request: WatchTasksRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchTasksResponse>;
   watchTasks(
@@ -1499,6 +1916,10 @@ export const SchedulerServiceClient = makeGenericClientConstructor(
   service: typeof SchedulerServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -1533,6 +1954,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {

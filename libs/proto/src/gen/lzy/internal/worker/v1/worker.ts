@@ -10,9 +10,11 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -35,6 +37,81 @@ export const protobufFileName = "lzy/internal/worker/v1/worker.proto";
  * also served by ai.lzy.v1.longrunning.LongRunningService and
  * lzy.internal.operations.v1.OperationsService on the API port.
  */
+
+export interface DispatchRequest {
+  request?: { $case: "attach"; value: DispatchRequest_Attach } | { $case: "run"; value: DispatchRequest_Run } | {
+    $case: "stop";
+    value: DispatchRequest_Stop;
+  } | undefined;
+}
+
+/** The VM's owner; the same rules as Init (one user and workflow per VM). */
+export interface DispatchRequest_Attach {
+  userId: string;
+  workflowName: string;
+}
+
+export interface DispatchRequest_Run {
+  taskId: string;
+  executionId: string;
+  taskDesc?:
+    | TaskDesc
+    | undefined;
+  /** As ExecuteRequest.portal_address. */
+  portalAddress: string;
+  /**
+   * Where inputs already are (their producers finished on a worker the scheduler knows): read
+   * from there directly, without asking the channel manager (which stays the fallback).
+   */
+  inputSenders: InputSender[];
+}
+
+export interface DispatchRequest_Stop {
+  taskId: string;
+  reason: string;
+}
+
+/** The sender slot of an input channel. */
+export interface InputSender {
+  channelId: string;
+  slotUri: string;
+}
+
+/** An output of a task that exited 0, served by this worker's SlotsService. */
+export interface ExposedOutput {
+  channelId: string;
+  slotUri: string;
+  sizeBytes: number;
+}
+
+export interface DispatchEvent {
+  taskId: string;
+  event?: { $case: "started"; value: DispatchEvent_Started } | { $case: "exited"; value: DispatchEvent_Exited } | {
+    $case: "done";
+    value: DispatchEvent_Done;
+  } | undefined;
+}
+
+/** The command runs (environment prepared, inputs complete). */
+export interface DispatchEvent_Started {
+}
+
+/**
+ * The command exited 0 and its outputs are served here: consumers may start (with the outputs
+ * as their input senders) while the outputs are still being bound at the channel manager.
+ */
+export interface DispatchEvent_Exited {
+  outputs: ExposedOutput[];
+}
+
+/**
+ * The task ended: rc 0 once every output is bound (SUCCEEDED), else the failure (as
+ * WatchExecutionResponse.Finished).
+ */
+export interface DispatchEvent_Done {
+  rc: number;
+  description: string;
+}
 
 export interface InitRequest {
   /** Owner of the execution (IAM subject id). */
@@ -105,6 +182,1045 @@ export interface WatchExecutionResponse_Finished {
   rc: number;
   description: string;
 }
+
+function createBaseDispatchRequest(): DispatchRequest {
+  return { request: undefined };
+}
+
+export const DispatchRequest: MessageFns<DispatchRequest, "lzy.internal.worker.v1.DispatchRequest"> = {
+  $type: "lzy.internal.worker.v1.DispatchRequest" as const,
+
+  encode(message: DispatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.request?.$case) {
+      case "attach":
+        DispatchRequest_Attach.encode(message.request.value, writer.uint32(10).fork()).join();
+        break;
+      case "run":
+        DispatchRequest_Run.encode(message.request.value, writer.uint32(18).fork()).join();
+        break;
+      case "stop":
+        DispatchRequest_Stop.encode(message.request.value, writer.uint32(26).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DispatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDispatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = { $case: "attach", value: DispatchRequest_Attach.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.request = { $case: "run", value: DispatchRequest_Run.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.request = { $case: "stop", value: DispatchRequest_Stop.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DispatchRequest {
+    return {
+      request: isSet(object.attach)
+        ? { $case: "attach", value: DispatchRequest_Attach.fromJSON(object.attach) }
+        : isSet(object.run)
+        ? { $case: "run", value: DispatchRequest_Run.fromJSON(object.run) }
+        : isSet(object.stop)
+        ? { $case: "stop", value: DispatchRequest_Stop.fromJSON(object.stop) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: DispatchRequest): unknown {
+    const obj: any = {};
+    if (message.request?.$case === "attach") {
+      obj.attach = DispatchRequest_Attach.toJSON(message.request.value);
+    } else if (message.request?.$case === "run") {
+      obj.run = DispatchRequest_Run.toJSON(message.request.value);
+    } else if (message.request?.$case === "stop") {
+      obj.stop = DispatchRequest_Stop.toJSON(message.request.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DispatchRequest>, I>>(base?: I): DispatchRequest {
+    return DispatchRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DispatchRequest>, I>>(object: I): DispatchRequest {
+    const message = createBaseDispatchRequest();
+    switch (object.request?.$case) {
+      case "attach": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "attach", value: DispatchRequest_Attach.fromPartial(object.request.value) };
+        }
+        break;
+      }
+      case "run": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "run", value: DispatchRequest_Run.fromPartial(object.request.value) };
+        }
+        break;
+      }
+      case "stop": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "stop", value: DispatchRequest_Stop.fromPartial(object.request.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseDispatchRequest_Attach(): DispatchRequest_Attach {
+  return { userId: "", workflowName: "" };
+}
+
+export const DispatchRequest_Attach: MessageFns<
+  DispatchRequest_Attach,
+  "lzy.internal.worker.v1.DispatchRequest.Attach"
+> = {
+  $type: "lzy.internal.worker.v1.DispatchRequest.Attach" as const,
+
+  encode(message: DispatchRequest_Attach, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.workflowName !== "") {
+      writer.uint32(18).string(message.workflowName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DispatchRequest_Attach {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDispatchRequest_Attach();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.workflowName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DispatchRequest_Attach {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      workflowName: isSet(object.workflowName)
+        ? globalThis.String(object.workflowName)
+        : isSet(object.workflow_name)
+        ? globalThis.String(object.workflow_name)
+        : "",
+    };
+  },
+
+  toJSON(message: DispatchRequest_Attach): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.workflowName !== "") {
+      obj.workflowName = message.workflowName;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DispatchRequest_Attach>, I>>(base?: I): DispatchRequest_Attach {
+    return DispatchRequest_Attach.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DispatchRequest_Attach>, I>>(object: I): DispatchRequest_Attach {
+    const message = createBaseDispatchRequest_Attach();
+    message.userId = object.userId ?? "";
+    message.workflowName = object.workflowName ?? "";
+    return message;
+  },
+};
+
+function createBaseDispatchRequest_Run(): DispatchRequest_Run {
+  return { taskId: "", executionId: "", taskDesc: undefined, portalAddress: "", inputSenders: [] };
+}
+
+export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.worker.v1.DispatchRequest.Run"> = {
+  $type: "lzy.internal.worker.v1.DispatchRequest.Run" as const,
+
+  encode(message: DispatchRequest_Run, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.executionId !== "") {
+      writer.uint32(18).string(message.executionId);
+    }
+    if (message.taskDesc !== undefined) {
+      TaskDesc.encode(message.taskDesc, writer.uint32(26).fork()).join();
+    }
+    if (message.portalAddress !== "") {
+      writer.uint32(34).string(message.portalAddress);
+    }
+    for (const v of message.inputSenders) {
+      InputSender.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DispatchRequest_Run {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDispatchRequest_Run();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.executionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.taskDesc = TaskDesc.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.portalAddress = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.inputSenders.push(InputSender.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DispatchRequest_Run {
+    return {
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      executionId: isSet(object.executionId)
+        ? globalThis.String(object.executionId)
+        : isSet(object.execution_id)
+        ? globalThis.String(object.execution_id)
+        : "",
+      taskDesc: isSet(object.taskDesc)
+        ? TaskDesc.fromJSON(object.taskDesc)
+        : isSet(object.task_desc)
+        ? TaskDesc.fromJSON(object.task_desc)
+        : undefined,
+      portalAddress: isSet(object.portalAddress)
+        ? globalThis.String(object.portalAddress)
+        : isSet(object.portal_address)
+        ? globalThis.String(object.portal_address)
+        : "",
+      inputSenders: globalThis.Array.isArray(object?.inputSenders)
+        ? object.inputSenders.map((e: any) => InputSender.fromJSON(e))
+        : globalThis.Array.isArray(object?.input_senders)
+        ? object.input_senders.map((e: any) => InputSender.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DispatchRequest_Run): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.executionId !== "") {
+      obj.executionId = message.executionId;
+    }
+    if (message.taskDesc !== undefined) {
+      obj.taskDesc = TaskDesc.toJSON(message.taskDesc);
+    }
+    if (message.portalAddress !== "") {
+      obj.portalAddress = message.portalAddress;
+    }
+    if (message.inputSenders?.length) {
+      obj.inputSenders = message.inputSenders.map((e) => InputSender.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DispatchRequest_Run>, I>>(base?: I): DispatchRequest_Run {
+    return DispatchRequest_Run.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DispatchRequest_Run>, I>>(object: I): DispatchRequest_Run {
+    const message = createBaseDispatchRequest_Run();
+    message.taskId = object.taskId ?? "";
+    message.executionId = object.executionId ?? "";
+    message.taskDesc = (object.taskDesc !== undefined && object.taskDesc !== null)
+      ? TaskDesc.fromPartial(object.taskDesc)
+      : undefined;
+    message.portalAddress = object.portalAddress ?? "";
+    message.inputSenders = object.inputSenders?.map((e) => InputSender.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDispatchRequest_Stop(): DispatchRequest_Stop {
+  return { taskId: "", reason: "" };
+}
+
+export const DispatchRequest_Stop: MessageFns<DispatchRequest_Stop, "lzy.internal.worker.v1.DispatchRequest.Stop"> = {
+  $type: "lzy.internal.worker.v1.DispatchRequest.Stop" as const,
+
+  encode(message: DispatchRequest_Stop, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DispatchRequest_Stop {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDispatchRequest_Stop();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DispatchRequest_Stop {
+    return {
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: DispatchRequest_Stop): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DispatchRequest_Stop>, I>>(base?: I): DispatchRequest_Stop {
+    return DispatchRequest_Stop.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DispatchRequest_Stop>, I>>(object: I): DispatchRequest_Stop {
+    const message = createBaseDispatchRequest_Stop();
+    message.taskId = object.taskId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseInputSender(): InputSender {
+  return { channelId: "", slotUri: "" };
+}
+
+export const InputSender: MessageFns<InputSender, "lzy.internal.worker.v1.InputSender"> = {
+  $type: "lzy.internal.worker.v1.InputSender" as const,
+
+  encode(message: InputSender, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.channelId !== "") {
+      writer.uint32(10).string(message.channelId);
+    }
+    if (message.slotUri !== "") {
+      writer.uint32(18).string(message.slotUri);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InputSender {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInputSender();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.channelId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.slotUri = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InputSender {
+    return {
+      channelId: isSet(object.channelId)
+        ? globalThis.String(object.channelId)
+        : isSet(object.channel_id)
+        ? globalThis.String(object.channel_id)
+        : "",
+      slotUri: isSet(object.slotUri)
+        ? globalThis.String(object.slotUri)
+        : isSet(object.slot_uri)
+        ? globalThis.String(object.slot_uri)
+        : "",
+    };
+  },
+
+  toJSON(message: InputSender): unknown {
+    const obj: any = {};
+    if (message.channelId !== "") {
+      obj.channelId = message.channelId;
+    }
+    if (message.slotUri !== "") {
+      obj.slotUri = message.slotUri;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InputSender>, I>>(base?: I): InputSender {
+    return InputSender.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InputSender>, I>>(object: I): InputSender {
+    const message = createBaseInputSender();
+    message.channelId = object.channelId ?? "";
+    message.slotUri = object.slotUri ?? "";
+    return message;
+  },
+};
+
+function createBaseExposedOutput(): ExposedOutput {
+  return { channelId: "", slotUri: "", sizeBytes: 0 };
+}
+
+export const ExposedOutput: MessageFns<ExposedOutput, "lzy.internal.worker.v1.ExposedOutput"> = {
+  $type: "lzy.internal.worker.v1.ExposedOutput" as const,
+
+  encode(message: ExposedOutput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.channelId !== "") {
+      writer.uint32(10).string(message.channelId);
+    }
+    if (message.slotUri !== "") {
+      writer.uint32(18).string(message.slotUri);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(24).uint64(message.sizeBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExposedOutput {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExposedOutput();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.channelId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.slotUri = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sizeBytes = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExposedOutput {
+    return {
+      channelId: isSet(object.channelId)
+        ? globalThis.String(object.channelId)
+        : isSet(object.channel_id)
+        ? globalThis.String(object.channel_id)
+        : "",
+      slotUri: isSet(object.slotUri)
+        ? globalThis.String(object.slotUri)
+        : isSet(object.slot_uri)
+        ? globalThis.String(object.slot_uri)
+        : "",
+      sizeBytes: isSet(object.sizeBytes)
+        ? globalThis.Number(object.sizeBytes)
+        : isSet(object.size_bytes)
+        ? globalThis.Number(object.size_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: ExposedOutput): unknown {
+    const obj: any = {};
+    if (message.channelId !== "") {
+      obj.channelId = message.channelId;
+    }
+    if (message.slotUri !== "") {
+      obj.slotUri = message.slotUri;
+    }
+    if (message.sizeBytes !== 0) {
+      obj.sizeBytes = Math.round(message.sizeBytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExposedOutput>, I>>(base?: I): ExposedOutput {
+    return ExposedOutput.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExposedOutput>, I>>(object: I): ExposedOutput {
+    const message = createBaseExposedOutput();
+    message.channelId = object.channelId ?? "";
+    message.slotUri = object.slotUri ?? "";
+    message.sizeBytes = object.sizeBytes ?? 0;
+    return message;
+  },
+};
+
+function createBaseDispatchEvent(): DispatchEvent {
+  return { taskId: "", event: undefined };
+}
+
+export const DispatchEvent: MessageFns<DispatchEvent, "lzy.internal.worker.v1.DispatchEvent"> = {
+  $type: "lzy.internal.worker.v1.DispatchEvent" as const,
+
+  encode(message: DispatchEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    switch (message.event?.$case) {
+      case "started":
+        DispatchEvent_Started.encode(message.event.value, writer.uint32(18).fork()).join();
+        break;
+      case "exited":
+        DispatchEvent_Exited.encode(message.event.value, writer.uint32(26).fork()).join();
+        break;
+      case "done":
+        DispatchEvent_Done.encode(message.event.value, writer.uint32(34).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DispatchEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDispatchEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.event = { $case: "started", value: DispatchEvent_Started.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.event = { $case: "exited", value: DispatchEvent_Exited.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.event = { $case: "done", value: DispatchEvent_Done.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DispatchEvent {
+    return {
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      event: isSet(object.started)
+        ? { $case: "started", value: DispatchEvent_Started.fromJSON(object.started) }
+        : isSet(object.exited)
+        ? { $case: "exited", value: DispatchEvent_Exited.fromJSON(object.exited) }
+        : isSet(object.done)
+        ? { $case: "done", value: DispatchEvent_Done.fromJSON(object.done) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: DispatchEvent): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.event?.$case === "started") {
+      obj.started = DispatchEvent_Started.toJSON(message.event.value);
+    } else if (message.event?.$case === "exited") {
+      obj.exited = DispatchEvent_Exited.toJSON(message.event.value);
+    } else if (message.event?.$case === "done") {
+      obj.done = DispatchEvent_Done.toJSON(message.event.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DispatchEvent>, I>>(base?: I): DispatchEvent {
+    return DispatchEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DispatchEvent>, I>>(object: I): DispatchEvent {
+    const message = createBaseDispatchEvent();
+    message.taskId = object.taskId ?? "";
+    switch (object.event?.$case) {
+      case "started": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "started", value: DispatchEvent_Started.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "exited": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "exited", value: DispatchEvent_Exited.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "done": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "done", value: DispatchEvent_Done.fromPartial(object.event.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseDispatchEvent_Started(): DispatchEvent_Started {
+  return {};
+}
+
+export const DispatchEvent_Started: MessageFns<DispatchEvent_Started, "lzy.internal.worker.v1.DispatchEvent.Started"> =
+  {
+    $type: "lzy.internal.worker.v1.DispatchEvent.Started" as const,
+
+    encode(_: DispatchEvent_Started, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): DispatchEvent_Started {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseDispatchEvent_Started();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(_: any): DispatchEvent_Started {
+      return {};
+    },
+
+    toJSON(_: DispatchEvent_Started): unknown {
+      const obj: any = {};
+      return obj;
+    },
+
+    create<I extends Exact<DeepPartial<DispatchEvent_Started>, I>>(base?: I): DispatchEvent_Started {
+      return DispatchEvent_Started.fromPartial(base ?? ({} as any));
+    },
+    fromPartial<I extends Exact<DeepPartial<DispatchEvent_Started>, I>>(_: I): DispatchEvent_Started {
+      const message = createBaseDispatchEvent_Started();
+      return message;
+    },
+  };
+
+function createBaseDispatchEvent_Exited(): DispatchEvent_Exited {
+  return { outputs: [] };
+}
+
+export const DispatchEvent_Exited: MessageFns<DispatchEvent_Exited, "lzy.internal.worker.v1.DispatchEvent.Exited"> = {
+  $type: "lzy.internal.worker.v1.DispatchEvent.Exited" as const,
+
+  encode(message: DispatchEvent_Exited, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.outputs) {
+      ExposedOutput.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DispatchEvent_Exited {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDispatchEvent_Exited();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outputs.push(ExposedOutput.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DispatchEvent_Exited {
+    return {
+      outputs: globalThis.Array.isArray(object?.outputs)
+        ? object.outputs.map((e: any) => ExposedOutput.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DispatchEvent_Exited): unknown {
+    const obj: any = {};
+    if (message.outputs?.length) {
+      obj.outputs = message.outputs.map((e) => ExposedOutput.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DispatchEvent_Exited>, I>>(base?: I): DispatchEvent_Exited {
+    return DispatchEvent_Exited.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DispatchEvent_Exited>, I>>(object: I): DispatchEvent_Exited {
+    const message = createBaseDispatchEvent_Exited();
+    message.outputs = object.outputs?.map((e) => ExposedOutput.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDispatchEvent_Done(): DispatchEvent_Done {
+  return { rc: 0, description: "" };
+}
+
+export const DispatchEvent_Done: MessageFns<DispatchEvent_Done, "lzy.internal.worker.v1.DispatchEvent.Done"> = {
+  $type: "lzy.internal.worker.v1.DispatchEvent.Done" as const,
+
+  encode(message: DispatchEvent_Done, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rc !== 0) {
+      writer.uint32(8).int32(message.rc);
+    }
+    if (message.description !== "") {
+      writer.uint32(18).string(message.description);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DispatchEvent_Done {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDispatchEvent_Done();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.rc = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DispatchEvent_Done {
+    return {
+      rc: isSet(object.rc) ? globalThis.Number(object.rc) : 0,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+    };
+  },
+
+  toJSON(message: DispatchEvent_Done): unknown {
+    const obj: any = {};
+    if (message.rc !== 0) {
+      obj.rc = Math.round(message.rc);
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DispatchEvent_Done>, I>>(base?: I): DispatchEvent_Done {
+    return DispatchEvent_Done.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DispatchEvent_Done>, I>>(object: I): DispatchEvent_Done {
+    const message = createBaseDispatchEvent_Done();
+    message.rc = object.rc ?? 0;
+    message.description = object.description ?? "";
+    return message;
+  },
+};
 
 function createBaseInitRequest(): InitRequest {
   return { userId: "", workflowName: "", executionId: "" };
@@ -1216,6 +2332,22 @@ export const WorkerServiceService = {
       Buffer.from(WatchExecutionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchExecutionResponse => WatchExecutionResponse.decode(value),
   },
+  /**
+   * The scheduler's link to this VM (warm dispatch): one long-lived stream over which tasks are
+   * sent as they become ready and their events come back, several tasks running at once. The
+   * first request is `attach` (the VM's owner); a new stream replaces the previous one (the
+   * scheduler reconnected): the worker then reports the latest event of every task it still
+   * knows (resync) before new ones. `run` is idempotent per task id. Caller: the scheduler.
+   */
+  dispatch: {
+    path: "/lzy.internal.worker.v1.WorkerService/Dispatch" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: DispatchRequest): Buffer => Buffer.from(DispatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DispatchRequest => DispatchRequest.decode(value),
+    responseSerialize: (value: DispatchEvent): Buffer => Buffer.from(DispatchEvent.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DispatchEvent => DispatchEvent.decode(value),
+  },
 } as const;
 
 export interface WorkerServiceServer extends UntypedServiceImplementation {
@@ -1247,6 +2379,14 @@ export interface WorkerServiceServer extends UntypedServiceImplementation {
    * scheduler (exit code), log relays. Read-only, safe to re-open with the offsets received.
    */
   watchExecution: handleServerStreamingCall<WatchExecutionRequest, WatchExecutionResponse>;
+  /**
+   * The scheduler's link to this VM (warm dispatch): one long-lived stream over which tasks are
+   * sent as they become ready and their events come back, several tasks running at once. The
+   * first request is `attach` (the VM's owner); a new stream replaces the previous one (the
+   * scheduler reconnected): the worker then reports the latest event of every task it still
+   * knows (resync) before new ones. `run` is idempotent per task id. Caller: the scheduler.
+   */
+  dispatch: handleBidiStreamingCall<DispatchRequest, DispatchEvent>;
 }
 
 export interface WorkerServiceClient extends Client {
@@ -1322,6 +2462,16 @@ export interface WorkerServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchExecutionResponse>;
+  /**
+   * The scheduler's link to this VM (warm dispatch): one long-lived stream over which tasks are
+   * sent as they become ready and their events come back, several tasks running at once. The
+   * first request is `attach` (the VM's owner); a new stream replaces the previous one (the
+   * scheduler reconnected): the worker then reports the latest event of every task it still
+   * knows (resync) before new ones. `run` is idempotent per task id. Caller: the scheduler.
+   */
+  dispatch(): ClientDuplexStream<DispatchRequest, DispatchEvent>;
+  dispatch(options: Partial<CallOptions>): ClientDuplexStream<DispatchRequest, DispatchEvent>;
+  dispatch(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<DispatchRequest, DispatchEvent>;
 }
 
 export const WorkerServiceClient = makeGenericClientConstructor(
