@@ -44,6 +44,7 @@ export function buildAllocatorCore(deps: AllocatorCoreDeps): AllocatorCore {
   const sessions = new SessionStore();
   const events = new VmEvents();
   const pools = new VmPools(config.pools);
+  let allocator: Allocator | undefined;
   const reaper = new VmReaper({
     db,
     vms,
@@ -56,6 +57,7 @@ export function buildAllocatorCore(deps: AllocatorCoreDeps): AllocatorCore {
     sweepIntervalMs: config.sweepIntervalMs,
     heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     allocationTimeoutMs: config.allocationTimeoutMs,
+    onGone: (poolLabel) => allocator?.drainQueue(poolLabel) ?? Promise.resolve(),
   });
   const launcher = new VmLauncher({
     db,
@@ -67,7 +69,7 @@ export function buildAllocatorCore(deps: AllocatorCoreDeps): AllocatorCore {
     log,
     vmEnv: deps.vmEnv,
   });
-  const allocator = new Allocator({
+  allocator = new Allocator({
     db,
     sessions,
     vms,

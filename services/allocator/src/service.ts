@@ -193,6 +193,13 @@ export async function startAllocator(
     steps: [
       { name: 'listen for notifications', run: () => listener.start() },
       { name: 'recover vms of a previous run', run: () => core.reaper.recover() },
+      {
+        name: 'launch queued vms',
+        run: async () => {
+          for (const pool of core.pools.list(undefined))
+            await core.allocator.drainQueue(pool.label);
+        },
+      },
     ],
     onReady: () => {
       core.reaper.start();

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidArgument, PermissionDenied, ResourceExhausted } from '@lzy/errors';
+import { InvalidArgument, PermissionDenied } from '@lzy/errors';
 import { unaryCall } from '@lzy/grpc';
 import { allocator } from '@lzy/proto';
 import { CleanupStack, checkHealth, pollUntil, usePostgres } from '@lzy/testing';
@@ -128,14 +128,24 @@ describe('allocator with local processes', () => {
     await expect(call).rejects.toThrow(/'xl'.*available pools: s, m/);
   });
 
-  it('refuses an allocation beyond the pool cap with RESOURCE_EXHAUSTED', async () => {
+  it('queues an allocation beyond the pool cap and starts it, oldest first, when a VM is gone', async () => {
     const pools = [{ label: 'tiny', cluster_type: 'WORKER', max_vms: 1 }];
     const t = await start({ LZY_ALLOCATOR_POOLS: JSON.stringify(pools) });
     const sessionId = await createSession(t);
-    await allocateRunning(t, allocateRequest(sessionId, { poolLabel: 'tiny' }));
-    const second = allocate(t, allocateRequest(sessionId, { poolLabel: 'tiny' }));
-    await expect(second).rejects.toThrow(ResourceExhausted);
-    await expect(second).rejects.toThrow(/'tiny' is at its cap of 1/);
+    const first = await allocateRunning(t, allocateRequest(sessionId, { poolLabel: 'tiny' }));
+    const second = await allocate(t, allocateRequest(sessionId, { poolLabel: 'tiny' }));
+    const third = await allocate(t, allocateRequest(sessionId, { poolLabel: 'tiny' }));
+    const vmOf = (op: typeof second) =>
+      allocator.AllocateMetadata.decode(op.metadata?.value ?? Buffer.alloc(0)).vmId;
+    expect(second.done).toBe(false);
+    expect(await vmStatus(t, vmOf(second))).toBe('VM_STATUS_QUEUED');
+    expect(await vmStatus(t, vmOf(third))).toBe('VM_STATUS_QUEUED');
+    // The running VM goes: the oldest queued one starts (pushed, no retry by the caller).
+    process.kill(first.pid, 'SIGKILL');
+    const done = await waitDone(t, second.id);
+    expect(done.result?.$case).toBe('response');
+    expect(await vmStatus(t, vmOf(second))).toBe('VM_STATUS_RUNNING');
+    expect(await vmStatus(t, vmOf(third))).toBe('VM_STATUS_QUEUED');
   });
 
   it('gives the idle VM of another session to an allocation in a full pool', async () => {

@@ -8,6 +8,8 @@ type VmRow = Selectable<VmTable>;
 
 /** A VM with the columns only the allocator itself needs. */
 export interface VmRecord extends Vm {
+  /** Canonical JSON of its VmSpec (specKey). */
+  readonly specKey: string;
   readonly ottSha256: string;
   readonly pid: number | undefined;
   readonly allocationDeadline: Date;
@@ -42,6 +44,7 @@ function toVm(row: VmRow): VmRecord {
     createdAt: row.created_at,
     statusChangedAt: row.status_changed_at,
     deleteReason: row.delete_reason ?? '',
+    specKey: row.spec_key,
     ottSha256: row.ott_sha256,
     pid: row.pid ?? undefined,
     allocationDeadline: row.allocation_deadline,
@@ -62,7 +65,8 @@ async function notifyChanged(db: Db, id: string): Promise<void> {
  * VM_CHANGED_CHANNEL so WatchVm streams of every allocator instance wake up.
  */
 export class VmStore {
-  async insert(db: Db, vm: NewVm, now: Date): Promise<void> {
+  /** Inserts the VM ALLOCATING, or QUEUED (`queued`: its pool is at its cap). */
+  async insert(db: Db, vm: NewVm, now: Date, queued = false): Promise<void> {
     await db
       .insertInto('vm')
       .values({
@@ -72,7 +76,7 @@ export class VmStore {
         zone: vm.zone,
         cluster_type: vm.clusterType,
         spec_key: vm.specKey,
-        status: 'ALLOCATING',
+        status: queued ? 'QUEUED' : 'ALLOCATING',
         allocation_op_id: vm.allocationOperationId,
         allocation_deadline: vm.allocationDeadline,
         ott_sha256: vm.ottSha256,
@@ -133,7 +137,7 @@ export class VmStore {
       .selectFrom('vm')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('pool_label', '=', poolLabel)
-      .where('status', '<>', 'DEAD')
+      .where('status', 'not in', ['DEAD', 'QUEUED'])
       // An idle VM past its deadline is already the reaper's: it no longer holds a place.
       .where((eb) => eb.not(eb.and([eb('status', '=', 'IDLE'), eb('idle_deadline', '<=', now)])))
       .executeTakeFirstOrThrow();
@@ -209,6 +213,55 @@ export class VmStore {
     if (options.afterId !== undefined) query = query.where('id', '>', options.afterId);
     const rows = await query.orderBy('id').limit(options.limit).execute();
     return rows.map(toVm);
+  }
+
+  /** The oldest QUEUED VM of the pool, locked (SKIP LOCKED: another drain takes the next). */
+  async oldestQueued(db: Db, poolLabel: string): Promise<VmRecord | undefined> {
+    const row = await db
+      .selectFrom('vm')
+      .selectAll()
+      .where('pool_label', '=', poolLabel)
+      .where('status', '=', 'QUEUED')
+      .orderBy('created_at')
+      .limit(1)
+      .forUpdate()
+      .skipLocked()
+      .executeTakeFirst();
+    return row === undefined ? undefined : toVm(row);
+  }
+
+  /** Whether the pool has QUEUED VMs. */
+  async hasQueued(db: Db, poolLabel: string): Promise<boolean> {
+    const row = await db
+      .selectFrom('vm')
+      .select('id')
+      .where('pool_label', '=', poolLabel)
+      .where('status', '=', 'QUEUED')
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** A QUEUED VM leaves the queue: ALLOCATING with a fresh token and deadline. */
+  async launchQueued(
+    db: Db,
+    id: string,
+    launch: { ottSha256: string; allocationDeadline: Date; ownerInstance: string },
+    now: Date,
+  ): Promise<void> {
+    await db
+      .updateTable('vm')
+      .set({
+        status: 'ALLOCATING',
+        status_changed_at: now,
+        ott_sha256: launch.ottSha256,
+        allocation_deadline: launch.allocationDeadline,
+        owner_instance: launch.ownerInstance,
+      })
+      .where('id', '=', id)
+      .where('status', '=', 'QUEUED')
+      .execute();
+    await notifyChanged(db, id);
   }
 
   /** Ids of the not-DEAD VMs of a session. */

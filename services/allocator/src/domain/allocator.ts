@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { FailedPrecondition, NotFound, ResourceExhausted } from '@lzy/errors';
+import { FailedPrecondition, NotFound } from '@lzy/errors';
 import { withTransaction } from '@lzy/db';
 import type { Clock, Idempotency, Operation, OperationStore } from '@lzy/operations';
 import type { AllocatorDatabase } from '../db/schema.ts';
@@ -176,21 +176,8 @@ export class Allocator {
           deadline,
           now,
         });
-        const env = Object.assign({}, ...spec.workloads.map((w) => w.env)) as Record<
-          string,
-          string
-        >;
-        const pending: PendingLaunch = {
-          id: vmId,
-          ott: launch.ott,
-          clusterType: pool.clusterType,
-          sessionId: session.id,
-          sessionOwner: session.owner,
-          pool,
-          zone,
-          spec,
-          env,
-        };
+        if (launch.ott === undefined) return { operation, changedVmId: vmId };
+        const pending = pendingLaunch({ id: vmId, ott: launch.ott, pool, zone, spec, session });
         return { operation, changedVmId: vmId, launch: pending };
       },
       READ_COMMITTED,
@@ -201,8 +188,8 @@ export class Allocator {
   }
 
   /**
-   * Inserts an ALLOCATING VM with a fresh register token, under the pool's cap.
-   * @throws ResourceExhausted when the pool is at its cap.
+   * Inserts an ALLOCATING VM with a fresh register token, under the pool's cap; at the cap the
+   * VM is inserted QUEUED (no token: it gets one when drainQueue launches it).
    */
   async #insertNewVm(
     trx: Kysely<AllocatorDatabase>,
@@ -216,21 +203,17 @@ export class Allocator {
       deadline: Date;
       now: Date;
     },
-  ): Promise<{ ott: string }> {
+  ): Promise<{ ott: string | undefined }> {
     const { vms } = this.#deps;
     const { pool } = vm;
     await vms.lockPool(trx, pool.label);
-    if (
+    const full =
       pool.maxVms > 0 &&
       (await vms.countLive(trx, pool.label, vm.now)) >= pool.maxVms &&
-      !(await vms.expireOldestIdle(trx, pool.label, vm.now))
-    ) {
-      throw new ResourceExhausted(
-        `VM pool '${pool.label}' is at its cap of ${pool.maxVms} VMs; free or delete VMs ` +
-          'of this pool, or retry later',
-      );
-    }
-    const ott = newOtt();
+      !(await vms.expireOldestIdle(trx, pool.label, vm.now));
+    // Others waiting for this pool go first.
+    const queued = full || (await vms.hasQueued(trx, pool.label));
+    const ott = queued ? undefined : newOtt();
     await vms.insert(
       trx,
       {
@@ -242,10 +225,11 @@ export class Allocator {
         specKey: vm.specKey,
         allocationOperationId: vm.operationId,
         allocationDeadline: vm.deadline,
-        ottSha256: ottSha256(ott),
+        ottSha256: ott === undefined ? '' : ottSha256(ott),
         ownerInstance: this.#deps.instanceId,
       },
       vm.now,
+      queued,
     );
     return { ott };
   }
@@ -282,5 +266,88 @@ export class Allocator {
     if (idleTimeoutMs === undefined) return;
     events.emit(vmId);
     if (idleTimeoutMs === 0) reaper.wake(); // "0 = delete at once"
+    await this.drainQueue(await this.#poolOf(vmId));
   }
+
+  async #poolOf(vmId: string): Promise<string> {
+    return (await this.#deps.vms.find(this.#deps.db, vmId))?.poolLabel ?? '';
+  }
+
+  /**
+   * Launches QUEUED VMs of the pool, oldest first, while it has room; when it has none but an
+   * IDLE VM (another session's cache), that VM is given to the reaper so the queue moves on when
+   * it is gone. Called when a VM of the pool is gone or freed, and at start.
+   */
+  async drainQueue(poolLabel: string): Promise<void> {
+    const { db, vms, sessions, clock, pools, launcher, events, reaper } = this.#deps;
+    for (;;) {
+      const outcome = await withTransaction(
+        db,
+        async (trx) => {
+          await vms.lockPool(trx, poolLabel);
+          const next = await vms.oldestQueued(trx, poolLabel);
+          if (next === undefined) return undefined;
+          const pool = pools.resolve(poolLabel, next.clusterType, next.zone).pool;
+          const now = new Date(clock.now());
+          if (pool.maxVms > 0 && (await vms.countLive(trx, poolLabel, now)) >= pool.maxVms) {
+            if (await vms.expireOldestIdle(trx, poolLabel, now)) return 'reap' as const;
+            return undefined;
+          }
+          const session = await sessions.find(trx, next.sessionId);
+          if (session === undefined) return { kind: 'orphan' as const, vmId: next.id };
+          const ott = newOtt();
+          await vms.launchQueued(
+            trx,
+            next.id,
+            {
+              ottSha256: ottSha256(ott),
+              allocationDeadline: new Date(now.getTime() + this.#deps.allocationTimeoutMs),
+              ownerInstance: this.#deps.instanceId,
+            },
+            now,
+          );
+          const spec = JSON.parse(next.specKey) as VmSpec;
+          return {
+            kind: 'launch' as const,
+            launch: pendingLaunch({ id: next.id, ott, pool, zone: next.zone, spec, session }),
+          };
+        },
+        READ_COMMITTED,
+      );
+      if (outcome === undefined) return;
+      if (outcome === 'reap') {
+        reaper.wake();
+        return;
+      }
+      if (outcome.kind === 'orphan') {
+        await reaper.delete(outcome.vmId, { reason: 'its session was deleted' });
+        continue;
+      }
+      events.emit(outcome.launch.id);
+      launcher.launch(outcome.launch);
+    }
+  }
+}
+
+/** What the launcher needs to start a committed VM. */
+function pendingLaunch(vm: {
+  id: string;
+  ott: string;
+  pool: VmPoolSpec;
+  zone: string;
+  spec: VmSpec;
+  session: { id: string; owner: string };
+}): PendingLaunch {
+  const env = Object.assign({}, ...vm.spec.workloads.map((w) => w.env)) as Record<string, string>;
+  return {
+    id: vm.id,
+    ott: vm.ott,
+    clusterType: vm.pool.clusterType,
+    sessionId: vm.session.id,
+    sessionOwner: vm.session.owner,
+    pool: vm.pool,
+    zone: vm.zone,
+    spec: vm.spec,
+    env,
+  };
 }

@@ -20,6 +20,8 @@ export interface VmReaperDeps {
   readonly sweepIntervalMs: number;
   readonly heartbeatTimeoutMs: number;
   readonly allocationTimeoutMs: number;
+  /** A VM of the pool is DEAD: its place may go to a QUEUED one (Allocator.drainQueue). */
+  readonly onGone?: (poolLabel: string) => Promise<void>;
 }
 
 /** Why a VM is deleted; `error` fails its Allocate operation if that is still pending. */
@@ -101,6 +103,11 @@ export class VmReaper {
     await vms.update(db, vmId, { status: 'DEAD', heartbeatDeadline: null }, new Date(clock.now()));
     events.emit(vmId);
     this.#log.info({ vmId }, 'vm deleted');
+    await this.#deps
+      .onGone?.(vm.poolLabel)
+      .catch((err: unknown) =>
+        this.#log.warn({ err, pool: vm.poolLabel }, 'cannot launch the queued vms of the pool'),
+      );
   }
 
   /** One pass over expired VMs. */
@@ -127,6 +134,7 @@ export class VmReaper {
         return { reason: `no heartbeat for ${heartbeatTimeoutMs} ms` };
       case 'DELETING':
       case 'DEAD':
+      case 'QUEUED':
         return { reason: 'deletion resumed' };
     }
   }
@@ -191,6 +199,7 @@ function isExpired(vm: VmRecord, now: Date): boolean {
     case 'DELETING':
       return true;
     case 'DEAD':
+    case 'QUEUED':
       return false;
   }
 }

@@ -2,7 +2,8 @@
 export type ClusterType = 'WORKER' | 'SYSTEM';
 
 /** reference §3.4: ALLOCATING → RUNNING ⇄ IDLE; any → DELETING → DEAD (final). */
-export type VmStatus = 'ALLOCATING' | 'RUNNING' | 'IDLE' | 'DELETING' | 'DEAD';
+/** QUEUED: allocated while its pool was full; launched once a VM of the pool is gone. */
+export type VmStatus = 'QUEUED' | 'ALLOCATING' | 'RUNNING' | 'IDLE' | 'DELETING' | 'DEAD';
 
 export type VmEndpointType = 'HOST_NAME' | 'INTERNAL_IP' | 'EXTERNAL_IP';
 

@@ -26,6 +26,7 @@ export function toProtoClusterType(value: ClusterType): allocator.ClusterType {
 }
 
 const STATUS: Record<VmStatus, allocator.VmStatus> = {
+  QUEUED: PS.VM_STATUS_QUEUED,
   ALLOCATING: PS.VM_STATUS_ALLOCATING,
   RUNNING: PS.VM_STATUS_RUNNING,
   IDLE: PS.VM_STATUS_IDLE,

@@ -162,6 +162,7 @@ export class AllocatorClient implements AllocatorPort {
       gpu: p.gpuCount,
       ramGb: p.ramGb,
       zones: p.zones,
+      maxVms: p.maxVms ?? 0,
     }));
   }
 

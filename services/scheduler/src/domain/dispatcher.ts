@@ -81,13 +81,15 @@ export class Dispatcher {
     if (live.progress.state === 'QUEUED') this.#enqueue(live, false);
   }
 
-  /** Puts a resumed EXECUTING task back on its VM (its link re-sends the run). */
+  /**
+   * Puts a resumed EXECUTING task back on its VM (before the VM's link opens: the worker's first
+   * events are about it); the run is sent again when the link opens (onVmReady).
+   */
   resumeOnVm(live: LiveTask, vm: HeldVm): void {
     this.#track(live);
     live.vm = vm;
     vm.running.set(live.task.taskId, live);
     vm.used = addNeeds(vm.used, live.needs);
-    this.#keeper?.link(vm)?.run(this.#runRequest(live));
   }
 
   #track(live: LiveTask): void {
@@ -131,6 +133,8 @@ export class Dispatcher {
 
   onVmReady(vm: HeldVm): void {
     this.#sessionOf(vm.owner).vms.add(vm);
+    const link = this.#keeper?.link(vm);
+    for (const live of vm.running.values()) if (!live.exited) link?.run(this.#runRequest(live));
     this.#pump(this.#sessionOf(vm.owner));
   }
 
@@ -170,6 +174,16 @@ export class Dispatcher {
 
   onWorkerEvent(vm: HeldVm, event: WorkerEvent): void {
     const live = this.#tasks.get(event.taskId);
+    this.#log.debug(
+      {
+        vmId: vm.vmId,
+        event: event.kind,
+        taskId: event.taskId,
+        known: live !== undefined,
+        sameVm: live?.vm === vm,
+      },
+      'worker event',
+    );
     // Another attempt or a task that ended meanwhile (stopped): only free the VM.
     if (live === undefined || live.vm !== vm) {
       if (event.kind === 'done') this.#leave(vm, event.taskId);
@@ -265,7 +279,9 @@ export class Dispatcher {
     const heldByUser = [...this.#sessions.values()]
       .filter((s) => s.userId === session.userId)
       .reduce((n, s) => n + s.vms.size, 0);
-    const more = Math.min(wanted - allocating, this.#deps.maxVmsPerUser - heldByUser);
+    // Never more than the pool holds: beyond its cap an allocation only waits in the allocator.
+    const poolRoom = pool.maxVms > 0 ? pool.maxVms - sameKey.length : Infinity;
+    const more = Math.min(wanted - allocating, this.#deps.maxVmsPerUser - heldByUser, poolRoom);
     for (let i = 0; i < more; i++) session.vms.add(keeper.allocate(session.owner, poolKey, pool));
   }
 

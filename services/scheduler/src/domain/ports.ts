@@ -30,6 +30,8 @@ export interface PoolShape {
   readonly gpu: number;
   readonly ramGb: number;
   readonly zones: readonly string[];
+  /** VMs of the pool that may exist at once; 0: no cap. */
+  readonly maxVms: number;
 }
 
 export interface AllocatorPort {

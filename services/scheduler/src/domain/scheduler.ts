@@ -74,6 +74,7 @@ export class SchedulerCore {
         dispatcher.add(live);
       } else dispatcher.add(live);
     }
+    for (const vm of vms.values()) keeper.reopen(vm);
     dispatcher.pumpAll();
     this.#log.info({ vms: vms.size, tasks: unfinished.length }, 'scheduler resumed');
   }

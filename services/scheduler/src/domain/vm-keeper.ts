@@ -48,6 +48,10 @@ export class VmKeeper {
   readonly #deps: VmKeeperDeps;
   readonly #events: VmKeeperEvents;
   readonly #links = new Map<string, WorkerLink>();
+  /** Every VM held (its watches end at close). */
+  readonly #held = new Set<HeldVm>();
+  /** Resumed VMs not reopened yet → their Allocate operation. */
+  readonly #resumed = new Map<HeldVm, string>();
   readonly #log: Logger;
   #closed = false;
 
@@ -72,17 +76,29 @@ export class VmKeeper {
     return vm;
   }
 
-  /** Takes back a VM a previous process held (registered or still allocating). */
+  /**
+   * Takes back a VM a previous process held. Nothing reaches it before `reopen(vm)`: its
+   * worker's first events must find the tasks the caller puts back on it first.
+   */
   resume(record: HeldVmRecord, pool: PoolShape, poolKey: string): HeldVm {
     const vm = this.#newVm(record.vmId, record.owner, poolKey, pool);
-    if (record.address !== undefined) {
-      this.#becomeReady(vm, record.address);
-    } else {
-      void this.#awaitRegistered(vm, record.allocateOperationId).catch((err: unknown) => {
-        if (!this.#closed) this.#events.onAllocationFailed(vm, 'UNAVAILABLE', messageOf(err));
-      });
-    }
+    vm.address = record.address;
+    this.#resumed.set(vm, record.allocateOperationId);
     return vm;
+  }
+
+  /** Opens the link of a resumed VM (or waits for its allocation, if it never registered). */
+  reopen(vm: HeldVm): void {
+    const operationId = this.#resumed.get(vm);
+    this.#resumed.delete(vm);
+    if (operationId === undefined) return;
+    if (vm.address !== undefined) {
+      this.#becomeReady(vm, vm.address);
+      return;
+    }
+    void this.#awaitRegistered(vm, operationId).catch((err: unknown) => {
+      if (!this.#closed) this.#events.onAllocationFailed(vm, 'UNAVAILABLE', messageOf(err));
+    });
   }
 
   /** Starts or stops the linger of an idle VM. */
@@ -127,10 +143,11 @@ export class VmKeeper {
     this.#closed = true;
     for (const link of this.#links.values()) link.close();
     this.#links.clear();
+    for (const vm of this.#held) vm.closed.abort();
   }
 
   #newVm(vmId: string, owner: string, poolKey: string, pool: PoolShape): HeldVm {
-    return {
+    const vm: HeldVm = {
       vmId,
       owner,
       poolKey,
@@ -142,6 +159,8 @@ export class VmKeeper {
       linger: undefined,
       closed: new AbortController(),
     };
+    this.#held.add(vm);
+    return vm;
   }
 
   async #allocate(vm: HeldVm): Promise<void> {
@@ -208,6 +227,7 @@ export class VmKeeper {
   }
 
   #forget(vm: HeldVm): void {
+    this.#held.delete(vm);
     vm.state = 'gone';
     if (vm.linger !== undefined) clearTimeout(vm.linger);
     vm.linger = undefined;

@@ -103,6 +103,11 @@ export const VmStatus = {
   VM_STATUS_DELETING: 4,
   /** VM_STATUS_DEAD - Gone; final. */
   VM_STATUS_DEAD: 5,
+  /**
+   * VM_STATUS_QUEUED - Allocated while its pool was at its cap: started (ALLOCATING) as soon as a VM of the pool is
+   * gone, oldest first.
+   */
+  VM_STATUS_QUEUED: 6,
   UNRECOGNIZED: -1,
 } as const;
 
@@ -115,6 +120,7 @@ export namespace VmStatus {
   export type VM_STATUS_IDLE = typeof VmStatus.VM_STATUS_IDLE;
   export type VM_STATUS_DELETING = typeof VmStatus.VM_STATUS_DELETING;
   export type VM_STATUS_DEAD = typeof VmStatus.VM_STATUS_DEAD;
+  export type VM_STATUS_QUEUED = typeof VmStatus.VM_STATUS_QUEUED;
   export type UNRECOGNIZED = typeof VmStatus.UNRECOGNIZED;
 }
 
@@ -138,6 +144,9 @@ export function vmStatusFromJSON(object: any): VmStatus {
     case 5:
     case "VM_STATUS_DEAD":
       return VmStatus.VM_STATUS_DEAD;
+    case 6:
+    case "VM_STATUS_QUEUED":
+      return VmStatus.VM_STATUS_QUEUED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -159,6 +168,8 @@ export function vmStatusToJSON(object: VmStatus): string {
       return "VM_STATUS_DELETING";
     case VmStatus.VM_STATUS_DEAD:
       return "VM_STATUS_DEAD";
+    case VmStatus.VM_STATUS_QUEUED:
+      return "VM_STATUS_QUEUED";
     case VmStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -333,7 +344,8 @@ export interface VmPool {
   zones: string[];
   /**
    * Cap on VMs of this pool that exist at once (ALLOCATING, RUNNING, IDLE or DELETING); 0 = no
-   * cap (also when absent). Allocate beyond it fails with RESOURCE_EXHAUSTED.
+   * cap (also when absent). An Allocate beyond it waits (its VM QUEUED) until a VM of the pool
+   * is gone.
    */
   maxVms?: number | undefined;
 }
