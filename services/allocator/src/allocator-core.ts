@@ -44,7 +44,8 @@ export function buildAllocatorCore(deps: AllocatorCoreDeps): AllocatorCore {
   const sessions = new SessionStore();
   const events = new VmEvents();
   const pools = new VmPools(config.pools);
-  let allocator: Allocator | undefined;
+  // The reaper hands freed places to the allocator's queue; the allocator needs the reaper.
+  const late: { allocator?: Allocator } = {};
   const reaper = new VmReaper({
     db,
     vms,
@@ -57,7 +58,7 @@ export function buildAllocatorCore(deps: AllocatorCoreDeps): AllocatorCore {
     sweepIntervalMs: config.sweepIntervalMs,
     heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     allocationTimeoutMs: config.allocationTimeoutMs,
-    onGone: (poolLabel) => allocator?.drainQueue(poolLabel) ?? Promise.resolve(),
+    onGone: (poolLabel) => late.allocator?.drainQueue(poolLabel) ?? Promise.resolve(),
   });
   const launcher = new VmLauncher({
     db,
@@ -69,7 +70,7 @@ export function buildAllocatorCore(deps: AllocatorCoreDeps): AllocatorCore {
     log,
     vmEnv: deps.vmEnv,
   });
-  allocator = new Allocator({
+  const allocator = new Allocator({
     db,
     sessions,
     vms,
@@ -83,6 +84,7 @@ export function buildAllocatorCore(deps: AllocatorCoreDeps): AllocatorCore {
     instanceId: deps.instanceId,
     allocationTimeoutMs: config.allocationTimeoutMs,
   });
+  late.allocator = allocator;
   const gate = new VmAgentGate({
     db,
     vms,

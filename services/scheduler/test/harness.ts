@@ -9,10 +9,7 @@ import type { TemplateSpec } from '@lzy/testing';
 import { loadSchedulerConfig, schedulerMigrations, startScheduler } from '../src/index.ts';
 import type { RunningScheduler } from '../src/index.ts';
 
-export const log = createLogger({
-  service: 'scheduler-test',
-  level: process.env.TEST_LOG_LEVEL ?? 'silent',
-});
+export const log = createLogger({ service: 'scheduler-test', level: 'silent' });
 
 export const schedulerTemplate: TemplateSpec = {
   name: 'lzy_scheduler_0002',
