@@ -414,7 +414,7 @@ export const ListUsersResponse: MessageFns<ListUsersResponse, "lzy.internal.iam.
 
 export type SubjectDirectoryServiceService = typeof SubjectDirectoryServiceService;
 export const SubjectDirectoryServiceService = {
-  /** USER subjects ordered by provider login. Read-only. */
+  /** USER subjects (not the internal identity) ordered by provider login. Read-only. */
   listUsers: {
     path: "/lzy.internal.iam.v1.SubjectDirectoryService/ListUsers" as const,
     requestStream: false as const,
@@ -427,12 +427,12 @@ export const SubjectDirectoryServiceService = {
 } as const;
 
 export interface SubjectDirectoryServiceServer extends UntypedServiceImplementation {
-  /** USER subjects ordered by provider login. Read-only. */
+  /** USER subjects (not the internal identity) ordered by provider login. Read-only. */
   listUsers: handleUnaryCall<ListUsersRequest, ListUsersResponse>;
 }
 
 export interface SubjectDirectoryServiceClient extends Client {
-  /** USER subjects ordered by provider login. Read-only. */
+  /** USER subjects (not the internal identity) ordered by provider login. Read-only. */
   listUsers(
     request: ListUsersRequest,
     callback: (error: ServiceError | null, response: ListUsersResponse) => void,
