@@ -16,6 +16,10 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 600,
     rolldownOptions: {
+      // React Flow marks its modules 'use client' (for React Server Components): meaningless here.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+      },
       output: {
         // React and React Flow change rarely: a separate chunk stays cached across releases.
         codeSplitting: { groups: [{ name: 'vendor', test: /node_modules/ }] },
@@ -23,4 +27,6 @@ export default defineConfig({
     },
   },
   oxc: { jsx: { runtime: 'automatic' } },
+  // Always React's production build, also when a test runner (NODE_ENV=test) builds the pages.
+  define: { 'process.env.NODE_ENV': JSON.stringify('production') },
 });
