@@ -1,8 +1,14 @@
 import { Background, Controls, ReactFlow } from '@xyflow/react';
-import type { Edge, Node, ReactFlowInstance } from '@xyflow/react';
+import type { Edge, Node, ReactFlowInstance, Viewport } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { GraphDto, OpStatusDto } from '../../../src/api/types.ts';
+
+/** The op box size the server lays out with (services/site/src/domain/graph-layout.ts). */
+const NODE_WIDTH_PX = 180;
+const NODE_HEIGHT_PX = 44;
+/** Below this zoom op names are unreadable: a bigger graph opens on its first rows at zoom 1. */
+const MIN_READABLE_ZOOM = 0.6;
 
 /** Fill and border of an op box by state; the state is also written in the box (not colour alone). */
 export const STATE_COLOURS: Record<string, { fill: string; border: string }> = {
@@ -16,9 +22,19 @@ export const STATE_COLOURS: Record<string, { fill: string; border: string }> = {
 };
 
 /**
- * The graph's ops at the positions the server laid out, coloured by their live state. Only the
- * visible part is rendered, so a 1,000-op graph stays responsive.
+ * Where the camera starts: the whole graph when it fits at a readable zoom, else its top centre at
+ * that zoom. Computed from the server's layout, so React Flow need not measure 1,000 ops first
+ * (its fitView does, which cost over a second), and only the visible ops are drawn.
  */
+function viewportFor(graph: GraphDto, box: { width: number; height: number }): Viewport {
+  const fit = Math.min(1.5, (box.width - 24) / graph.width, (box.height - 24) / graph.height);
+  const zoom = fit >= MIN_READABLE_ZOOM ? fit : 1;
+  const x = (box.width - graph.width * zoom) / 2;
+  const y = fit >= MIN_READABLE_ZOOM ? (box.height - graph.height * zoom) / 2 : 12;
+  return { x, y, zoom };
+}
+
+/** The graph's ops at the positions the server laid out, coloured by their live state. */
 export function GraphView(props: {
   graph: GraphDto;
   ops: ReadonlyMap<string, OpStatusDto>;
@@ -34,6 +50,8 @@ export function GraphView(props: {
         return {
           id: op.taskId,
           position: { x: op.x, y: op.y },
+          width: NODE_WIDTH_PX,
+          height: NODE_HEIGHT_PX,
           data: {
             label: (
               <span className="op-label" data-state={state}>
@@ -51,7 +69,6 @@ export function GraphView(props: {
             background: colours.fill,
             borderColor: colours.border,
             borderWidth: op.taskId === selected ? 3 : 1,
-            width: 180,
             color: '#212529',
           },
         };
@@ -68,42 +85,49 @@ export function GraphView(props: {
       })),
     [graph],
   );
-  // Fit the graph again when its box changes width (the op panel opens or closes).
   const box = useRef<HTMLDivElement>(null);
+  const [size, setSize] = useState<{ width: number; height: number } | undefined>();
   const [flow, setFlow] = useState<ReactFlowInstance | undefined>();
-  useEffect(() => {
+  useLayoutEffect(() => {
     const element = box.current;
-    if (element === null || flow === undefined) return undefined;
+    if (element === null) return undefined;
+    setSize({ width: element.clientWidth, height: element.clientHeight });
+    // Re-frame when the box changes width (the op panel opens or closes).
     let width = element.clientWidth;
     const observer = new ResizeObserver(() => {
       if (element.clientWidth === width) return;
       width = element.clientWidth;
-      void flow.fitView();
+      setSize({ width, height: element.clientHeight });
     });
     observer.observe(element);
     return () => observer.disconnect();
-  }, [flow]);
+  }, []);
+  useEffect(() => {
+    if (flow !== undefined && size !== undefined) void flow.setViewport(viewportFor(graph, size));
+  }, [flow, size, graph]);
   return (
     <div
       ref={box}
       className="graph"
       style={{ height: Math.min(560, Math.max(260, graph.height + 40)) }}
     >
-      <ReactFlow
-        onInit={setFlow}
-        nodes={nodes}
-        edges={edges}
-        onNodeClick={(_, node) => onSelect(node.id)}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        onlyRenderVisibleElements
-        fitView
-        minZoom={0.05}
-        proOptions={{ hideAttribution: true }}
-      >
-        <Background />
-        <Controls showInteractive={false} />
-      </ReactFlow>
+      {size !== undefined && (
+        <ReactFlow
+          onInit={setFlow}
+          nodes={nodes}
+          edges={edges}
+          defaultViewport={viewportFor(graph, size)}
+          onNodeClick={(_, node) => onSelect(node.id)}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          onlyRenderVisibleElements
+          minZoom={0.05}
+          proOptions={{ hideAttribution: true }}
+        >
+          <Background />
+          <Controls showInteractive={false} />
+        </ReactFlow>
+      )}
     </div>
   );
 }
