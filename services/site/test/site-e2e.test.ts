@@ -16,7 +16,9 @@ import { failing, gatedSquare, sum } from './fixtures/site-ops.ts';
 import { ensureWebBuilt } from './web-build.ts';
 
 const quiet: StdSink = { stdout: () => undefined, stderr: () => undefined };
+/** Generous: the whole test run shares two cores (a sign-in makes an RSA key, a graph spawns VMs). */
 const TIMEOUT_MS = 60_000;
+const poll = { timeout: TIMEOUT_MS };
 
 /**
  * The site against a real local suite (every service its own process, real PostgreSQL and S3)
@@ -76,13 +78,13 @@ describe('the site in a browser', () => {
   it('signs in with a one-time login link, which works only once', async () => {
     const link = await site.loginLink('alice');
     await alice.goto(link);
-    await expect.poll(() => alice.getByText('Signed in as').textContent()).toContain('alice');
+    await expect.poll(() => alice.getByText('Signed in as').textContent(), poll).toContain('alice');
     await alice.getByRole('heading', { name: 'Executions' }).waitFor();
     const other = await newContext(browser);
     const page = await other.newPage();
     await page.goto(link);
     await page.getByRole('heading', { name: 'Sign in to LZY' }).waitFor();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('already used');
+    await expect.poll(() => page.getByRole('alert').textContent(), poll).toContain('already used');
     await screenshot(page, 'login');
     await other.close();
   });
@@ -136,7 +138,7 @@ describe('the site in a browser', () => {
     await row.getByRole('link', { name: 'site-e2e' }).click();
     executionId = decodeURIComponent(new URL(alice.url()).pathname.split('/').pop() ?? '');
     await alice.locator('.op-node').first().waitFor({ timeout: TIMEOUT_MS });
-    await expect.poll(() => alice.locator('.op-node').count(), { timeout: TIMEOUT_MS }).toBe(3);
+    await expect.poll(() => alice.locator('.op-node').count(), poll).toBe(3);
     // The squares wait at the gate: scheduled (queued, allocating or running), sum waiting.
     await alice.locator('.op-node.op-executing').nth(1).waitFor({ timeout: TIMEOUT_MS });
     await expect(alice.locator('.op-node.op-waiting').count()).resolves.toBe(1);
@@ -150,9 +152,9 @@ describe('the site in a browser', () => {
       .poll(() => log.textContent(), { timeout: TIMEOUT_MS })
       .toMatch(/square of \d is waiting/);
     const panel = alice.getByRole('complementary');
-    await expect.poll(() => panel.textContent()).toContain('s3://');
+    await expect.poll(() => panel.textContent(), poll).toContain('s3://');
     await writeFile(gate(), '');
-    await expect.poll(() => log.textContent(), { timeout: TIMEOUT_MS }).toMatch(/released/);
+    await expect.poll(() => log.textContent(), poll).toMatch(/released/);
     await expect
       .poll(() => alice.locator('.op-node.op-succeeded').count(), { timeout: TIMEOUT_MS })
       .toBe(3);
@@ -171,7 +173,7 @@ describe('the site in a browser', () => {
     await alice.getByRole('link', { name: 'site-e2e-board' }).click();
     await alice.getByRole('heading', { name: /site-e2e-board/ }).waitFor();
     await alice.getByRole('cell', { name: 'total', exact: true }).waitFor();
-    await expect.poll(() => alice.locator('main').textContent()).toContain('finalized');
+    await expect.poll(() => alice.locator('main').textContent(), poll).toContain('finalized');
     await screenshot(alice, 'whiteboard');
     await alice.getByRole('link', { name: 'Whiteboards' }).first().click();
     await screenshot(alice, 'whiteboards');
@@ -221,6 +223,13 @@ describe('the site in a browser', () => {
       await alice.goto(`${site.url}${path}`);
       await alice.locator('main h1').first().waitFor();
       if (name === 'execution') await alice.locator('.op-node').first().waitFor();
+      if (name === 'executions')
+        await alice.getByRole('link', { name: 'site-e2e', exact: true }).waitFor();
+      if (name === 'keys')
+        await alice.getByRole('cell', { name: 'browser', exact: true }).waitFor();
+      if (name === 'whiteboards')
+        await alice.getByRole('link', { name: 'site-e2e-board' }).waitFor();
+      if (name === 'operators') await alice.getByRole('cell', { name: 'portals' }).waitFor();
       await screenshot(alice, `page-${name}`);
       found.push(...(await seriousAxeViolations(alice)).map((v) => `${name}: ${v}`));
     }

@@ -26,7 +26,7 @@ export default defineConfig({
       },
     },
   },
-  oxc: { jsx: { runtime: 'automatic' } },
+  oxc: { jsx: { runtime: 'automatic', development: false } },
   // Always React's production build, also when a test runner (NODE_ENV=test) builds the pages.
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
 });

@@ -57,6 +57,8 @@ export function ExecutionsPage() {
     );
   }, [filter]);
 
+  // Loaded at once, and again each time the event stream (re)connects: nothing is missed between.
+  useEffect(load, [load]);
   useEffect(
     () =>
       follow(
