@@ -21,6 +21,14 @@ if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq postgresql-15 >/dev/null
 fi
 
+# Debian's Chromium: the site's browser tests drive it headless with playwright-core (never a
+# downloaded browser).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing chromium"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
 # The S3 server the tests use (versitygw, verifies signatures), built once into a cache outside
 # the clone.
 bash scripts/install-versitygw.sh

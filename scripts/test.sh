@@ -27,6 +27,7 @@ step() {
 step "generated code up to date" bash scripts/gen.sh --check
 step "proto lint" pnpm exec buf lint
 step "typecheck" pnpm exec tsc -p tsconfig.json
+step "typecheck (site pages)" pnpm exec tsc -p services/site/web/tsconfig.json
 step "eslint" pnpm exec eslint --cache --cache-location .lzy/eslintcache .
 step "prettier" pnpm exec prettier --check --log-level warn .
 rm -f .lzy/vitest.json

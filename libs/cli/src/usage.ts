@@ -67,6 +67,7 @@ Registers a user in iam as the LZY clients expect (provider GITHUB, login = the 
 with the public key as a credential, through the installation's internal identity: the operator
 needs the internal private key the services were given (LZY_INTERNAL_PRIVATE_KEY). Idempotent;
 a different key under the same --key-name replaces the old one. Prints the user's subject id.
+Users can add and remove their own keys on the site's Keys page (<site URL>/keys).
   --iam <host:port>      iam's gRPC address
   --internal-key <pem>   file with the internal identity's private key (PEM)
   --login <name>         the user's login (LZY_USER of their client)

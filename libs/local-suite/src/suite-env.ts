@@ -80,6 +80,8 @@ export function suiteServiceEnv(
     LZY_SCHEDULER_ADDRESS: addresses.scheduler,
     LZY_GRAPH_EXECUTOR_ADDRESS: addresses['graph-executor'],
     LZY_WHITEBOARD_ADDRESS: addresses.whiteboard,
+    // The site reads executions from lzy-service's monitor API.
+    LZY_LZY_SERVICE_ADDRESS: addresses['lzy-service'],
     LZY_S3_ENDPOINT: infra.s3.endpoint,
     LZY_S3_REGION: infra.s3.region,
     LZY_S3_ACCESS_KEY_ID: infra.s3.accessKeyId,

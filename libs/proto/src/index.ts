@@ -15,7 +15,8 @@
  *   - Standard files: googleAny, googleTimestamp, googleRpcStatus, health (grpc.health.v1).
  *   - Internal APIs (package lzy.internal.<service>.v1), named after the service:
  *       allocator, scheduler, graphExecutor, worker, slots, portal, channelManager, storage,
- *       operations (WatchOperation, the push twin of LongRunningService.Get).
+ *       operations (WatchOperation, the push twin of LongRunningService.Get), monitor (the site's
+ *       view of executions, served by lzy-service), iamDirectory (iam's user listing).
  *
  * Inside a namespace, names are ts-proto's: message `Foo` is an interface plus a `Foo` object
  * (`encode`, `decode`, `fromJSON`, `toJSON`, `create`, `fromPartial`, `$type`); nested messages
@@ -62,5 +63,7 @@ export * as portal from './gen/lzy/internal/portal/v1/portal.ts';
 export * as channelManager from './gen/lzy/internal/channel_manager/v1/channel_manager.ts';
 export * as storage from './gen/lzy/internal/storage/v1/storage.ts';
 export * as operations from './gen/lzy/internal/operations/v1/operations.ts';
+export * as monitor from './gen/lzy/internal/monitor/v1/monitor.ts';
+export * as iamDirectory from './gen/lzy/internal/iam/v1/directory.ts';
 export { packAny, unpackAny, typeUrlOf } from './any.ts';
 export type { PackableMessage } from './any.ts';

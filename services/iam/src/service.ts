@@ -14,12 +14,14 @@ import { AccessBindingStore } from './db/access-binding-store.ts';
 import { ensureInternalIdentity } from './db/internal-identity.ts';
 import { iamMigrations } from './db/migrations/index.ts';
 import type { IamDatabase } from './db/schema.ts';
+import { SubjectDirectory } from './db/subject-directory.ts';
 import { SubjectStore } from './db/subject-store.ts';
 import { AccessControl } from './domain/access-control.ts';
 import { CallAuthenticator } from './domain/call-authenticator.ts';
 import { accessBindingService } from './rpc/access-binding-service.ts';
 import { accessService } from './rpc/access-service.ts';
 import { authService } from './rpc/auth-service.ts';
+import { subjectDirectoryService } from './rpc/subject-directory-service.ts';
 import { subjectService } from './rpc/subject-service.ts';
 
 export interface IamDeps {
@@ -71,11 +73,13 @@ export async function startIam(config: IamConfig, deps: IamDeps): Promise<Runnin
   const subjects = new SubjectStore(db);
   const bindings = new AccessBindingStore(db);
   const access = new AccessControl({ roles: bindings });
+  const directory = new SubjectDirectory(db);
   const services = [
     authService(),
     subjectService({ subjects, access }),
     accessService({ subjects, access }),
     accessBindingService({ bindings, access }),
+    subjectDirectoryService({ directory, access, clock }),
   ];
 
   const gate = new ReadinessGate({

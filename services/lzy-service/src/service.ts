@@ -1,4 +1,9 @@
-import { closeDatabase, createDatabase, startDatabaseInBackground } from '@lzy/db';
+import {
+  closeDatabase,
+  createDatabase,
+  NotificationListener,
+  startDatabaseInBackground,
+} from '@lzy/db';
 import {
   createChannelClient,
   IamAuthenticator,
@@ -22,12 +27,17 @@ import type { LzyServiceConfig } from './config.ts';
 import { ExecutionStore } from './db/execution-store.ts';
 import { GraphStore } from './db/graph-store.ts';
 import { migrations } from './db/migrations/index.ts';
+import { EXECUTION_CHANGED_CHANNEL } from './db/migrations/0003_monitor.ts';
+import { MonitorStore } from './db/monitor-store.ts';
 import type { LzyServiceDb } from './db/schema.ts';
 import { ExecutionTeardown, finishWorkflowKind } from './domain/execution-teardown.ts';
+import { ExecutionMonitor } from './domain/execution-monitor.ts';
+import { recordGraphPlans } from './domain/graph-plan-recorder.ts';
 import { GraphTracker } from './domain/graph-tracker.ts';
 import { Graphs } from './domain/graphs.ts';
 import type { Neighbours } from './domain/ports.ts';
 import { Workflows } from './domain/workflows.ts';
+import { monitorService } from './rpc/monitor-service.ts';
 import { workflowService } from './rpc/workflow-service.ts';
 
 export interface LzyServiceDeps {
@@ -81,7 +91,20 @@ export async function startLzyService(
   }
   const created =
     deps.neighbours === undefined ? createNeighbours(config, callCredentials) : undefined;
-  const neighbours = deps.neighbours ?? created!.neighbours;
+  // The site's execution monitor (issue 14) observes submitted graphs through the ports.
+  const monitorStore = new MonitorStore({ db });
+  const neighbours = recordGraphPlans(deps.neighbours ?? created!.neighbours, {
+    store: monitorStore,
+    clock,
+    log,
+  });
+  const listener = new NotificationListener({ connection: { url: config.dbUrl }, log });
+  const monitor = new ExecutionMonitor({
+    store: monitorStore,
+    changes: listener,
+    channel: EXECUTION_CHANGED_CHANNEL,
+    log: log.child({ component: 'execution-monitor' }),
+  });
 
   const operations = new OperationStore<LzyServiceDb>({ db, clock });
   const runner = new OperationRunner<LzyServiceDb>({ db, store: operations, clock, log });
@@ -128,6 +151,7 @@ export async function startLzyService(
       workflowService({ workflows, graphs }),
       longRunningService({ store: operations }),
       operationsService({ store: operations }),
+      monitorService({ monitor }),
     ],
   });
   readiness.attach(server.health);
@@ -138,6 +162,13 @@ export async function startLzyService(
       // A failing step is retried alone, so the runner starts once.
       { name: 'start the operation runner', run: () => runner.start() },
       { name: 'resume unfinished operations', run: () => runner.resumeUnfinished() },
+      {
+        name: 'listen for execution changes',
+        run: async () => {
+          await monitor.start();
+          await listener.start();
+        },
+      },
     ],
     onReady: () => readiness.markReady(),
     log,
@@ -149,6 +180,8 @@ export async function startLzyService(
     const startupStopped = database.stop();
     await server.stop();
     await startupStopped;
+    monitor.stop();
+    await listener.stop();
     await tracker.stop();
     await runner.stop();
     created?.close();

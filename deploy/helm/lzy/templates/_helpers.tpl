@@ -13,7 +13,7 @@ scheduler: { port: 8131, health: lzy.internal.scheduler.v1.SchedulerService, db:
 graph-executor: { port: 8130, health: lzy.internal.graph_executor.v1.GraphExecutorService, db: true, internalKey: true }
 whiteboard: { port: 8122, health: ai.lzy.v1.whiteboard.LzyWhiteboardService, db: true, internalKey: true }
 lzy-service: { port: 8899, health: ai.lzy.v1.workflow.LzyWorkflowService, db: true, internalKey: true }
-site: { port: 8137, health: '', db: false, internalKey: false }
+site: { port: 8137, health: '', db: false, internalKey: true }
 {{- end -}}
 
 {{- define "lzy.fullname" -}}

@@ -13,6 +13,9 @@ describe('roles', () => {
     ['lzy.internal.worker', 'lzy.workflow.run', true],
     ['lzy.internal.worker', 'lzy.workflow.delete', false],
     ['lzy.whiteboard.owner', 'lzy.internal.authorize', false],
+    ['lzy.admin', 'lzy.admin.view', true],
+    ['lzy.admin', 'lzy.workflow.get', false],
+    ['lzy.internal.user', 'lzy.admin.view', false],
   ])('%s grants %s: %s', (role, permission, expected) => {
     expect(rolesGrant([role], permission)).toBe(expected);
   });

@@ -28,6 +28,13 @@ const WHITEBOARD = [
 ];
 /** What makes a caller a service (or a service-like principal) rather than an end user. */
 export const INTERNAL_AUTHORIZE = 'lzy.internal.authorize';
+/**
+ * The site's operators view (pools, users, every user's failures), issue 14. Only internal
+ * callers can bind `lzy.admin` on root (bindingPermission), so operators are named by the site's
+ * configuration or by an operator through the internal identity.
+ */
+export const ADMIN_VIEW = 'lzy.admin.view';
+export const ADMIN_ROLE = 'lzy.admin';
 
 /** Roles → permissions exactly as public-api §3.11 (reference-lzy-internals §2.1). */
 export const ROLE_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
@@ -42,6 +49,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
     'lzy.whiteboard.update',
     INTERNAL_AUTHORIZE,
   ],
+  [ADMIN_ROLE]: [ADMIN_VIEW],
 };
 
 export const INTERNAL_USER_ROLE = 'lzy.internal.user';

@@ -1,9 +1,11 @@
 import type { Migration } from '@lzy/db';
 import { operationTableMigration } from '@lzy/operations';
 import { workflowsMigration } from './0002_workflows.ts';
+import { monitorMigration } from './0003_monitor.ts';
 
 /** Every migration of lzy-service, applied in name order at start-up. */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_operation': operationTableMigration,
   '0002_workflows': workflowsMigration,
+  '0003_monitor': monitorMigration,
 };
