@@ -22,6 +22,7 @@ import {
   ensureLocalUser,
   startLocalSuite,
   suiteServiceEnv,
+  vmHostEnv,
 } from '@lzy/local-suite';
 import type { SuiteInfra } from '@lzy/local-suite';
 import { createLogger } from '@lzy/logging';
@@ -158,6 +159,7 @@ try {
       secretAccessKey: s3.secretAccessKey,
     },
     internalKeys,
+    vmEnv: vmHostEnv(process.env),
   };
   const suite = await startLocalSuite({ randomPorts: true, infra });
   stops.push(() => suite.stop());

@@ -40,4 +40,19 @@ describe('ReadinessGate', () => {
     expect(gate.isReady()).toBe(true);
     expect(() => gate.assertReady()).not.toThrow();
   });
+
+  it('guards every handler of a registration: UNAVAILABLE until ready, then the handler', async () => {
+    const gate = new ReadinessGate({ services: [], unavailableMessage: 'not yet' });
+    const guarded = gate.guard(
+      implement(health.HealthService, {
+        check: () => Promise.resolve({ status: SERVING }),
+        watch: 'unimplemented',
+      }),
+    );
+    const check = guarded.handlers.check as () => Promise<unknown>;
+    expect(() => check()).toThrow(new Unavailable('not yet'));
+    expect(guarded.handlers.watch).toBe('unimplemented');
+    gate.markReady();
+    await expect(check()).resolves.toEqual({ status: SERVING });
+  });
 });

@@ -55,6 +55,25 @@ export class ReadinessGate {
     if (!this.#ready) throw new Unavailable(this.#message);
   }
 
+  /**
+   * The registration with every handler answering UNAVAILABLE until ready (so a call that comes
+   * while the database is migrated or work resumed is retried, never run half-prepared).
+   */
+  guard(registration: ServiceRegistration): ServiceRegistration {
+    const handlers = Object.fromEntries(
+      Object.entries(registration.handlers).map(([method, handler]) => [
+        method,
+        handler === 'unimplemented'
+          ? handler
+          : (...args: never[]) => {
+              this.assertReady();
+              return (handler as (...a: never[]) => Promise<unknown>)(...args);
+            },
+      ]),
+    ) as ServiceRegistration['handlers'];
+    return { ...registration, handlers };
+  }
+
   #report(): void {
     const status = this.#ready ? 'SERVING' : 'NOT_SERVING';
     for (const name of this.#names) this.#health?.setStatus(name, status);

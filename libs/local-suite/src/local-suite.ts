@@ -40,6 +40,8 @@ export interface LocalSuite {
   addresses: Readonly<Record<SuiteService, string>>;
   /** The site's web address, `http://host:port`. */
   siteUrl: string;
+  /** A one-time link signing `login` in to the site ('' when the suite runs no site). */
+  siteLoginLink(login: string): Promise<string>;
   /** Stops every service in reverse start order (the allocator kills its VM processes). */
   stop(): Promise<void>;
 }
@@ -48,6 +50,10 @@ interface Started {
   port: number;
   /** The site's web port. */
   httpPort?: number;
+  /** The site's one-time login links. */
+  loginLink?: (login: string) => Promise<string>;
+  /** Settles once the service's database is migrated and its unfinished work resumed. */
+  ready?: Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -75,6 +81,7 @@ export async function startLocalSuite(options: LocalSuiteOptions): Promise<Local
   const running: Started[] = [];
   const addresses: Partial<Record<SuiteService, string>> = {};
   let siteUrl = '';
+  let siteLoginLink = (_login: string) => Promise.resolve('');
   const stop = async () => {
     for (const service of running.reverse()) await service.stop();
     running.length = 0;
@@ -93,10 +100,14 @@ export async function startLocalSuite(options: LocalSuiteOptions): Promise<Local
       addresses[name] = `${options.infra.host}:${started.port}`;
       if (started.httpPort !== undefined)
         siteUrl = `http://${options.infra.host}:${started.httpPort}`;
+      if (started.loginLink !== undefined) siteLoginLink = started.loginLink;
     }
+    // Up means ready: a call that comes before a service's database is migrated is refused
+    // UNAVAILABLE. The services migrate in parallel; waiting once at the end costs the slowest.
+    await Promise.all(running.map((service) => service.ready ?? Promise.resolve(true)));
   } catch (err) {
     await stop();
     throw err;
   }
-  return { addresses: addresses as Record<SuiteService, string>, siteUrl, stop };
+  return { addresses: addresses as Record<SuiteService, string>, siteUrl, siteLoginLink, stop };
 }

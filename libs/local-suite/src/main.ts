@@ -31,7 +31,9 @@ await runMain({
     out.say(`Starting LZY in ${config.home} ...`);
     const up = await startUp(config, { logDestination: out.destination, vmLogDir: out.vmLogDir });
     const elapsedMs = performance.now() - startedAt;
-    for (const line of summaryLines(config, up, { elapsedMs, logPath: out.logPath })) out.say(line);
+    const siteLoginLink = await up.siteLoginLink().catch(() => '');
+    for (const line of summaryLines(config, up, { elapsedMs, logPath: out.logPath, siteLoginLink }))
+      out.say(line);
     let example: RunningExample | undefined;
     if (config.example !== '') {
       out.say(`Running ${config.example}`);

@@ -34,5 +34,10 @@ export async function startSuiteProcesses(infra: SuiteInfra): Promise<LocalSuite
     throw err;
   }
   // The site's web port is not announced by the process; tests of the site start it in-process.
-  return { addresses: addresses as Record<SuiteService, string>, siteUrl: '', stop };
+  return {
+    addresses: addresses as Record<SuiteService, string>,
+    siteUrl: '',
+    siteLoginLink: () => Promise.resolve(''),
+    stop,
+  };
 }

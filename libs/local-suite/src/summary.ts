@@ -17,7 +17,7 @@ export function summaryLines(
     | 'clientConfigPath'
     | 'database'
   >,
-  extra: { elapsedMs: number; logPath: string | undefined },
+  extra: { elapsedMs: number; logPath: string | undefined; siteLoginLink: string },
 ): string[] {
   const database =
     up.database === 'pglite'
@@ -30,7 +30,12 @@ export function summaryLines(
   return [
     `LZY is up in ${(extra.elapsedMs / 1000).toFixed(1)} s. Ctrl-C stops it.`,
     `  public endpoint: ${up.endpoint}   whiteboards: ${up.whiteboardEndpoint}`,
-    ...(up.siteUrl === '' ? [] : [`  site:            ${up.siteUrl}`]),
+    ...(up.siteUrl === ''
+      ? []
+      : [
+          `  site:            ${up.siteUrl}` +
+            (extra.siteLoginLink === '' ? '' : `  (sign in once: ${extra.siteLoginLink})`),
+        ]),
     `  user:            ${up.user} (key ${up.keyPath})`,
     `  client config:   ${up.clientConfigPath} (read by the TypeScript and Python SDKs)`,
     `  database:        ${database}`,

@@ -14,6 +14,8 @@ export interface RunningUp {
   whiteboardEndpoint: string;
   /** The site's web address. */
   siteUrl: string;
+  /** A one-time link that signs the local user in to the site. */
+  siteLoginLink(): Promise<string>;
   user: string;
   keyPath: string;
   /** The local S3 server (endpoint and the suite's credentials). */
@@ -78,10 +80,13 @@ export async function startUp(
         s3: { endpoint: s3.endpoint, region: s3.region, ...s3Credentials },
         internalKeys,
         vmEnv: config.vmEnv,
-        extraEnv:
-          output.vmLogDir === undefined
-            ? undefined
-            : { allocator: { LZY_ALLOCATOR_LOCAL_LOG_DIR: output.vmLogDir } },
+        extraEnv: {
+          // The local user operates this installation: the site shows them the operators' view.
+          site: { LZY_SITE_ADMIN_LOGINS: config.user },
+          ...(output.vmLogDir === undefined
+            ? {}
+            : { allocator: { LZY_ALLOCATOR_LOCAL_LOG_DIR: output.vmLogDir } }),
+        },
       },
     });
     stops.push(() => suite.stop());
@@ -103,6 +108,7 @@ export async function startUp(
       endpoint: suite.addresses['lzy-service'],
       whiteboardEndpoint: suite.addresses.whiteboard,
       siteUrl: suite.siteUrl,
+      siteLoginLink: () => suite.siteLoginLink(config.user),
       user: config.user,
       keyPath: userKeys.privateKeyPath,
       database: database.kind,

@@ -140,8 +140,12 @@ export async function startLzyService(
   });
   const graphs = new Graphs({ neighbours, workflows, store: graphStore, tracker, clock, log });
 
-  // Health only: calls are not gated (StartWorkflow works as soon as the schema is there).
-  const readiness = new ReadinessGate({ services: [WORKFLOW_SERVICE] });
+  // Calls before the schema is migrated and unfinished work resumed answer UNAVAILABLE, which
+  // clients retry (pylzy for two minutes): answering them half-prepared gave INTERNAL.
+  const readiness = new ReadinessGate({
+    services: [WORKFLOW_SERVICE],
+    unavailableMessage: 'lzy-service is starting (database not ready yet); retry',
+  });
   const server = await startGrpcServer({
     name: 'lzy-service',
     ...config.server,
@@ -152,7 +156,7 @@ export async function startLzyService(
       longRunningService({ store: operations }),
       operationsService({ store: operations }),
       monitorService({ monitor }),
-    ],
+    ].map((registration) => readiness.guard(registration)),
   });
   readiness.attach(server.health);
   const database = startDatabaseInBackground({

@@ -1,5 +1,7 @@
 import { serverStream, unaryCall } from '@lzy/grpc';
-import { monitor, portal, scheduler } from '@lzy/proto';
+import { monitor, portal } from '@lzy/proto';
+import type { scheduler } from '@lzy/proto';
+import { taskStatusFromProto } from '@lzy/tasks';
 import type {
   ExecutionFilter,
   ExecutionSource,
@@ -25,15 +27,6 @@ const GRAPH_STATE: Record<number, GraphState> = {
   [monitor.GraphState.GRAPH_STATE_FAILED]: 'FAILED',
 };
 
-const OP_STATE: Record<number, OpState> = {
-  [scheduler.TaskState.TASK_STATE_QUEUED]: 'QUEUED',
-  [scheduler.TaskState.TASK_STATE_ALLOCATING]: 'ALLOCATING',
-  [scheduler.TaskState.TASK_STATE_EXECUTING]: 'EXECUTING',
-  [scheduler.TaskState.TASK_STATE_SUCCEEDED]: 'SUCCEEDED',
-  [scheduler.TaskState.TASK_STATE_FAILED]: 'FAILED',
-  [scheduler.TaskState.TASK_STATE_STOPPED]: 'STOPPED',
-};
-
 function statusOf(status: monitor.ExecutionStatus): ExecutionStatus {
   const found = (Object.keys(STATUS) as ExecutionStatus[]).find((s) => STATUS[s] === status);
   return found ?? 'RUNNING';
@@ -57,14 +50,20 @@ export function toSummary(s: monitor.ExecutionSummary): ExecutionSummary {
   };
 }
 
+/** The scheduler's task status (timings included) as the site shows an op. */
 export function toOpStatus(t: scheduler.TaskStatus): OpStatus {
+  const status = taskStatusFromProto(t);
+  const state: OpState = status.state;
   return {
-    taskId: t.taskId,
-    state: OP_STATE[t.state] ?? 'QUEUED',
-    rc: t.rc,
-    description: t.description,
-    vmId: t.vmId,
-    updatedAt: t.updatedAt,
+    taskId: status.taskId,
+    state,
+    rc: status.rc,
+    description: status.description,
+    vmId: status.vmId,
+    updatedAt: status.updatedAt,
+    queuedAt: status.queuedAt,
+    startedAt: status.startedAt,
+    finishedAt: status.finishedAt,
   };
 }
 
@@ -76,10 +75,9 @@ export interface ExecutionStubs {
 }
 
 /**
- * ExecutionSource over today's services: lzy-service's execution monitor (summaries, graph
- * structure, pushes), the scheduler's WatchTasks (op states: one message per change, for the
- * whole execution) and the portal's ReadStd. When task state moves to rows with timestamps,
- * only this adapter changes (its OpStatus gets queuedAt/startedAt/finishedAt).
+ * ExecutionSource over the services: lzy-service's execution monitor (summaries, graph
+ * structure, pushes), the scheduler's WatchTasks (op states with their timings, in batches of
+ * changes for the whole execution) and the portal's ReadStd.
  */
 export class GrpcExecutionSource implements ExecutionSource {
   readonly #stubs: ExecutionStubs;
@@ -147,10 +145,9 @@ export class GrpcExecutionSource implements ExecutionSource {
     signal: AbortSignal,
   ): AsyncGenerator<OpStatus, void, undefined> {
     const c = this.#stubs.scheduler;
-    const stream = serverStream(c.watchTasks.bind(c), { executionId, taskIds: [] }, { signal });
-    for await (const message of stream) {
-      if (message.status !== undefined) yield toOpStatus(message.status);
-    }
+    const stream = serverStream(c.watchTasks.bind(c), { executionId, afterVersion: 0 }, { signal });
+    for await (const message of stream)
+      for (const status of message.statuses) yield toOpStatus(status);
   }
 
   async *readStd(
