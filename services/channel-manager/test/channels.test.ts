@@ -127,6 +127,40 @@ describe('ChannelManagerService', () => {
     expect(await createChannel(executionId, 'plain')).toBe(`${executionId}/plain`);
   });
 
+  it('creates the channels of a graph in one call, idempotently, ids in request order', async () => {
+    const executionId = newExecution();
+    const createMany = (names: string[]) =>
+      unaryCall(client.createChannels.bind(client), {
+        executionId,
+        workflowName: 'wf',
+        userId: 'alice',
+        specs: names.map((channelName) => ({ channelName })),
+      });
+    const names = Array.from({ length: 6000 }, (_, i) => `c${i}`); // more than one INSERT chunk
+    const { channelIds } = await createMany([...names, 'c0']);
+    expect(channelIds).toHaveLength(6001);
+    expect(channelIds[5999]).toBe(`${executionId}/c5999`);
+    expect(channelIds[6000]).toBe(`${executionId}/c0`);
+    expect((await createMany(['c1', 'new'])).channelIds).toEqual([
+      `${executionId}/c1`,
+      `${executionId}/new`,
+    ]);
+    expect(await createChannel(executionId, 'c7')).toBe(`${executionId}/c7`);
+    const { channels } = await unaryCall(client.listChannels.bind(client), { executionId });
+    expect(channels).toHaveLength(6001);
+    await expect(
+      unaryCall(client.createChannels.bind(client), {
+        executionId,
+        workflowName: 'another-wf',
+        userId: 'alice',
+        specs: [{ channelName: 'brand-new' }, { channelName: 'c3' }],
+      }),
+    ).rejects.toBeInstanceOf(AlreadyExists);
+    // the refused batch stored nothing
+    const after = await unaryCall(client.listChannels.bind(client), { executionId });
+    expect(after.channels.map((c) => c.spec?.channelName)).not.toContain('brand-new');
+  });
+
   it('rejects a second name for a channel id with another spec', async () => {
     const executionId = newExecution();
     await createChannel(executionId, 'x');

@@ -42,6 +42,10 @@ export interface ChannelManagerDatabase {
 export const CHANNEL_CHANGED = 'lzy_channel_changed';
 
 type Db = Kysely<ChannelManagerDatabase>;
+type ChannelRow = Omit<ChannelTable, 'created_at'> & { created_at: Date };
+
+/** Rows per multi-row INSERT: 6 parameters each, well under PostgreSQL's 65,535. */
+const INSERT_CHUNK = 5000;
 
 function toEndpoint(row: Omit<EndpointTable, 'bound_at'>): BoundEndpoint {
   return {
@@ -71,36 +75,62 @@ export class ChannelStore implements ChannelStorePort {
    * @throws AlreadyExists if that channel exists with another scheme or workflow.
    */
   async create(channel: NewChannel): Promise<string> {
-    await this.#db
-      .insertInto('channel')
-      .values({
-        channel_id: channel.channelId,
-        execution_id: channel.executionId,
-        workflow_name: channel.workflowName,
-        user_id: channel.userId,
-        channel_name: channel.channelName,
-        scheme_json: channel.schemeJson,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-    const row = await this.#db
-      .selectFrom('channel')
-      .selectAll()
-      .where('channel_id', '=', channel.channelId)
-      .executeTakeFirst();
-    if (
-      row === undefined ||
-      row.execution_id !== channel.executionId ||
-      row.channel_name !== channel.channelName ||
-      row.workflow_name !== channel.workflowName ||
-      row.user_id !== channel.userId ||
-      row.scheme_json !== channel.schemeJson
-    ) {
-      throw new AlreadyExists(
-        `channel ${channel.channelId} already exists with another spec; use another channel_name`,
-      );
-    }
-    return row.channel_id;
+    const [id] = await this.createMany([channel]);
+    return id as string;
+  }
+
+  /**
+   * create() for many channels: multi-row inserts (ON CONFLICT DO NOTHING) and one read back,
+   * in one transaction. @returns ids in input order. @throws AlreadyExists as create().
+   */
+  async createMany(channels: readonly NewChannel[]): Promise<string[]> {
+    if (channels.length === 0) return [];
+    return withTransaction(this.#db, async (trx) => {
+      const rows = new Map<string, ChannelRow>();
+      for (let i = 0; i < channels.length; i += INSERT_CHUNK) {
+        const chunk = channels.slice(i, i + INSERT_CHUNK);
+        await trx
+          .insertInto('channel')
+          .values(
+            chunk.map((channel) => ({
+              channel_id: channel.channelId,
+              execution_id: channel.executionId,
+              workflow_name: channel.workflowName,
+              user_id: channel.userId,
+              channel_name: channel.channelName,
+              scheme_json: channel.schemeJson,
+            })),
+          )
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        const found = await trx
+          .selectFrom('channel')
+          .selectAll()
+          .where(
+            'channel_id',
+            'in',
+            chunk.map((c) => c.channelId),
+          )
+          .execute();
+        for (const row of found) rows.set(row.channel_id, row);
+      }
+      return channels.map((channel) => {
+        const row = rows.get(channel.channelId);
+        if (
+          row === undefined ||
+          row.execution_id !== channel.executionId ||
+          row.channel_name !== channel.channelName ||
+          row.workflow_name !== channel.workflowName ||
+          row.user_id !== channel.userId ||
+          row.scheme_json !== channel.schemeJson
+        ) {
+          throw new AlreadyExists(
+            `channel ${channel.channelId} already exists with another spec; use another channel_name`,
+          );
+        }
+        return row.channel_id;
+      });
+    });
   }
 
   /** Deletes channels (endpoints cascade). @returns the ids actually deleted. */

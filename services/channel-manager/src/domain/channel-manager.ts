@@ -14,6 +14,7 @@ import type {
 /** What the channel manager needs from its database (db/channel-store.ts). */
 export interface ChannelStorePort {
   create(channel: NewChannel): Promise<string>;
+  createMany(channels: readonly NewChannel[]): Promise<string[]>;
   destroy(where: { channelId: string } | { executionId: string }): Promise<string[]>;
   get(channelId: string): Promise<ChannelRecord | undefined>;
   list(executionId: string): Promise<ChannelRecord[]>;
@@ -68,6 +69,16 @@ export class ChannelManager {
   async create(channel: Omit<NewChannel, 'channelId'>): Promise<string> {
     const channelId = channelIdFor(channel.executionId, channel.channelName);
     return this.#store.create({ ...channel, channelId });
+  }
+
+  /** create() for many channels in one transaction; ids in input order. */
+  async createMany(channels: readonly Omit<NewChannel, 'channelId'>[]): Promise<string[]> {
+    return this.#store.createMany(
+      channels.map((channel) => ({
+        ...channel,
+        channelId: channelIdFor(channel.executionId, channel.channelName),
+      })),
+    );
   }
 
   /** Deletes one channel; its watchers end. Idempotent. */

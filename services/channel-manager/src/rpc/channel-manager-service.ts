@@ -59,6 +59,19 @@ export function channelManagerService(manager: ChannelManager): ServiceRegistrat
       });
       return { channelId };
     },
+    createChannels: async (request, ctx) => {
+      requireInternalCaller(ctx);
+      const channelIds = await manager.createMany(
+        request.specs.map((spec) => ({
+          executionId: request.executionId,
+          workflowName: request.workflowName,
+          userId: request.userId,
+          channelName: spec.channelName,
+          schemeJson: schemeJsonOf(spec),
+        })),
+      );
+      return { channelIds };
+    },
     destroyChannel: async (request, ctx) => {
       requireInternalCaller(ctx);
       await manager.destroy(request.channelId);

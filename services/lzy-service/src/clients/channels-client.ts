@@ -10,20 +10,21 @@ export class ChannelsClient implements ChannelsPort {
     this.#client = deps.client;
   }
 
-  async createChannel(request: {
+  async createChannels(request: {
     executionId: string;
     workflowName: string;
     userId: string;
-    channelName: string;
-  }): Promise<string> {
+    channelNames: readonly string[];
+  }): Promise<string[]> {
+    if (request.channelNames.length === 0) return [];
     const c = this.#client;
-    const response = await unaryCall(c.createChannel.bind(c), {
+    const response = await unaryCall(c.createChannels.bind(c), {
       executionId: request.executionId,
       workflowName: request.workflowName,
       userId: request.userId,
-      spec: { channelName: request.channelName, scheme: undefined },
+      specs: request.channelNames.map((channelName) => ({ channelName, scheme: undefined })),
     });
-    return response.channelId;
+    return response.channelIds;
   }
 
   async destroyAllChannels(executionId: string): Promise<void> {

@@ -94,9 +94,12 @@ export class Graphs {
     const { neighbours, store, tracker } = this.#deps;
     const { executionId, userId, workflowName, portalAddress } = execution;
     if (portalAddress === undefined) throw new NotFound('Portal not found.');
-    for (const channelName of plan.channels) {
-      await neighbours.channels.createChannel({ executionId, workflowName, userId, channelName });
-    }
+    await neighbours.channels.createChannels({
+      executionId,
+      workflowName,
+      userId,
+      channelNames: plan.channels,
+    });
     await neighbours.portal.openSlots(portalAddress, plan.portalSlots);
     await neighbours.graphs.execute({
       executionId,

@@ -60,13 +60,16 @@ export interface AllocatorPort {
 
 /** channel-manager. */
 export interface ChannelsPort {
-  /** Idempotent on the name (`<executionId>/<…>`); returns the channel id. */
-  createChannel(request: {
+  /**
+   * Creates the channels of one graph in one call; idempotent on each name
+   * (`<executionId>/<…>`). @returns the channel ids in the order of `channelNames`.
+   */
+  createChannels(request: {
     executionId: string;
     workflowName: string;
     userId: string;
-    channelName: string;
-  }): Promise<string>;
+    channelNames: readonly string[];
+  }): Promise<string[]>;
   /** Idempotent. */
   destroyAllChannels(executionId: string): Promise<void>;
 }

@@ -266,9 +266,13 @@ export class ClusterDouble {
     return implement(
       channelManager.ChannelManagerServiceService,
       {
-        createChannel: (request) => {
-          this.channels.push(request);
-          return Promise.resolve({ channelId: request.spec?.channelName ?? '' });
+        createChannel: unimplemented,
+        createChannels: (request) => {
+          for (const spec of request.specs) {
+            const { executionId, workflowName, userId } = request;
+            this.channels.push({ executionId, workflowName, userId, spec });
+          }
+          return Promise.resolve({ channelIds: request.specs.map((s) => s.channelName) });
         },
         destroyChannel: unimplemented,
         destroyAllChannels: (request) => {

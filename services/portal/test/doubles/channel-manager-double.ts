@@ -26,6 +26,7 @@ export class ChannelManagerDouble {
           channelManager.ChannelManagerServiceService,
           {
             createChannel: 'unimplemented',
+            createChannels: 'unimplemented',
             destroyChannel: 'unimplemented',
             destroyAllChannels: 'unimplemented',
             getChannelStatus: (request) => {

@@ -32,6 +32,7 @@ export class ChannelManagerDouble {
           channelManager.ChannelManagerServiceService,
           {
             createChannel: 'unimplemented',
+            createChannels: 'unimplemented',
             destroyChannel: 'unimplemented',
             destroyAllChannels: 'unimplemented',
             getChannelStatus: 'unimplemented',

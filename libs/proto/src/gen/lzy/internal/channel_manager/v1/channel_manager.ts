@@ -166,6 +166,17 @@ export interface CreateChannelResponse {
   channelId: string;
 }
 
+export interface CreateChannelsRequest {
+  executionId: string;
+  workflowName: string;
+  userId: string;
+  specs: ChannelSpec[];
+}
+
+export interface CreateChannelsResponse {
+  channelIds: string[];
+}
+
 export interface DestroyChannelRequest {
   channelId: string;
 }
@@ -829,6 +840,218 @@ export const CreateChannelResponse: MessageFns<
   fromPartial<I extends Exact<DeepPartial<CreateChannelResponse>, I>>(object: I): CreateChannelResponse {
     const message = createBaseCreateChannelResponse();
     message.channelId = object.channelId ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateChannelsRequest(): CreateChannelsRequest {
+  return { executionId: "", workflowName: "", userId: "", specs: [] };
+}
+
+export const CreateChannelsRequest: MessageFns<
+  CreateChannelsRequest,
+  "lzy.internal.channel_manager.v1.CreateChannelsRequest"
+> = {
+  $type: "lzy.internal.channel_manager.v1.CreateChannelsRequest" as const,
+
+  encode(message: CreateChannelsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.executionId !== "") {
+      writer.uint32(10).string(message.executionId);
+    }
+    if (message.workflowName !== "") {
+      writer.uint32(18).string(message.workflowName);
+    }
+    if (message.userId !== "") {
+      writer.uint32(26).string(message.userId);
+    }
+    for (const v of message.specs) {
+      ChannelSpec.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateChannelsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateChannelsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.executionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.workflowName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.specs.push(ChannelSpec.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateChannelsRequest {
+    return {
+      executionId: isSet(object.executionId)
+        ? globalThis.String(object.executionId)
+        : isSet(object.execution_id)
+        ? globalThis.String(object.execution_id)
+        : "",
+      workflowName: isSet(object.workflowName)
+        ? globalThis.String(object.workflowName)
+        : isSet(object.workflow_name)
+        ? globalThis.String(object.workflow_name)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      specs: globalThis.Array.isArray(object?.specs) ? object.specs.map((e: any) => ChannelSpec.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: CreateChannelsRequest): unknown {
+    const obj: any = {};
+    if (message.executionId !== "") {
+      obj.executionId = message.executionId;
+    }
+    if (message.workflowName !== "") {
+      obj.workflowName = message.workflowName;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.specs?.length) {
+      obj.specs = message.specs.map((e) => ChannelSpec.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateChannelsRequest>, I>>(base?: I): CreateChannelsRequest {
+    return CreateChannelsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateChannelsRequest>, I>>(object: I): CreateChannelsRequest {
+    const message = createBaseCreateChannelsRequest();
+    message.executionId = object.executionId ?? "";
+    message.workflowName = object.workflowName ?? "";
+    message.userId = object.userId ?? "";
+    message.specs = object.specs?.map((e) => ChannelSpec.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateChannelsResponse(): CreateChannelsResponse {
+  return { channelIds: [] };
+}
+
+export const CreateChannelsResponse: MessageFns<
+  CreateChannelsResponse,
+  "lzy.internal.channel_manager.v1.CreateChannelsResponse"
+> = {
+  $type: "lzy.internal.channel_manager.v1.CreateChannelsResponse" as const,
+
+  encode(message: CreateChannelsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.channelIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateChannelsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateChannelsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.channelIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateChannelsResponse {
+    return {
+      channelIds: globalThis.Array.isArray(object?.channelIds)
+        ? object.channelIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.channel_ids)
+        ? object.channel_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CreateChannelsResponse): unknown {
+    const obj: any = {};
+    if (message.channelIds?.length) {
+      obj.channelIds = message.channelIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateChannelsResponse>, I>>(base?: I): CreateChannelsResponse {
+    return CreateChannelsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateChannelsResponse>, I>>(object: I): CreateChannelsResponse {
+    const message = createBaseCreateChannelsResponse();
+    message.channelIds = object.channelIds?.map((e) => e) || [];
     return message;
   },
 };
@@ -1849,6 +2072,21 @@ export const ChannelManagerServiceService = {
     responseDeserialize: (value: Buffer): CreateChannelResponse => CreateChannelResponse.decode(value),
   },
   /**
+   * CreateChannel for many channels of one execution in one call and one transaction (a graph
+   * of 10,000 ops has as many data items). Same rules per channel; ids in the order of `specs`.
+   */
+  createChannels: {
+    path: "/lzy.internal.channel_manager.v1.ChannelManagerService/CreateChannels" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateChannelsRequest): Buffer =>
+      Buffer.from(CreateChannelsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateChannelsRequest => CreateChannelsRequest.decode(value),
+    responseSerialize: (value: CreateChannelsResponse): Buffer =>
+      Buffer.from(CreateChannelsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateChannelsResponse => CreateChannelsResponse.decode(value),
+  },
+  /**
    * Unbinds every endpoint (their WatchSender streams end) and deletes the channel. Callers:
    * lzy-service, operators. Idempotent: an unknown channel is OK.
    */
@@ -1960,6 +2198,11 @@ export interface ChannelManagerServiceServer extends UntypedServiceImplementatio
    */
   createChannel: handleUnaryCall<CreateChannelRequest, CreateChannelResponse>;
   /**
+   * CreateChannel for many channels of one execution in one call and one transaction (a graph
+   * of 10,000 ops has as many data items). Same rules per channel; ids in the order of `specs`.
+   */
+  createChannels: handleUnaryCall<CreateChannelsRequest, CreateChannelsResponse>;
+  /**
    * Unbinds every endpoint (their WatchSender streams end) and deletes the channel. Callers:
    * lzy-service, operators. Idempotent: an unknown channel is OK.
    */
@@ -2020,6 +2263,25 @@ export interface ChannelManagerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateChannelResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * CreateChannel for many channels of one execution in one call and one transaction (a graph
+   * of 10,000 ops has as many data items). Same rules per channel; ids in the order of `specs`.
+   */
+  createChannels(
+    request: CreateChannelsRequest,
+    callback: (error: ServiceError | null, response: CreateChannelsResponse) => void,
+  ): ClientUnaryCall;
+  createChannels(
+    request: CreateChannelsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateChannelsResponse) => void,
+  ): ClientUnaryCall;
+  createChannels(
+    request: CreateChannelsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateChannelsResponse) => void,
   ): ClientUnaryCall;
   /**
    * Unbinds every endpoint (their WatchSender streams end) and deletes the channel. Callers:
