@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph, dataUri } from './graph-builder.ts';
 import type { GraphCall } from './graph-builder.ts';
 import { opCommand, shellQuote } from './op-command.ts';
+import { op } from './op.ts';
 import type { OpMeta } from './op.ts';
 
 const square: OpMeta = {
@@ -53,6 +54,41 @@ describe('buildGraph', () => {
     expect(graph.operations[0]?.command).toBe(
       `'/usr/bin/node' '/sdk/op-runner.ts' '/home/me/it'\\''s ops.ts' 'square' 'c1' 1`,
     );
+  });
+});
+
+describe('buildGraph: requirements', () => {
+  it("sends the op's declared needs and retry options (1 CPU by default)", () => {
+    const call = (options: OpMeta['options']): GraphCall => ({
+      callId: 'c1',
+      op: { ...square, options },
+      args: [],
+      returnUri: dataUri(RUN, 'square', 'return', 'c1'),
+      poolName: 's',
+    });
+    expect(buildGraph([call({})], RUNTIME).operations[0]?.lzyTsRequirements).toEqual({
+      cpuCount: 1,
+      ramGb: 0,
+      gpuCount: 0,
+      maxAttempts: 0,
+      retryOnFailure: false,
+    });
+    const declared = { cpuCount: 0.5, ramGb: 3, gpuCount: 1, maxAttempts: 5, retryOnFailure: true };
+    expect(buildGraph([call(declared)], RUNTIME).operations[0]?.lzyTsRequirements).toEqual(
+      declared,
+    );
+  });
+
+  it('refuses bad needs and attempts when the op is declared', () => {
+    const declare = (options: OpMeta['options']) =>
+      op(square.moduleUrl, 'square', () => 1, options);
+    expect(() => declare({ cpuCount: -1 })).toThrow(/cpuCount must be a non-negative number/);
+    expect(() => declare({ maxAttempts: 0 })).toThrow(
+      /maxAttempts must be a whole number from 1 to 10/,
+    );
+    expect(() => declare({ maxAttempts: 11 })).toThrow(/from 1 to 10, got 11/);
+    expect(() => declare({ gpuCount: 0.5 })).toThrow(/gpuCount must be a whole number/);
+    expect(() => declare({ cpuCount: 0.25, maxAttempts: 1 })).not.toThrow();
   });
 });
 

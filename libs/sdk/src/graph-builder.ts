@@ -65,6 +65,13 @@ export function buildGraph(calls: readonly GraphCall[], runtime: GraphRuntime): 
       dockerImage: '',
       env: undefined,
       poolSpecName: call.poolName,
+      lzyTsRequirements: {
+        cpuCount: call.op.options.cpuCount ?? 1,
+        ramGb: call.op.options.ramGb ?? 0,
+        gpuCount: call.op.options.gpuCount ?? 0,
+        maxAttempts: call.op.options.maxAttempts ?? 0,
+        retryOnFailure: call.op.options.retryOnFailure ?? false,
+      },
     };
   });
   return {

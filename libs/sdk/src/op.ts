@@ -7,11 +7,24 @@ import { currentWorkflow } from './workflow-context.ts';
 export interface OpOptions {
   /** Pool label (`GetAvailablePools`), e.g. `s`. Wins over the requirements below. */
   pool?: string;
+  /**
+   * CPUs the op uses (default 1): ops of a workflow share a VM while their CPUs, RAM and GPUs
+   * fit in it together, as Ray packs tasks by `num_cpus`. Also picks the pool (see choosePool).
+   */
   cpuCount?: number;
+  /** GB of RAM the op uses; reserved on its VM only when given. Pool choice assumes 1. */
   ramGb?: number;
   /** `NO_GPU` (default), `V100`, `A100`, `T4`, … (exact match). */
   gpuType?: string;
   gpuCount?: number;
+  /**
+   * Runs of the op at most, counting the first (default 3, at most 10). The op runs again when
+   * its VM is lost or the worker failed internally; after its own failure (an exception, a
+   * non-zero exit) only with `retryOnFailure`. The first complete run's result is the result.
+   */
+  maxAttempts?: number;
+  /** Also run the op again after it failed itself (flaky network, spot GPUs); default false. */
+  retryOnFailure?: boolean;
   /** Shown in the graph; free text. */
   description?: string;
 }
@@ -59,6 +72,7 @@ export function op<A extends unknown[], R>(
   if (!/^[A-Za-z_$][\w$]*$/.test(exportName)) {
     throw new InvalidArgument(`op export name '${exportName}' is not a JavaScript identifier`);
   }
+  checkOptions(exportName, options);
   const meta: OpMeta = {
     name: exportName,
     moduleUrl,
@@ -76,6 +90,25 @@ export function op<A extends unknown[], R>(
     return new LzyResult<Awaited<R>>(() => local, undefined);
   };
   return Object.assign(call, { [OP_META]: meta });
+}
+
+/** @throws InvalidArgument for needs that are not non-negative numbers or bad maxAttempts. */
+function checkOptions(name: string, options: OpOptions): void {
+  for (const key of ['cpuCount', 'ramGb', 'gpuCount'] as const) {
+    const value = options[key];
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
+      throw new InvalidArgument(`op '${name}': ${key} must be a non-negative number, got ${value}`);
+    }
+  }
+  if (options.gpuCount !== undefined && !Number.isInteger(options.gpuCount)) {
+    throw new InvalidArgument(`op '${name}': gpuCount must be a whole number`);
+  }
+  const attempts = options.maxAttempts;
+  if (attempts !== undefined && !(Number.isInteger(attempts) && attempts >= 1 && attempts <= 10)) {
+    throw new InvalidArgument(
+      `op '${name}': maxAttempts must be a whole number from 1 to 10, got ${attempts}`,
+    );
+  }
 }
 
 /** The op behind a module export, if it is one. */

@@ -1,4 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupStack } from '@lzy/testing';
@@ -10,6 +13,7 @@ import {
   digest,
   echoStream,
   failing,
+  flakyOnce,
   generateStream,
   liveMemorySampler,
   misnamed,
@@ -73,6 +77,21 @@ describe('workflows through the local suite', () => {
     });
     await expect(run).rejects.toThrow(LzyExecutionError);
     await expect(run).rejects.toThrow(/op refused: no thanks/);
+  });
+
+  it('runs an op that asked for retries again after it failed, and says so on stderr', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lzy-flaky-'));
+    cleanup.defer(() => rm(dir, { recursive: true, force: true }));
+    const stderr: string[] = [];
+    const result = await workflow('flaky', async () => await flakyOnce(join(dir, 'marker')), {
+      config,
+      std: { stdout: () => undefined, stderr: (text) => stderr.push(text) },
+    });
+    expect(result).toBe('second run ok');
+    expect(stderr.join('')).toMatch(/flaky: the first run fails/);
+    expect(stderr.join('')).toMatch(
+      /\[LZY\] op 'flakyOnce' \(task [^)]+\): attempt 1 of 2 failed \(exit code \d+: [^]*\); running it again/,
+    );
   });
 
   it('relays what an op prints to the output hook while the workflow runs', async () => {

@@ -88,5 +88,6 @@ export function task(id: string, reads: string[], writes: string[]): graphExecut
       slotAssignments: slots.map((s) => ({ slotName: s.name, channelId: s.channelId })),
     },
     maxAttempts: 0,
+    retryOnFailure: false,
   };
 }

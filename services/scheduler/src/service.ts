@@ -9,6 +9,7 @@ import type { Authenticator, Clock } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { iamAuthService } from '@lzy/proto';
 import { AllocatorClient } from './clients/allocator-client.ts';
+import { PortalNotices } from './clients/portal-notices.ts';
 import { GrpcWorkerLinks } from './clients/worker-link.ts';
 import type { SchedulerConfig } from './config.ts';
 import { HeldVmStore } from './db/held-vm-store.ts';
@@ -81,7 +82,14 @@ export async function startScheduler(
   const store = new TaskStore({ db, clock });
   const events = new TaskEvents();
   const writer = new TaskWriter({ store, events, log, retryBackoffMs: config.retryBackoffMs });
-  const dispatcher = new Dispatcher({ writer, clock, log, maxVmsPerUser: config.maxVmsPerUser });
+  const notices = new PortalNotices({ options: clientOptions, log });
+  const dispatcher = new Dispatcher({
+    writer,
+    clock,
+    log,
+    maxVmsPerUser: config.maxVmsPerUser,
+    notices,
+  });
   const keeper = new VmKeeper(
     {
       allocator,
@@ -126,6 +134,7 @@ export async function startScheduler(
   const closeClients = () => {
     allocator.close();
     iamClient.close();
+    notices.close();
   };
 
   let server;

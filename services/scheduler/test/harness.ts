@@ -77,7 +77,13 @@ function slot(name: string, direction: 'INPUT' | 'OUTPUT'): commonSlot.Slot {
  */
 export function task(
   id: string,
-  options: { after?: string[]; pool?: string; needs?: scheduler.Needs; maxAttempts?: number } = {},
+  options: {
+    after?: string[];
+    pool?: string;
+    needs?: scheduler.Needs;
+    maxAttempts?: number;
+    retryOnFailure?: boolean;
+  } = {},
 ): scheduler.SubmitTask {
   const after = options.after ?? [];
   const slots = [
@@ -98,6 +104,7 @@ export function task(
     dependsOn: after,
     needs: options.needs,
     maxAttempts: options.maxAttempts ?? 0,
+    retryOnFailure: options.retryOnFailure ?? false,
   };
 }
 

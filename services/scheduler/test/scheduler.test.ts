@@ -17,6 +17,7 @@ import {
   submitRequest,
   task,
 } from './harness.ts';
+import { PortalStdDouble } from './portal-std-double.ts';
 import { WorkerDouble } from './worker-double.ts';
 
 const db = usePostgres({ template: schedulerTemplate });
@@ -158,7 +159,7 @@ describe('scheduler (warm dispatch)', () => {
       .poll(async () => (await getTask(client, request.executionId, 'r1')).attempt)
       .toBe(2);
     const retry = await getTask(client, request.executionId, 'r1');
-    expect(retry.description).toMatch(/attempt 1 of 2 lost its VM .* running again/);
+    expect(retry.description).toMatch(/attempt 1 of 2 lost its VM .* running it again/);
     allocator.killVm(allocator.allocateCalls.at(-1)!.vmId, 'node lost');
     await expect.poll(state(request, 'r1'), { timeout: 10_000 }).toBe(S.TASK_STATE_FAILED);
     const failed = await getTask(client, request.executionId, 'r1');
@@ -181,6 +182,55 @@ describe('scheduler (warm dispatch)', () => {
     expect(await getTask(client, request.executionId, 'f2')).toMatchObject({
       state: S.TASK_STATE_WAITING,
     });
+  });
+
+  it('runs a task that asked for it again after its own failure, and tells the user on stderr', async () => {
+    const portal = new PortalStdDouble();
+    await portal.start(log);
+    try {
+      const request = {
+        ...submitRequest([task('rf1', { maxAttempts: 2, retryOnFailure: true })]),
+        portalAddress: portal.address,
+      };
+      await submit(client, request);
+      const w = await workerOf('rf1');
+      w.startTask('rf1');
+      w.done('rf1', 1, 'Traceback: flaky');
+      await expect
+        .poll(async () => (await getTask(client, request.executionId, 'rf1')).attempt)
+        .toBe(2);
+      const again = workers.find((x) => x.tasks.get('rf1')?.run.attempt === 2);
+      expect(again).toBeDefined();
+      await expect
+        .poll(() => portal.lines.map((l) => l.text).join(''))
+        .toMatch(
+          /\[LZY\] op 'train' \(task rf1\): attempt 1 of 2 failed \(exit code 1: Traceback: flaky\); running it again/,
+        );
+      expect(portal.lines.every((l) => l.taskId === 'rf1' && l.stream === 'stderr')).toBe(true);
+      again!.startTask('rf1');
+      again!.done('rf1', 1, 'Traceback: flaky again');
+      await expect.poll(state(request, 'rf1')).toBe(S.TASK_STATE_FAILED);
+      expect(await getTask(client, request.executionId, 'rf1')).toMatchObject({
+        rc: 1,
+        attempt: 2,
+        description: 'Traceback: flaky again (attempt 2 of 2)',
+      });
+    } finally {
+      await portal.stop();
+    }
+  });
+
+  it('runs a task again after an internal failure of the worker (rc 98) by default', async () => {
+    const request = submitRequest([task('ie1')]);
+    await submit(client, request);
+    const w = await workerOf('ie1');
+    w.done('ie1', 98, 'cannot read input slot');
+    await expect
+      .poll(async () => (await getTask(client, request.executionId, 'ie1')).attempt)
+      .toBe(2);
+    const again = workers.find((x) => x.tasks.get('ie1')?.run.attempt === 2)!;
+    again.succeed('ie1');
+    await expect.poll(state(request, 'ie1')).toBe(S.TASK_STATE_SUCCEEDED);
   });
 
   it('stops waiting and running tasks: STOPPED with the reason, the worker told', async () => {

@@ -129,7 +129,8 @@ export class WorkerDouble {
         for (const task of this.tasks.values()) for (const e of task.events) await send(e);
       } else if (r?.$case === 'run') {
         const known = this.tasks.get(r.value.taskId);
-        if (known !== undefined) {
+        const ended = known?.events.some((e) => e.event?.$case === 'done') ?? false;
+        if (known !== undefined && !(ended && r.value.attempt > known.run.attempt)) {
           known.runs += 1;
           continue;
         }

@@ -30,6 +30,7 @@ export class SchedulerClient implements SchedulerPort {
           dependsOn: t.producers,
           needs: needsToProto(t.needs),
           maxAttempts: t.maxAttempts,
+          retryOnFailure: t.retryOnFailure,
         })),
       },
       { deadlineMs: CALL_DEADLINE_MS },

@@ -34,6 +34,7 @@ export interface GraphTaskTable {
   needs_gpu: number | null;
   needs_ram_gb: number | null;
   max_attempts: number;
+  retry_on_failure: Generated<boolean>;
 }
 
 export interface GraphExecutorDatabase {
@@ -98,6 +99,7 @@ export class GraphStore implements GraphStorePort {
             needs_gpu: task.needs?.gpu ?? null,
             needs_ram_gb: task.needs?.ramGb ?? null,
             max_attempts: task.maxAttempts,
+            retry_on_failure: task.retryOnFailure,
           })),
         )
         .execute();
@@ -196,6 +198,7 @@ export class GraphStore implements GraphStorePort {
               ? undefined
               : { cpu: t.needs_cpu, gpu: t.needs_gpu, ramGb: t.needs_ram_gb },
           maxAttempts: t.max_attempts,
+          retryOnFailure: t.retry_on_failure,
         })),
     }));
   }

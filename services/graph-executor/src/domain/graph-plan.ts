@@ -11,6 +11,8 @@ export interface GraphTaskInput {
   needs?: TaskNeeds | undefined;
   /** 0: the scheduler's default. */
   maxAttempts?: number;
+  /** Also run again after the op's own non-zero exit. */
+  retryOnFailure?: boolean;
 }
 
 /** A validated task with the tasks whose outputs it reads (its producers inside the graph). */
@@ -21,6 +23,7 @@ export interface PlannedTask {
   producers: string[];
   needs: TaskNeeds | undefined;
   maxAttempts: number;
+  retryOnFailure: boolean;
 }
 
 /**
@@ -118,6 +121,7 @@ export function planGraph(tasks: readonly GraphTaskInput[]): PlannedTask[] {
       producers: [...producers],
       needs: task.needs,
       maxAttempts: task.maxAttempts ?? 0,
+      retryOnFailure: task.retryOnFailure ?? false,
     };
   });
   rejectCycles(planned);

@@ -94,6 +94,7 @@ export class GraphRunner {
           taskDesc: task.taskDesc,
           needs: task.needs,
           maxAttempts: task.maxAttempts ?? 0,
+          retryOnFailure: task.retryOnFailure ?? false,
         }).finish(),
       );
     await this.#store.insert({ ...input, tasks, requestHash: hash.digest('hex') });

@@ -53,6 +53,7 @@ export function graphExecutorService(runner: GraphRunner): ServiceRegistration {
           taskDesc: t.taskDesc,
           needs: needsFromProto(t.needs),
           maxAttempts: t.maxAttempts,
+          retryOnFailure: t.retryOnFailure,
         })),
       });
       return { status: toGraphStatus(view) };

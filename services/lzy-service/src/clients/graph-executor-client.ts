@@ -45,6 +45,7 @@ export class GraphExecutorClient implements GraphsPort {
         taskDesc: task.desc,
         needs: needsToProto(task.needs),
         maxAttempts: task.maxAttempts ?? 0,
+        retryOnFailure: task.retryOnFailure ?? false,
       })),
       portalAddress: request.portalAddress,
     });

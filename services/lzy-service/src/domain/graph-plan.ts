@@ -63,10 +63,16 @@ export function planGraph(input: PlanInput): GraphPlan {
     }
   }
   const schemeOf = new Map(graph.dataDescriptions.map((d) => [d.storageUri, d.dataScheme]));
-  const tasks = graph.operations.map((op, index) => ({
-    id: `${input.graphId}-${index}`,
-    desc: taskDescOf(op, input.zone, channelOf, schemeOf),
-  }));
+  const tasks = graph.operations.map((op, index): SubmittedTask => {
+    const r = op.lzyTsRequirements;
+    return {
+      id: `${input.graphId}-${index}`,
+      desc: taskDescOf(op, input.zone, channelOf, schemeOf),
+      needs: r === undefined ? undefined : { cpu: r.cpuCount, ramGb: r.ramGb, gpu: r.gpuCount },
+      maxAttempts: r?.maxAttempts ?? 0,
+      retryOnFailure: r?.retryOnFailure ?? false,
+    };
+  });
   const receivers = portalSlots.filter((slot) => slot.kind === 'receiver');
   return {
     channels: [...new Set(channelOf.values())],

@@ -71,3 +71,41 @@ describe('validateGraph', () => {
     expect(() => validateGraph(graph([op('a', [], ['x'], 'm')], 'a'), pools)).toThrow(/Zone 'a'/);
   });
 });
+
+describe('validateGraph: LZY-TS requirements', () => {
+  const withRequirements = (
+    requirements: Partial<lzyWorkflow.Operation_Requirements>,
+  ): lzyWorkflow.Graph =>
+    graph([
+      {
+        ...op('train', [], ['x']),
+        lzyTsRequirements: {
+          cpuCount: 1,
+          ramGb: 0,
+          gpuCount: 0,
+          maxAttempts: 0,
+          retryOnFailure: false,
+          ...requirements,
+        },
+      },
+    ]);
+
+  it('accepts needs within the VM of the pool', () => {
+    expect(validateGraph(withRequirements({ cpuCount: 2, ramGb: 2, maxAttempts: 10 }), pools)).toBe(
+      'a',
+    );
+  });
+
+  it.each([
+    [{ cpuCount: 3 }, /needs 3 CPU.*more than a VM of pool 's' has \(2 CPU/],
+    [{ gpuCount: 1 }, /needs 1 CPU, 0 GB RAM, 1 GPU/],
+    [{ cpuCount: -1 }, /cpuCount must be a non-negative number, got -1/],
+    [{ ramGb: Number.NaN }, /ramGb must be a non-negative number, got NaN/],
+    [{ maxAttempts: 11 }, /maxAttempts is 11; at most 10 runs/],
+  ])('refuses %j naming the op and the limit', (requirements, message) => {
+    const check = () => validateGraph(withRequirements(requirements), pools);
+    expect(check).toThrow(InvalidArgument);
+    expect(check).toThrow(message);
+    expect(check).toThrow(/Operation 'train'/);
+  });
+});

@@ -26,7 +26,45 @@ export function validateGraph(graph: Graph, pools: readonly VmPool[]): string {
     }
   }
   rejectCycles(graph);
-  return chooseZone(graph, pools);
+  const zone = chooseZone(graph, pools);
+  checkRequirements(graph, pools);
+  return zone;
+}
+
+/** Most runs of one op a client may ask for (lzyTsRequirements.maxAttempts). */
+export const MAX_ATTEMPTS_LIMIT = 10;
+
+/** The LZY-TS requirements of each op: finite, non-negative, within its pool's VM. */
+function checkRequirements(graph: Graph, pools: readonly VmPool[]): void {
+  const byLabel = new Map(pools.map((pool) => [pool.label, pool]));
+  for (const op of graph.operations) {
+    const r = op.lzyTsRequirements;
+    if (r === undefined) continue;
+    for (const [name, value] of [
+      ['cpuCount', r.cpuCount],
+      ['ramGb', r.ramGb],
+    ] as const) {
+      if (!Number.isFinite(value) || value < 0) {
+        throw new InvalidArgument(
+          `Operation '${op.name}': requirements.${name} must be a non-negative number, got ${value}`,
+        );
+      }
+    }
+    if (r.maxAttempts > MAX_ATTEMPTS_LIMIT) {
+      throw new InvalidArgument(
+        `Operation '${op.name}': requirements.maxAttempts is ${r.maxAttempts}; at most ${MAX_ATTEMPTS_LIMIT} runs are allowed`,
+      );
+    }
+    const pool = byLabel.get(op.poolSpecName);
+    if (pool === undefined) continue; // chooseZone refused it already
+    if (r.cpuCount > pool.cpuCount || r.ramGb > pool.ramGb || r.gpuCount > pool.gpuCount) {
+      throw new InvalidArgument(
+        `Operation '${op.name}' needs ${r.cpuCount} CPU, ${r.ramGb} GB RAM, ${r.gpuCount} GPU, ` +
+          `more than a VM of pool '${pool.label}' has (${pool.cpuCount} CPU, ${pool.ramGb} GB, ` +
+          `${pool.gpuCount} GPU); choose a larger pool or ask for less`,
+      );
+    }
+  }
 }
 
 /** DFS over producer → consumer edges (an input whose URI another op of the graph outputs). */

@@ -90,8 +90,10 @@ export interface SubmittedTask {
   desc: TaskDesc;
   /** What it takes of its VM; undefined: the whole VM (pylzy never says). */
   needs?: TaskNeeds | undefined;
-  /** Runs when its VM is lost; 0: the scheduler's default. */
+  /** Runs at most; 0: the scheduler's default. */
   maxAttempts?: number;
+  /** Also run again after a non-zero exit of the op itself. */
+  retryOnFailure?: boolean;
 }
 
 /** graph-executor. */

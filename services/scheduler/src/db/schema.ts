@@ -23,6 +23,7 @@ export interface TaskTable {
   needs_gpu: number | null;
   needs_ram_gb: number | null;
   max_attempts: number;
+  retry_on_failure: Generated<boolean>;
   state: string;
   attempt: Generated<number>;
   rc: Generated<number>;

@@ -3,7 +3,7 @@ import type { Logger } from '@lzy/logging';
 import { RC_INTERNAL_ERROR, isTerminalTaskState } from '@lzy/tasks';
 import type { TaskNeeds } from '@lzy/tasks';
 import type { HeldVm, LiveTask } from './live-task.ts';
-import type { ExposedOutput, PoolShape, RunRequest, WorkerEvent } from './ports.ts';
+import type { ExposedOutput, PoolShape, RunRequest, UserNoticePort, WorkerEvent } from './ports.ts';
 import type { Task, TaskProgress } from './task.ts';
 import type { TaskWriter } from './task-writer.ts';
 import { addNeeds, fits, subtractNeeds, tasksPerVm } from './vm-capacity.ts';
@@ -15,6 +15,8 @@ export interface DispatcherDeps {
   log: Logger;
   /** VMs one user holds at once, over all their sessions (allocating ones included). */
   maxVmsPerUser: number;
+  /** Where retries are announced to the user (the task's stderr); absent: logs only. */
+  notices?: UserNoticePort | undefined;
 }
 
 /** One session's queues and VMs (a session: one user and workflow name). */
@@ -316,6 +318,7 @@ export class Dispatcher {
       taskDesc: task.taskDesc,
       portalAddress: task.portalAddress,
       inputSenders,
+      attempt: live.progress.attempt,
     };
   }
 
@@ -340,9 +343,38 @@ export class Dispatcher {
     if (rc === 0) {
       this.#exited(live, []); // no-op when it already exited
       this.#end(live, { state: 'SUCCEEDED', rc: 0, description: '' });
-    } else {
-      this.#end(live, { state: 'FAILED', rc, description });
+      return;
     }
+    const { attempt } = live.progress;
+    const { maxAttempts } = live.task;
+    // An internal failure of the worker is the platform's; the op's own exit is retried only when
+    // it asked. Never after its outputs were offered to consumers: the first complete run wins.
+    const retriable = rc === RC_INTERNAL_ERROR || live.task.retryOnFailure;
+    if (retriable && !live.exited && attempt < maxAttempts && live.vm !== undefined) {
+      const vm = live.vm;
+      const why = `attempt ${attempt} of ${maxAttempts} failed (exit code ${rc}: ${description})`;
+      this.#leave(vm, live.task.taskId);
+      this.#requeue(live, why);
+      return;
+    }
+    const attempts = retriable && maxAttempts > 1 ? ` (attempt ${attempt} of ${maxAttempts})` : '';
+    this.#end(live, { state: 'FAILED', rc, description: description + attempts });
+  }
+
+  /** Puts a task whose attempt ended early first in its queue again, and tells the user why. */
+  #requeue(live: LiveTask, why: string): void {
+    live.vm = undefined;
+    live.exited = false;
+    const description = `${why}; running it again`;
+    this.#log.warn({ taskId: live.task.taskId, attempt: live.progress.attempt }, description);
+    this.#deps.notices?.stderrLine(
+      live.task.portalAddress,
+      live.task.taskId,
+      `[LZY] op '${live.task.operationName}' (task ${live.task.taskId}): ${description}`,
+    );
+    this.#progress(live, { state: 'QUEUED', vmId: '', description, queuedAt: this.#now() });
+    this.#enqueue(live, true);
+    this.#pump(this.#sessionOf(live.owner));
   }
 
   #releaseDependents(taskId: string): void {
@@ -364,15 +396,12 @@ export class Dispatcher {
     vm.running.delete(live.task.taskId);
     if (isTerminalTaskState(live.progress.state)) return; // stopped: nothing to run again
     live.vm = undefined;
-    live.exited = false;
     const { attempt } = live.progress;
     if (attempt < live.task.maxAttempts) {
-      const description =
-        `attempt ${attempt} of ${live.task.maxAttempts} lost its VM ${vm.vmId} (${reason}); ` +
-        'running again';
-      this.#log.warn({ taskId: live.task.taskId, vmId: vm.vmId, attempt }, description);
-      this.#progress(live, { state: 'QUEUED', vmId: '', description, queuedAt: this.#now() });
-      this.#enqueue(live, true);
+      this.#requeue(
+        live,
+        `attempt ${attempt} of ${live.task.maxAttempts} lost its VM ${vm.vmId} (${reason})`,
+      );
       return;
     }
     this.#end(live, {

@@ -61,6 +61,8 @@ export interface RunRequest {
   readonly portalAddress: string;
   /** Known senders of input channels (channel id → slot URI). */
   readonly inputSenders: ReadonlyMap<string, string>;
+  /** 1 for the first run, then 2, … */
+  readonly attempt: number;
 }
 
 /** An output a task exposed on its worker (a consumer's input sender). */
@@ -107,4 +109,13 @@ export interface WorkerLinkFactory {
     owner: { userId: string; workflowName: string },
     handlers: WorkerLinkHandlers,
   ): WorkerLink;
+}
+
+/**
+ * Lines the scheduler adds to what the user reads of a task's output (the portal's std log,
+ * ReadStdSlots), e.g. that an attempt was lost and the task runs again. Best effort: never
+ * throws, never delays the caller.
+ */
+export interface UserNoticePort {
+  stderrLine(portalAddress: string, taskId: string, line: string): void;
 }

@@ -15,7 +15,10 @@ export interface Task extends TaskStatus {
   readonly dependsOn: readonly string[];
   /** undefined: the whole VM of its pool. */
   readonly needs: TaskNeeds | undefined;
+  /** Runs at most, counting the first. */
   readonly maxAttempts: number;
+  /** Also run again after the op's own non-zero exit (else only a lost VM or rc 98). */
+  readonly retryOnFailure: boolean;
 }
 
 /** What the scheduler changes of a task as it runs (written in batches, see TaskWriter). */

@@ -57,6 +57,7 @@ export function toSubmittedTasks(request: scheduler.SubmitRequest): SubmittedTas
           t.dependsOn,
           needs ?? null,
           maxAttempts,
+          t.retryOnFailure,
         ]),
       )
       .update(taskDesc)
@@ -76,6 +77,7 @@ export function toSubmittedTasks(request: scheduler.SubmitRequest): SubmittedTas
       dependsOn: [...new Set(t.dependsOn)],
       needs,
       maxAttempts,
+      retryOnFailure: t.retryOnFailure,
     };
   });
 }

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import {
   Cancelled,
   FailedPrecondition,
@@ -31,6 +32,8 @@ export interface ExecuteTask {
   portalAddress: string;
   /** Known senders of input channels (channel id → slot URI), from the scheduler. */
   inputSenders?: ReadonlyMap<string, string>;
+  /** Which run of the task (scheduler retries); 0 or absent: 1. */
+  attempt?: number;
 }
 
 interface Owner {
@@ -53,7 +56,7 @@ const RC_INTERNAL_ERROR = 98;
  */
 export class Worker {
   readonly #deps: WorkerDomainDeps;
-  readonly #tasks = new Map<string, { record: TaskRecord; run?: TaskRun }>();
+  readonly #tasks = new Map<string, { record: TaskRecord; run?: TaskRun; attempt: number }>();
   readonly #listeners = new Set<(event: TaskEvent) => void>();
   #owner: Owner | undefined;
 
@@ -93,10 +96,17 @@ export class Worker {
    * @throws FailedPrecondition (no Init), InvalidArgument
    */
   execute(task: ExecuteTask, createdBy: string): Operation {
+    const attempt = Math.max(1, task.attempt ?? 1);
     const existing = this.#tasks.get(task.taskId);
-    if (existing !== undefined) return this.#deps.operations.get(existing.record.operationId);
+    if (existing !== undefined) {
+      // A repeat (a resumed scheduler) gets the run there is; a retry after it ended runs anew.
+      if (!(existing.record.isFinished && attempt > existing.attempt))
+        return this.#deps.operations.get(existing.record.operationId);
+      this.#tasks.delete(task.taskId);
+    }
     if (this.#owner === undefined) throw new FailedPrecondition('call Init before Execute');
     const taskDir = taskDirectory(this.#deps.mountDir, task.taskId);
+    if (existing !== undefined) rmSync(taskDir, { recursive: true, force: true });
     const { slots, repeatedInputs } = planSlots(task.taskDesc, {
       taskDir,
       address: this.#deps.address(),
@@ -133,7 +143,7 @@ export class Worker {
       },
       record,
     );
-    this.#tasks.set(task.taskId, { record, run });
+    this.#tasks.set(task.taskId, { record, run, attempt });
     this.#forgetOldTasks();
     void this.#drive(run, record, log);
     return op;

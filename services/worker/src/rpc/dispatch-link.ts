@@ -121,6 +121,7 @@ export class DispatchLinks {
           taskDesc: run.taskDesc ?? { operation: undefined, slotAssignments: [] },
           portalAddress: run.portalAddress,
           inputSenders: new Map(run.inputSenders.map((s) => [s.channelId, s.slotUri])),
+          attempt: run.attempt,
         },
         ctx.subject?.id ?? '',
       );

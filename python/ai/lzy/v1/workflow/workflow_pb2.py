@@ -26,7 +26,7 @@ from ai.lzy.v1.common import data_scheme_pb2 as ai_dot_lzy_dot_v1_dot_common_dot
 from ai.lzy.v1.validation import validation_pb2 as ai_dot_lzy_dot_v1_dot_validation_dot_validation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!ai/lzy/v1/workflow/workflow.proto\x12\x12\x61i.lzy.v1.workflow\x1a\"ai/lzy/v1/common/data-scheme.proto\x1a%ai/lzy/v1/validation/validation.proto\"\x8c\x04\n\tOperation\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x16\n\x07\x63ommand\x18\x03 \x01(\tB\x05\xe8\xc4\x91M\x01\x12\x41\n\ninputSlots\x18\x04 \x03(\x0b\x32-.ai.lzy.v1.workflow.Operation.SlotDescription\x12\x42\n\x0boutputSlots\x18\x05 \x03(\x0b\x32-.ai.lzy.v1.workflow.Operation.SlotDescription\x12\x13\n\x0b\x64ockerImage\x18\x06 \x01(\t\x12=\n\x06python\x18\x07 \x01(\x0b\x32+.ai.lzy.v1.workflow.Operation.PythonEnvSpecH\x00\x12\x14\n\x0cpoolSpecName\x18\x08 \x01(\t\x1a\x33\n\x0fSlotDescription\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x12\n\nstorageUri\x18\x02 \x01(\t\x1a\x96\x01\n\rPythonEnvSpec\x12\x0c\n\x04yaml\x18\x02 \x01(\t\x12M\n\x0clocalModules\x18\x03 \x03(\x0b\x32\x37.ai.lzy.v1.workflow.Operation.PythonEnvSpec.LocalModule\x1a(\n\x0bLocalModule\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\tB\x05\n\x03\x65nv\"W\n\x0f\x44\x61taDescription\x12\x12\n\nstorageUri\x18\x01 \x01(\t\x12\x30\n\ndataScheme\x18\x02 \x01(\x0b\x32\x1c.ai.lzy.v1.common.DataScheme\"\xac\x01\n\x05Graph\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x15\n\rparentGraphId\x18\x02 \x01(\t\x12\x31\n\noperations\x18\x03 \x03(\x0b\x32\x1d.ai.lzy.v1.workflow.Operation\x12=\n\x10\x64\x61taDescriptions\x18\x04 \x03(\x0b\x32#.ai.lzy.v1.workflow.DataDescription\x12\x0c\n\x04zone\x18\x05 \x01(\t\"\x86\x01\n\nVmPoolSpec\x12\x14\n\x0cpoolSpecName\x18\x01 \x01(\t\x12\x0f\n\x07\x63puType\x18\x02 \x01(\t\x12\x10\n\x08\x63puCount\x18\x03 \x01(\r\x12\x0f\n\x07gpuType\x18\x04 \x01(\t\x12\x10\n\x08gpuCount\x18\x05 \x01(\r\x12\r\n\x05ramGb\x18\x06 \x01(\r\x12\r\n\x05zones\x18\x07 \x03(\t\"\xb9\x01\n\x0fWhiteboardField\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x45\n\x07\x64\x65\x66\x61ult\x18\x02 \x01(\x0b\x32\x34.ai.lzy.v1.workflow.WhiteboardField.DefaultFieldDesc\x1aQ\n\x10\x44\x65\x66\x61ultFieldDesc\x12\x0b\n\x03uri\x18\x02 \x01(\t\x12\x30\n\ndataScheme\x18\x03 \x01(\x0b\x32\x1c.ai.lzy.v1.common.DataSchemeb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!ai/lzy/v1/workflow/workflow.proto\x12\x12\x61i.lzy.v1.workflow\x1a\"ai/lzy/v1/common/data-scheme.proto\x1a%ai/lzy/v1/validation/validation.proto\"\xc4\x05\n\tOperation\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x16\n\x07\x63ommand\x18\x03 \x01(\tB\x05\xe8\xc4\x91M\x01\x12\x41\n\ninputSlots\x18\x04 \x03(\x0b\x32-.ai.lzy.v1.workflow.Operation.SlotDescription\x12\x42\n\x0boutputSlots\x18\x05 \x03(\x0b\x32-.ai.lzy.v1.workflow.Operation.SlotDescription\x12\x13\n\x0b\x64ockerImage\x18\x06 \x01(\t\x12=\n\x06python\x18\x07 \x01(\x0b\x32+.ai.lzy.v1.workflow.Operation.PythonEnvSpecH\x00\x12\x14\n\x0cpoolSpecName\x18\x08 \x01(\t\x12\x46\n\x11lzyTsRequirements\x18\xe8\x07 \x01(\x0b\x32*.ai.lzy.v1.workflow.Operation.Requirements\x1a\x33\n\x0fSlotDescription\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x12\n\nstorageUri\x18\x02 \x01(\t\x1a\x96\x01\n\rPythonEnvSpec\x12\x0c\n\x04yaml\x18\x02 \x01(\t\x12M\n\x0clocalModules\x18\x03 \x03(\x0b\x32\x37.ai.lzy.v1.workflow.Operation.PythonEnvSpec.LocalModule\x1a(\n\x0bLocalModule\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x1an\n\x0cRequirements\x12\x10\n\x08\x63puCount\x18\x01 \x01(\x01\x12\r\n\x05ramGb\x18\x02 \x01(\x01\x12\x10\n\x08gpuCount\x18\x03 \x01(\r\x12\x13\n\x0bmaxAttempts\x18\x04 \x01(\r\x12\x16\n\x0eretryOnFailure\x18\x05 \x01(\x08\x42\x05\n\x03\x65nv\"W\n\x0f\x44\x61taDescription\x12\x12\n\nstorageUri\x18\x01 \x01(\t\x12\x30\n\ndataScheme\x18\x02 \x01(\x0b\x32\x1c.ai.lzy.v1.common.DataScheme\"\xac\x01\n\x05Graph\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x15\n\rparentGraphId\x18\x02 \x01(\t\x12\x31\n\noperations\x18\x03 \x03(\x0b\x32\x1d.ai.lzy.v1.workflow.Operation\x12=\n\x10\x64\x61taDescriptions\x18\x04 \x03(\x0b\x32#.ai.lzy.v1.workflow.DataDescription\x12\x0c\n\x04zone\x18\x05 \x01(\t\"\x86\x01\n\nVmPoolSpec\x12\x14\n\x0cpoolSpecName\x18\x01 \x01(\t\x12\x0f\n\x07\x63puType\x18\x02 \x01(\t\x12\x10\n\x08\x63puCount\x18\x03 \x01(\r\x12\x0f\n\x07gpuType\x18\x04 \x01(\t\x12\x10\n\x08gpuCount\x18\x05 \x01(\r\x12\r\n\x05ramGb\x18\x06 \x01(\r\x12\r\n\x05zones\x18\x07 \x03(\t\"\xb9\x01\n\x0fWhiteboardField\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x45\n\x07\x64\x65\x66\x61ult\x18\x02 \x01(\x0b\x32\x34.ai.lzy.v1.workflow.WhiteboardField.DefaultFieldDesc\x1aQ\n\x10\x44\x65\x66\x61ultFieldDesc\x12\x0b\n\x03uri\x18\x02 \x01(\t\x12\x30\n\ndataScheme\x18\x03 \x01(\x0b\x32\x1c.ai.lzy.v1.common.DataSchemeb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,21 +36,23 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_OPERATION'].fields_by_name['command']._loaded_options = None
   _globals['_OPERATION'].fields_by_name['command']._serialized_options = b'\350\304\221M\001'
   _globals['_OPERATION']._serialized_start=133
-  _globals['_OPERATION']._serialized_end=657
-  _globals['_OPERATION_SLOTDESCRIPTION']._serialized_start=446
-  _globals['_OPERATION_SLOTDESCRIPTION']._serialized_end=497
-  _globals['_OPERATION_PYTHONENVSPEC']._serialized_start=500
-  _globals['_OPERATION_PYTHONENVSPEC']._serialized_end=650
-  _globals['_OPERATION_PYTHONENVSPEC_LOCALMODULE']._serialized_start=610
-  _globals['_OPERATION_PYTHONENVSPEC_LOCALMODULE']._serialized_end=650
-  _globals['_DATADESCRIPTION']._serialized_start=659
-  _globals['_DATADESCRIPTION']._serialized_end=746
-  _globals['_GRAPH']._serialized_start=749
-  _globals['_GRAPH']._serialized_end=921
-  _globals['_VMPOOLSPEC']._serialized_start=924
-  _globals['_VMPOOLSPEC']._serialized_end=1058
-  _globals['_WHITEBOARDFIELD']._serialized_start=1061
-  _globals['_WHITEBOARDFIELD']._serialized_end=1246
-  _globals['_WHITEBOARDFIELD_DEFAULTFIELDDESC']._serialized_start=1165
-  _globals['_WHITEBOARDFIELD_DEFAULTFIELDDESC']._serialized_end=1246
+  _globals['_OPERATION']._serialized_end=841
+  _globals['_OPERATION_SLOTDESCRIPTION']._serialized_start=518
+  _globals['_OPERATION_SLOTDESCRIPTION']._serialized_end=569
+  _globals['_OPERATION_PYTHONENVSPEC']._serialized_start=572
+  _globals['_OPERATION_PYTHONENVSPEC']._serialized_end=722
+  _globals['_OPERATION_PYTHONENVSPEC_LOCALMODULE']._serialized_start=682
+  _globals['_OPERATION_PYTHONENVSPEC_LOCALMODULE']._serialized_end=722
+  _globals['_OPERATION_REQUIREMENTS']._serialized_start=724
+  _globals['_OPERATION_REQUIREMENTS']._serialized_end=834
+  _globals['_DATADESCRIPTION']._serialized_start=843
+  _globals['_DATADESCRIPTION']._serialized_end=930
+  _globals['_GRAPH']._serialized_start=933
+  _globals['_GRAPH']._serialized_end=1105
+  _globals['_VMPOOLSPEC']._serialized_start=1108
+  _globals['_VMPOOLSPEC']._serialized_end=1242
+  _globals['_WHITEBOARDFIELD']._serialized_start=1245
+  _globals['_WHITEBOARDFIELD']._serialized_end=1430
+  _globals['_WHITEBOARDFIELD_DEFAULTFIELDDESC']._serialized_start=1349
+  _globals['_WHITEBOARDFIELD_DEFAULTFIELDDESC']._serialized_end=1430
 # @@protoc_insertion_point(module_scope)

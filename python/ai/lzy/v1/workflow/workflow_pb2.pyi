@@ -9,7 +9,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Operation(_message.Message):
-    __slots__ = ("name", "description", "command", "inputSlots", "outputSlots", "dockerImage", "python", "poolSpecName")
+    __slots__ = ("name", "description", "command", "inputSlots", "outputSlots", "dockerImage", "python", "poolSpecName", "lzyTsRequirements")
     class SlotDescription(_message.Message):
         __slots__ = ("path", "storageUri")
         PATH_FIELD_NUMBER: _ClassVar[int]
@@ -31,6 +31,19 @@ class Operation(_message.Message):
         yaml: str
         localModules: _containers.RepeatedCompositeFieldContainer[Operation.PythonEnvSpec.LocalModule]
         def __init__(self, yaml: _Optional[str] = ..., localModules: _Optional[_Iterable[_Union[Operation.PythonEnvSpec.LocalModule, _Mapping]]] = ...) -> None: ...
+    class Requirements(_message.Message):
+        __slots__ = ("cpuCount", "ramGb", "gpuCount", "maxAttempts", "retryOnFailure")
+        CPUCOUNT_FIELD_NUMBER: _ClassVar[int]
+        RAMGB_FIELD_NUMBER: _ClassVar[int]
+        GPUCOUNT_FIELD_NUMBER: _ClassVar[int]
+        MAXATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+        RETRYONFAILURE_FIELD_NUMBER: _ClassVar[int]
+        cpuCount: float
+        ramGb: float
+        gpuCount: int
+        maxAttempts: int
+        retryOnFailure: bool
+        def __init__(self, cpuCount: _Optional[float] = ..., ramGb: _Optional[float] = ..., gpuCount: _Optional[int] = ..., maxAttempts: _Optional[int] = ..., retryOnFailure: _Optional[bool] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
@@ -39,6 +52,7 @@ class Operation(_message.Message):
     DOCKERIMAGE_FIELD_NUMBER: _ClassVar[int]
     PYTHON_FIELD_NUMBER: _ClassVar[int]
     POOLSPECNAME_FIELD_NUMBER: _ClassVar[int]
+    LZYTSREQUIREMENTS_FIELD_NUMBER: _ClassVar[int]
     name: str
     description: str
     command: str
@@ -47,7 +61,8 @@ class Operation(_message.Message):
     dockerImage: str
     python: Operation.PythonEnvSpec
     poolSpecName: str
-    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., command: _Optional[str] = ..., inputSlots: _Optional[_Iterable[_Union[Operation.SlotDescription, _Mapping]]] = ..., outputSlots: _Optional[_Iterable[_Union[Operation.SlotDescription, _Mapping]]] = ..., dockerImage: _Optional[str] = ..., python: _Optional[_Union[Operation.PythonEnvSpec, _Mapping]] = ..., poolSpecName: _Optional[str] = ...) -> None: ...
+    lzyTsRequirements: Operation.Requirements
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., command: _Optional[str] = ..., inputSlots: _Optional[_Iterable[_Union[Operation.SlotDescription, _Mapping]]] = ..., outputSlots: _Optional[_Iterable[_Union[Operation.SlotDescription, _Mapping]]] = ..., dockerImage: _Optional[str] = ..., python: _Optional[_Union[Operation.PythonEnvSpec, _Mapping]] = ..., poolSpecName: _Optional[str] = ..., lzyTsRequirements: _Optional[_Union[Operation.Requirements, _Mapping]] = ...) -> None: ...
 
 class DataDescription(_message.Message):
     __slots__ = ("storageUri", "dataScheme")

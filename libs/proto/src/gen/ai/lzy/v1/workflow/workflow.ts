@@ -33,6 +33,12 @@ export interface Operation {
     | undefined;
   /** A VmPoolSpec.poolSpecName chosen by the client from GetAvailablePools. */
   poolSpecName: string;
+  /**
+   * LZY-TS extension (LZY's clients never set it; field numbers from 1000 are ours). What the op
+   * takes of its VM and how it is retried. Absent: the op takes the whole VM of its pool and runs
+   * again (up to 3 runs) only when its VM is lost.
+   */
+  lzyTsRequirements?: Operation_Requirements | undefined;
 }
 
 export interface Operation_SlotDescription {
@@ -56,6 +62,23 @@ export interface Operation_PythonEnvSpec_LocalModule {
   name: string;
   /** Presigned GET URL of a zip in the user's storage. */
   url: string;
+}
+
+export interface Operation_Requirements {
+  /**
+   * CPUs, GB of RAM and GPUs the op uses while it runs: ops of one execution share a VM while
+   * their sums fit the pool's VM (as Ray packs tasks by num_cpus). 0 CPUs and 0 GB: nothing.
+   */
+  cpuCount: number;
+  ramGb: number;
+  gpuCount: number;
+  /** Runs of the op at most, counting the first; 0: the default, 3. */
+  maxAttempts: number;
+  /**
+   * Also run the op again when it exits non-zero itself (by default only a lost VM or an
+   * internal failure of the worker is retried).
+   */
+  retryOnFailure: boolean;
 }
 
 export interface DataDescription {
@@ -109,6 +132,7 @@ function createBaseOperation(): Operation {
     dockerImage: "",
     env: undefined,
     poolSpecName: "",
+    lzyTsRequirements: undefined,
   };
 }
 
@@ -141,6 +165,9 @@ export const Operation: MessageFns<Operation, "ai.lzy.v1.workflow.Operation"> = 
     }
     if (message.poolSpecName !== "") {
       writer.uint32(66).string(message.poolSpecName);
+    }
+    if (message.lzyTsRequirements !== undefined) {
+      Operation_Requirements.encode(message.lzyTsRequirements, writer.uint32(8002).fork()).join();
     }
     return writer;
   },
@@ -222,6 +249,14 @@ export const Operation: MessageFns<Operation, "ai.lzy.v1.workflow.Operation"> = 
             message.poolSpecName = reader.string();
             continue;
           }
+          case 1000: {
+            if (tag !== 8002) {
+              break;
+            }
+
+            message.lzyTsRequirements = Operation_Requirements.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -250,6 +285,9 @@ export const Operation: MessageFns<Operation, "ai.lzy.v1.workflow.Operation"> = 
         ? { $case: "python", value: Operation_PythonEnvSpec.fromJSON(object.python) }
         : undefined,
       poolSpecName: isSet(object.poolSpecName) ? globalThis.String(object.poolSpecName) : "",
+      lzyTsRequirements: isSet(object.lzyTsRequirements)
+        ? Operation_Requirements.fromJSON(object.lzyTsRequirements)
+        : undefined,
     };
   },
 
@@ -279,6 +317,9 @@ export const Operation: MessageFns<Operation, "ai.lzy.v1.workflow.Operation"> = 
     if (message.poolSpecName !== "") {
       obj.poolSpecName = message.poolSpecName;
     }
+    if (message.lzyTsRequirements !== undefined) {
+      obj.lzyTsRequirements = Operation_Requirements.toJSON(message.lzyTsRequirements);
+    }
     return obj;
   },
 
@@ -302,6 +343,9 @@ export const Operation: MessageFns<Operation, "ai.lzy.v1.workflow.Operation"> = 
       }
     }
     message.poolSpecName = object.poolSpecName ?? "";
+    message.lzyTsRequirements = (object.lzyTsRequirements !== undefined && object.lzyTsRequirements !== null)
+      ? Operation_Requirements.fromPartial(object.lzyTsRequirements)
+      : undefined;
     return message;
   },
 };
@@ -578,6 +622,141 @@ export const Operation_PythonEnvSpec_LocalModule: MessageFns<
     const message = createBaseOperation_PythonEnvSpec_LocalModule();
     message.name = object.name ?? "";
     message.url = object.url ?? "";
+    return message;
+  },
+};
+
+function createBaseOperation_Requirements(): Operation_Requirements {
+  return { cpuCount: 0, ramGb: 0, gpuCount: 0, maxAttempts: 0, retryOnFailure: false };
+}
+
+export const Operation_Requirements: MessageFns<Operation_Requirements, "ai.lzy.v1.workflow.Operation.Requirements"> = {
+  $type: "ai.lzy.v1.workflow.Operation.Requirements" as const,
+
+  encode(message: Operation_Requirements, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cpuCount !== 0) {
+      writer.uint32(9).double(message.cpuCount);
+    }
+    if (message.ramGb !== 0) {
+      writer.uint32(17).double(message.ramGb);
+    }
+    if (message.gpuCount !== 0) {
+      writer.uint32(24).uint32(message.gpuCount);
+    }
+    if (message.maxAttempts !== 0) {
+      writer.uint32(32).uint32(message.maxAttempts);
+    }
+    if (message.retryOnFailure !== false) {
+      writer.uint32(40).bool(message.retryOnFailure);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Operation_Requirements {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOperation_Requirements();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.cpuCount = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.ramGb = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.gpuCount = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxAttempts = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.retryOnFailure = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Operation_Requirements {
+    return {
+      cpuCount: isSet(object.cpuCount) ? globalThis.Number(object.cpuCount) : 0,
+      ramGb: isSet(object.ramGb) ? globalThis.Number(object.ramGb) : 0,
+      gpuCount: isSet(object.gpuCount) ? globalThis.Number(object.gpuCount) : 0,
+      maxAttempts: isSet(object.maxAttempts) ? globalThis.Number(object.maxAttempts) : 0,
+      retryOnFailure: isSet(object.retryOnFailure) ? globalThis.Boolean(object.retryOnFailure) : false,
+    };
+  },
+
+  toJSON(message: Operation_Requirements): unknown {
+    const obj: any = {};
+    if (message.cpuCount !== 0) {
+      obj.cpuCount = floatToJson(message.cpuCount);
+    }
+    if (message.ramGb !== 0) {
+      obj.ramGb = floatToJson(message.ramGb);
+    }
+    if (message.gpuCount !== 0) {
+      obj.gpuCount = Math.round(message.gpuCount);
+    }
+    if (message.maxAttempts !== 0) {
+      obj.maxAttempts = Math.round(message.maxAttempts);
+    }
+    if (message.retryOnFailure !== false) {
+      obj.retryOnFailure = message.retryOnFailure;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Operation_Requirements>, I>>(base?: I): Operation_Requirements {
+    return Operation_Requirements.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Operation_Requirements>, I>>(object: I): Operation_Requirements {
+    const message = createBaseOperation_Requirements();
+    message.cpuCount = object.cpuCount ?? 0;
+    message.ramGb = object.ramGb ?? 0;
+    message.gpuCount = object.gpuCount ?? 0;
+    message.maxAttempts = object.maxAttempts ?? 0;
+    message.retryOnFailure = object.retryOnFailure ?? false;
     return message;
   },
 };
@@ -1161,6 +1340,10 @@ export const WhiteboardField_DefaultFieldDesc: MessageFns<
     return message;
   },
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

@@ -112,8 +112,9 @@ export interface Task {
   needs?:
     | Needs
     | undefined;
-  /** Runs when its VM is lost; 0: the scheduler's default (3). */
+  /** Runs at most (lzy.internal.scheduler.v1.SubmitTask); 0: the scheduler's default (3). */
   maxAttempts: number;
+  retryOnFailure: boolean;
 }
 
 export interface GraphStatus {
@@ -187,7 +188,7 @@ export interface WatchGraphResponse {
 }
 
 function createBaseTask(): Task {
-  return { id: "", taskDesc: undefined, needs: undefined, maxAttempts: 0 };
+  return { id: "", taskDesc: undefined, needs: undefined, maxAttempts: 0, retryOnFailure: false };
 }
 
 export const Task: MessageFns<Task, "lzy.internal.graph_executor.v1.Task"> = {
@@ -205,6 +206,9 @@ export const Task: MessageFns<Task, "lzy.internal.graph_executor.v1.Task"> = {
     }
     if (message.maxAttempts !== 0) {
       writer.uint32(32).uint32(message.maxAttempts);
+    }
+    if (message.retryOnFailure !== false) {
+      writer.uint32(40).bool(message.retryOnFailure);
     }
     return writer;
   },
@@ -254,6 +258,14 @@ export const Task: MessageFns<Task, "lzy.internal.graph_executor.v1.Task"> = {
             message.maxAttempts = reader.uint32();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.retryOnFailure = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -280,6 +292,11 @@ export const Task: MessageFns<Task, "lzy.internal.graph_executor.v1.Task"> = {
         : isSet(object.max_attempts)
         ? globalThis.Number(object.max_attempts)
         : 0,
+      retryOnFailure: isSet(object.retryOnFailure)
+        ? globalThis.Boolean(object.retryOnFailure)
+        : isSet(object.retry_on_failure)
+        ? globalThis.Boolean(object.retry_on_failure)
+        : false,
     };
   },
 
@@ -297,6 +314,9 @@ export const Task: MessageFns<Task, "lzy.internal.graph_executor.v1.Task"> = {
     if (message.maxAttempts !== 0) {
       obj.maxAttempts = Math.round(message.maxAttempts);
     }
+    if (message.retryOnFailure !== false) {
+      obj.retryOnFailure = message.retryOnFailure;
+    }
     return obj;
   },
 
@@ -311,6 +331,7 @@ export const Task: MessageFns<Task, "lzy.internal.graph_executor.v1.Task"> = {
       : undefined;
     message.needs = (object.needs !== undefined && object.needs !== null) ? Needs.fromPartial(object.needs) : undefined;
     message.maxAttempts = object.maxAttempts ?? 0;
+    message.retryOnFailure = object.retryOnFailure ?? false;
     return message;
   },
 };

@@ -185,10 +185,12 @@ export interface SubmitTask {
     | Needs
     | undefined;
   /**
-   * Runs of the task when its VM is lost (a killed process, an evicted pod, a lost node); 0 =
-   * the default of 3. A non-zero exit of the op itself is never retried.
+   * Runs of the task at most, counting the first; 0 = the default of 3. A task runs again when
+   * its VM is lost (a killed process, an evicted pod, a lost node) or the worker failed
+   * internally (rc 98); after a non-zero exit of the op itself only with retry_on_failure.
    */
   maxAttempts: number;
+  retryOnFailure: boolean;
 }
 
 export interface SubmitRequest {
@@ -704,7 +706,7 @@ export const TaskStatus: MessageFns<TaskStatus, "lzy.internal.scheduler.v1.TaskS
 };
 
 function createBaseSubmitTask(): SubmitTask {
-  return { taskId: "", task: undefined, dependsOn: [], needs: undefined, maxAttempts: 0 };
+  return { taskId: "", task: undefined, dependsOn: [], needs: undefined, maxAttempts: 0, retryOnFailure: false };
 }
 
 export const SubmitTask: MessageFns<SubmitTask, "lzy.internal.scheduler.v1.SubmitTask"> = {
@@ -725,6 +727,9 @@ export const SubmitTask: MessageFns<SubmitTask, "lzy.internal.scheduler.v1.Submi
     }
     if (message.maxAttempts !== 0) {
       writer.uint32(40).uint32(message.maxAttempts);
+    }
+    if (message.retryOnFailure !== false) {
+      writer.uint32(48).bool(message.retryOnFailure);
     }
     return writer;
   },
@@ -782,6 +787,14 @@ export const SubmitTask: MessageFns<SubmitTask, "lzy.internal.scheduler.v1.Submi
             message.maxAttempts = reader.uint32();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.retryOnFailure = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -813,6 +826,11 @@ export const SubmitTask: MessageFns<SubmitTask, "lzy.internal.scheduler.v1.Submi
         : isSet(object.max_attempts)
         ? globalThis.Number(object.max_attempts)
         : 0,
+      retryOnFailure: isSet(object.retryOnFailure)
+        ? globalThis.Boolean(object.retryOnFailure)
+        : isSet(object.retry_on_failure)
+        ? globalThis.Boolean(object.retry_on_failure)
+        : false,
     };
   },
 
@@ -833,6 +851,9 @@ export const SubmitTask: MessageFns<SubmitTask, "lzy.internal.scheduler.v1.Submi
     if (message.maxAttempts !== 0) {
       obj.maxAttempts = Math.round(message.maxAttempts);
     }
+    if (message.retryOnFailure !== false) {
+      obj.retryOnFailure = message.retryOnFailure;
+    }
     return obj;
   },
 
@@ -846,6 +867,7 @@ export const SubmitTask: MessageFns<SubmitTask, "lzy.internal.scheduler.v1.Submi
     message.dependsOn = object.dependsOn?.map((e) => e) || [];
     message.needs = (object.needs !== undefined && object.needs !== null) ? Needs.fromPartial(object.needs) : undefined;
     message.maxAttempts = object.maxAttempts ?? 0;
+    message.retryOnFailure = object.retryOnFailure ?? false;
     return message;
   },
 };

@@ -64,6 +64,11 @@ export interface DispatchRequest_Run {
    * from there directly, without asking the channel manager (which stays the fallback).
    */
   inputSenders: InputSender[];
+  /**
+   * Which run of the task this is (1, 2, …; 0 = 1). A run of a task this worker already ran to
+   * its end, with a higher attempt, runs the task again; otherwise a repeated run is a no-op.
+   */
+  attempt: number;
 }
 
 export interface DispatchRequest_Stop {
@@ -406,7 +411,7 @@ export const DispatchRequest_Attach: MessageFns<
 };
 
 function createBaseDispatchRequest_Run(): DispatchRequest_Run {
-  return { taskId: "", executionId: "", taskDesc: undefined, portalAddress: "", inputSenders: [] };
+  return { taskId: "", executionId: "", taskDesc: undefined, portalAddress: "", inputSenders: [], attempt: 0 };
 }
 
 export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.worker.v1.DispatchRequest.Run"> = {
@@ -427,6 +432,9 @@ export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.
     }
     for (const v of message.inputSenders) {
       InputSender.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(48).uint32(message.attempt);
     }
     return writer;
   },
@@ -484,6 +492,14 @@ export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.
             message.inputSenders.push(InputSender.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -523,6 +539,7 @@ export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.
         : globalThis.Array.isArray(object?.input_senders)
         ? object.input_senders.map((e: any) => InputSender.fromJSON(e))
         : [],
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
     };
   },
 
@@ -543,6 +560,9 @@ export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.
     if (message.inputSenders?.length) {
       obj.inputSenders = message.inputSenders.map((e) => InputSender.toJSON(e));
     }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
     return obj;
   },
 
@@ -558,6 +578,7 @@ export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.
       : undefined;
     message.portalAddress = object.portalAddress ?? "";
     message.inputSenders = object.inputSenders?.map((e) => InputSender.fromPartial(e)) || [];
+    message.attempt = object.attempt ?? 0;
     return message;
   },
 };

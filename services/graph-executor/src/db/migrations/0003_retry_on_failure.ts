@@ -1,0 +1,11 @@
+import { sql } from 'kysely';
+import type { Migration } from '@lzy/db';
+
+/** Issue 12: an op may ask to be run again after its own non-zero exit, too. */
+export const retryOnFailureMigration: Migration = {
+  async up(db) {
+    await sql`ALTER TABLE graph_task ADD COLUMN retry_on_failure boolean NOT NULL DEFAULT false`.execute(
+      db,
+    );
+  },
+};
