@@ -27,6 +27,7 @@ const schema = z
     LZY_PORTAL_ALLOCATION_TIMEOUT_MS: durationMs().default(600_000),
     /** How long FinishWorkflow lets the portal drain std streams and snapshots (ms; LZY: 5 min). */
     LZY_PORTAL_FINISH_TIMEOUT_MS: durationMs().default(300_000),
+    LZY_PORTAL_UNREACHABLE_MS: durationMs().default(30_000),
   })
   .transform((env) => ({
     server: toServerConfig(env),
@@ -40,6 +41,7 @@ const schema = z
     portalPool: env.LZY_PORTAL_POOL,
     portalAllocationTimeoutMs: env.LZY_PORTAL_ALLOCATION_TIMEOUT_MS,
     portalFinishTimeoutMs: env.LZY_PORTAL_FINISH_TIMEOUT_MS,
+    portalUnreachableMs: env.LZY_PORTAL_UNREACHABLE_MS,
   }));
 
 export interface LzyServiceConfig {
@@ -54,6 +56,8 @@ export interface LzyServiceConfig {
   portalPool: string;
   portalAllocationTimeoutMs: number;
   portalFinishTimeoutMs: number;
+  /** A portal that does not answer while its VM lives is given up after this (teardown). */
+  portalUnreachableMs: number;
 }
 
 /** Parses the lzy-service environment once at start-up; throws ConfigError naming every bad variable. */

@@ -30,7 +30,11 @@ import { migrations } from './db/migrations/index.ts';
 import { EXECUTION_CHANGED_CHANNEL } from './db/migrations/0003_monitor.ts';
 import { MonitorStore } from './db/monitor-store.ts';
 import type { LzyServiceDb } from './db/schema.ts';
-import { ExecutionTeardown, finishWorkflowKind } from './domain/execution-teardown.ts';
+import {
+  ExecutionTeardown,
+  abortExecutionKind,
+  finishWorkflowKind,
+} from './domain/execution-teardown.ts';
 import { ExecutionMonitor } from './domain/execution-monitor.ts';
 import { recordGraphPlans } from './domain/graph-plan-recorder.ts';
 import { GraphTracker } from './domain/graph-tracker.ts';
@@ -113,6 +117,7 @@ export async function startLzyService(
   const tracker = new GraphTracker({
     graphs: neighbours.graphs,
     portal: neighbours.portal,
+    allocator: neighbours.allocator,
     store: graphStore,
     log: log.child({ component: 'graph-tracker' }),
   });
@@ -122,15 +127,19 @@ export async function startLzyService(
     graphStore,
     tracker,
     portalFinishTimeoutMs: config.portalFinishTimeoutMs,
+    portalUnreachableMs: config.portalUnreachableMs,
+    clock,
     log,
   });
   runner.register(
     finishWorkflowKind(teardown, packMessage(lzyWorkflowService.FinishWorkflowResponse, {})),
   );
+  runner.register(
+    abortExecutionKind(teardown, packMessage(lzyWorkflowService.AbortWorkflowResponse, {})),
+  );
   const workflows = new Workflows({
     neighbours,
     executions,
-    teardown,
     runner,
     operations,
     clock,

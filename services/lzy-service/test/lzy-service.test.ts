@@ -29,6 +29,7 @@ beforeAll(async () => {
     LZY_ALLOCATOR_ADDRESS: cluster.address,
     LZY_CHANNEL_MANAGER_ADDRESS: cluster.address,
     LZY_GRAPH_EXECUTOR_ADDRESS: cluster.address,
+    LZY_PORTAL_UNREACHABLE_MS: '1500',
   });
   service = await startLzyService(config, {
     log: silentLog,
@@ -81,7 +82,8 @@ describe('StartWorkflow', () => {
     await expect(
       unaryCall(c.getAvailablePools.bind(c), { executionId: first.executionId }),
     ).rejects.toThrow(NotFound);
-    expect(cluster.destroyedExecutions).toContain(first.executionId);
+    // The old execution's teardown is a durable operation of its own.
+    await expect.poll(() => cluster.destroyedExecutions).toContain(first.executionId);
     expect(cluster.portalOf(first.executionId).stopped).toBe(true);
     const pools = await unaryCall(c.getAvailablePools.bind(c), { executionId: second.executionId });
     expect(pools.poolSpecs.map((p) => p.poolSpecName)).toEqual(['s']);
@@ -217,6 +219,25 @@ describe('ExecuteGraph and GraphStatus', () => {
       .poll(async () => (await unaryCall(c.graphStatus.bind(c), { executionId, graphId })).status)
       .toEqual({ $case: 'failed', value: { description: 'rc=1: boom' } });
   });
+
+  it('fails a running graph whose portal VM died, saying so, and stops its tasks', async () => {
+    const { executionId } = await alice.start(`wf-${randomUUID()}`);
+    const { graphId } = await executeGraph(
+      executionId,
+      graphOf([operation('a', [], [`s3://b/${randomUUID()}`])]),
+    );
+    cluster.reportGraph(executionId, graphId, graphExecutor.GraphState.GRAPH_STATE_EXECUTING);
+    await cluster.killPortal(executionId, 'process exited with signal SIGKILL');
+    const c = alice.workflow;
+    await expect
+      .poll(async () => (await unaryCall(c.graphStatus.bind(c), { executionId, graphId })).status)
+      .toMatchObject({ $case: 'failed' });
+    const { status } = await unaryCall(c.graphStatus.bind(c), { executionId, graphId });
+    expect(status?.$case === 'failed' && status.value.description).toMatch(
+      /^The portal of this execution \(VM vm-\d+\) died: process exited with signal SIGKILL\. .*run the workflow again/,
+    );
+    expect(cluster.stoppedGraphs).toContain(graphId);
+  });
 });
 
 describe('FinishWorkflow and ReadStdSlots', () => {
@@ -243,6 +264,46 @@ describe('FinishWorkflow and ReadStdSlots', () => {
     await expect(
       unaryCall(bob.operations.get.bind(bob.operations), { operationId: op.id }),
     ).rejects.toThrow(NotFound);
+  });
+
+  const finishAndWait = async (workflowName: string, executionId: string) => {
+    const c = alice.workflow;
+    const op = await unaryCall(c.finishWorkflow.bind(c), {
+      workflowName,
+      executionId,
+      reason: 'done',
+    });
+    const ops = alice.operations;
+    const started = Date.now();
+    await expect
+      .poll(async () => (await unaryCall(ops.get.bind(ops), { operationId: op.id })).done, {
+        timeout: 15_000,
+      })
+      .toBe(true);
+    return Date.now() - started;
+  };
+
+  it('finishes at once when the portal VM died, still freeing the VM and the session', async () => {
+    const workflowName = `wf-${randomUUID()}`;
+    const { executionId } = await alice.start(workflowName);
+    const vmIndex = cluster.allocations.findLastIndex(
+      (a) => a.workloads[0]?.env.LZY_EXECUTION_ID === executionId,
+    );
+    await cluster.killPortal(executionId, 'node lost');
+    expect(await finishAndWait(workflowName, executionId)).toBeLessThan(5_000);
+    expect(cluster.freedVms).toContain(`vm-${vmIndex}`);
+    expect(cluster.destroyedExecutions).toContain(executionId);
+    expect(cluster.deletedSessions.length).toBeGreaterThan(0);
+  });
+
+  it('gives up a portal that does not answer while its VM lives, after LZY_PORTAL_UNREACHABLE_MS', async () => {
+    const workflowName = `wf-${randomUUID()}`;
+    const { executionId } = await alice.start(workflowName);
+    await cluster.portalOf(executionId).stop(); // the process hangs or the network is cut
+    const ms = await finishAndWait(workflowName, executionId);
+    expect(ms).toBeGreaterThanOrEqual(1_000);
+    expect(ms).toBeLessThan(12_000);
+    expect(cluster.destroyedExecutions).toContain(executionId);
   });
 
   it("streams the portal's std lines and ends OK after finish", async () => {

@@ -1,11 +1,17 @@
-import { DeadlineExceeded, FailedPrecondition } from '@lzy/errors';
-import { unaryCall } from '@lzy/grpc';
+import { DeadlineExceeded, FailedPrecondition, NotFound } from '@lzy/errors';
+import { serverStream, unaryCall } from '@lzy/grpc';
 import { allocator } from '@lzy/proto';
 import type { operations } from '@lzy/proto';
-import type { AllocatorPort, PortalVm, VmPool } from '../domain/ports.ts';
+import type { AllocatorPort, PortalVm, VmLife, VmPool } from '../domain/ports.ts';
 import { awaitOperation } from './await-operation.ts';
 
-const { ClusterType, VmEndpointType } = allocator;
+const { ClusterType, VmEndpointType, VmStatus } = allocator;
+
+function lifeOf(vm: allocator.Vm | undefined): VmLife {
+  const status = vm?.status ?? VmStatus.VM_STATUS_DEAD;
+  const gone = status === VmStatus.VM_STATUS_DEAD || status === VmStatus.VM_STATUS_DELETING;
+  return { gone, reason: gone ? vm?.deleteReason || 'the VM was deleted' : '' };
+}
 
 /** AllocatorPort over lzy.internal.allocator.v1 (+ its OperationsService for Allocate). */
 export class AllocatorClient implements AllocatorPort {
@@ -81,6 +87,31 @@ export class AllocatorClient implements AllocatorPort {
   async deleteSession(sessionId: string): Promise<void> {
     const c = this.#client;
     await unaryCall(c.deleteSession.bind(c), { sessionId });
+  }
+
+  async *watchVm(vmId: string, signal: AbortSignal): AsyncIterable<VmLife> {
+    const c = this.#client;
+    try {
+      for await (const { vm } of serverStream(c.watchVm.bind(c), { vmId }, { signal })) {
+        const life = lifeOf(vm);
+        yield life;
+        if (life.gone) return;
+      }
+    } catch (err) {
+      if (!(err instanceof NotFound)) throw err;
+      yield { gone: true, reason: 'the allocator does not know the VM any more' };
+    }
+  }
+
+  async vmLife(vmId: string): Promise<VmLife> {
+    const c = this.#client;
+    try {
+      const { vm } = await unaryCall(c.getVm.bind(c), { vmId }, { deadlineMs: 10_000 });
+      return lifeOf(vm);
+    } catch (err) {
+      if (!(err instanceof NotFound)) throw err;
+      return { gone: true, reason: 'the allocator does not know the VM any more' };
+    }
   }
 
   async listWorkerPools(): Promise<VmPool[]> {

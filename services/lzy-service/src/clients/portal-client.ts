@@ -1,3 +1,4 @@
+import { DeadlineExceeded, Unavailable } from '@lzy/errors';
 import { serverStream, unaryCall } from '@lzy/grpc';
 import { commonSlot, portal } from '@lzy/proto';
 import type { operations } from '@lzy/proto';
@@ -83,12 +84,26 @@ export class PortalClient implements PortalPort {
     const stubs = this.#stubsFor(address);
     const c = stubs.portal;
     // Teardown finishes the portal only after it stopped every graph (ExecutionTeardown).
-    const op = await unaryCall(c.finish.bind(c), { producersDone: true });
+    const op = await unaryCall(
+      c.finish.bind(c),
+      { producersDone: true },
+      { deadlineMs: 10_000 },
+    ).catch((err: unknown) => {
+      // No answer to the call itself: the portal is unreachable (DeadlineExceeded is kept for
+      // a portal that did not finish in time).
+      throw err instanceof DeadlineExceeded
+        ? new Unavailable('the portal does not answer', { cause: err })
+        : err;
+    });
     await awaitOperation(stubs.operations, op, portal.FinishResponse, timeoutMs, 'Portal finish');
   }
 
   async stop(address: string): Promise<void> {
     const c = this.#stubsFor(address).portal;
-    await unaryCall(c.stop.bind(c), {}, { deadlineMs: 10_000 });
+    await unaryCall(c.stop.bind(c), {}, { deadlineMs: 10_000 }).catch((err: unknown) => {
+      throw err instanceof DeadlineExceeded
+        ? new Unavailable('the portal does not answer', { cause: err })
+        : err;
+    });
   }
 }

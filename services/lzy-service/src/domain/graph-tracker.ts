@@ -3,11 +3,13 @@ import type { Logger } from '@lzy/logging';
 import type { GraphStore } from '../db/graph-store.ts';
 import { applyExecutorUpdate, initialView, isFinal, userStatusOf } from './graph-view.ts';
 import type { GraphView } from './graph-view.ts';
-import type { GraphsPort, PortalPort } from './ports.ts';
+import type { AllocatorPort, GraphsPort, PortalPort } from './ports.ts';
 
 export interface GraphTrackerDeps {
   graphs: GraphsPort;
   portal: PortalPort;
+  /** Whose WatchVm tells when an execution's portal VM dies. */
+  allocator: Pick<AllocatorPort, 'watchVm'>;
   store: GraphStore;
   log: Logger;
   /** Pause before re-opening a broken stream. Default 1 000 ms. */
@@ -27,6 +29,13 @@ interface Tracked {
   done: Promise<void>;
 }
 
+/** The watch on one execution's portal VM, shared by its graphs being followed. */
+interface PortalWatch {
+  vmId: string;
+  graphs: number;
+  abort: AbortController;
+}
+
 /**
  * Follows graphs by push: graph-executor WatchGraph (a full message, then deltas) and the
  * portal's WatchSlots for the graph's output snapshots. The view lives in memory (GraphStatus
@@ -37,6 +46,7 @@ interface Tracked {
 export class GraphTracker {
   readonly #deps: GraphTrackerDeps;
   readonly #tracked = new Map<string, Tracked>();
+  readonly #portals = new Map<string, PortalWatch>();
 
   constructor(deps: GraphTrackerDeps) {
     this.#deps = deps;
@@ -47,6 +57,8 @@ export class GraphTracker {
     executionId: string;
     graphId: string;
     portalAddress: string;
+    /** The portal's VM: when it dies, the graph fails saying so (not when undefined). */
+    portalVmId?: string | undefined;
     outputSlots: string[];
     view?: GraphView | undefined;
   }): GraphView {
@@ -65,12 +77,68 @@ export class GraphTracker {
     };
     this.#tracked.set(key, entry);
     if (!isFinal(entry.view)) {
+      const portalVm = request.portalVmId;
+      if (portalVm !== undefined) this.#watchPortalVm(request.executionId, portalVm);
       entry.done = Promise.all([
         this.#follow(entry, 'graph-executor', () => this.#watchExecutor(entry)),
         this.#follow(entry, 'portal', () => this.#watchSlots(entry, request)),
-      ]).then(() => undefined);
+      ]).then(() => {
+        if (portalVm !== undefined) this.#unwatchPortalVm(request.executionId);
+      });
     }
     return entry.view;
+  }
+
+  /** Starts (or joins) the watch on the execution's portal VM. */
+  #watchPortalVm(executionId: string, vmId: string): void {
+    const existing = this.#portals.get(executionId);
+    if (existing !== undefined) {
+      existing.graphs += 1;
+      return;
+    }
+    const watch: PortalWatch = { vmId, graphs: 1, abort: new AbortController() };
+    this.#portals.set(executionId, watch);
+    const { signal } = watch.abort;
+    const log = this.#deps.log.child({ executionId, portalVmId: vmId });
+    void (async () => {
+      while (!signal.aborted) {
+        try {
+          for await (const life of this.#deps.allocator.watchVm(vmId, signal)) {
+            if (!life.gone) continue;
+            this.#portalLost(executionId, vmId, life.reason);
+            return;
+          }
+        } catch (err) {
+          if (signal.aborted) return;
+          log.warn({ err }, 'portal VM watch broke; re-opening');
+        }
+        await delay(this.#deps.retryDelayMs ?? 1_000, undefined, { signal }).catch(() => undefined);
+      }
+    })();
+  }
+
+  #unwatchPortalVm(executionId: string): void {
+    const watch = this.#portals.get(executionId);
+    if (watch === undefined || --watch.graphs > 0) return;
+    watch.abort.abort();
+    this.#portals.delete(executionId);
+  }
+
+  /** Fails every unfinished graph of the execution: its portal, which stores results, is gone. */
+  #portalLost(executionId: string, vmId: string, reason: string): void {
+    const failure =
+      `The portal of this execution (VM ${vmId}) died: ${reason}. ` +
+      'Results not stored yet are lost; run the workflow again.';
+    this.#deps.log.warn({ executionId, portalVmId: vmId, reason }, 'portal VM died');
+    for (const entry of this.#tracked.values()) {
+      if (entry.executionId !== executionId || isFinal(entry.view)) continue;
+      entry.view.failure = failure;
+      this.#changed(entry);
+      entry.abort.abort();
+      this.#deps.graphs.stop(executionId, entry.graphId, failure).catch((err: unknown) => {
+        this.#deps.log.warn({ err, graphId: entry.graphId }, 'cannot stop the graph');
+      });
+    }
   }
 
   /** The in-memory view, if this instance follows the graph. */
@@ -80,6 +148,8 @@ export class GraphTracker {
 
   /** Stops following every graph of the execution (it is being torn down). */
   forget(executionId: string): void {
+    this.#portals.get(executionId)?.abort.abort();
+    this.#portals.delete(executionId);
     for (const [key, entry] of this.#tracked) {
       if (entry.executionId !== executionId) continue;
       entry.abort.abort();
@@ -90,6 +160,8 @@ export class GraphTracker {
   async stop(): Promise<void> {
     const entries = [...this.#tracked.values()];
     this.#tracked.clear();
+    for (const watch of this.#portals.values()) watch.abort.abort();
+    this.#portals.clear();
     for (const entry of entries) entry.abort.abort();
     await Promise.allSettled(entries.flatMap((e) => [e.done, e.saving]));
   }

@@ -16,6 +16,8 @@ export interface GraphView {
   executor: ExecutorView | undefined;
   /** Portal slot name → snapshot state, one per graph output. */
   slots: Record<string, SnapshotState>;
+  /** Set when the graph failed for a reason outside it (its execution's portal died). */
+  failure?: string;
 }
 
 /** Merges one WatchGraph message into the view (a full one replaces the task list). */
@@ -48,6 +50,7 @@ export function initialView(outputSlots: readonly string[]): GraphView {
  * graph-executor completed AND every output is SYNCED in storage; a failed snapshot fails it.
  */
 export function userStatusOf(view: GraphView): UserGraphStatus {
+  if (view.failure !== undefined) return { kind: 'failed', description: view.failure };
   const executor = view.executor;
   if (executor === undefined || executor.state === 'WAITING') return { kind: 'waiting' };
   if (executor.state === 'FAILED') return { kind: 'failed', description: executor.description };

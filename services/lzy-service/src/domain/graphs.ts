@@ -111,7 +111,13 @@ export class Graphs {
       portalAddress,
     });
     await store.markSubmitted(executionId, graphId);
-    tracker.track({ executionId, graphId, portalAddress, outputSlots: plan.outputSlots });
+    tracker.track({
+      executionId,
+      graphId,
+      portalAddress,
+      portalVmId: execution.portalVmId,
+      outputSlots: plan.outputSlots,
+    });
     this.#deps.log.info({ executionId, graphId, tasks: plan.tasks.length }, 'graph submitted');
   }
 
@@ -135,6 +141,7 @@ export class Graphs {
       executionId: record.executionId,
       graphId: record.graphId,
       portalAddress: execution.portalAddress,
+      portalVmId: execution.portalVmId,
       outputSlots: record.outputSlots,
       view: record.view,
     });

@@ -56,6 +56,19 @@ export interface AllocatorPort {
   deleteSession(sessionId: string): Promise<void>;
   /** User (WORKER cluster) pools. */
   listWorkerPools(): Promise<VmPool[]>;
+  /**
+   * The VM's life by push: a message now and at each change of status; ends once it is gone.
+   * An unknown VM is reported gone.
+   */
+  watchVm(vmId: string, signal: AbortSignal): AsyncIterable<VmLife>;
+  /** The VM's life now (an unknown VM is gone). */
+  vmLife(vmId: string): Promise<VmLife>;
+}
+
+/** Whether a VM still lives and, once gone, why (the allocator's delete reason). */
+export interface VmLife {
+  gone: boolean;
+  reason: string;
 }
 
 /** channel-manager. */

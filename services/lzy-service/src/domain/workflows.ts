@@ -4,20 +4,21 @@ import type { Logger } from '@lzy/logging';
 import type { Clock, Operation, OperationRunner, OperationStore } from '@lzy/operations';
 import type { Execution, ExecutionStore } from '../db/execution-store.ts';
 import type { LzyServiceDb } from '../db/schema.ts';
-import type { ExecutionTeardown, FinishState } from './execution-teardown.ts';
-import { FINISH_WORKFLOW_KIND } from './execution-teardown.ts';
+import type { TeardownState } from './execution-teardown.ts';
+import { ABORT_EXECUTION_KIND, FINISH_WORKFLOW_KIND } from './execution-teardown.ts';
 import type { Neighbours, StdChunk, StorageConfig, VmPool } from './ports.ts';
 
 export interface WorkflowsDeps {
   neighbours: Neighbours;
   executions: ExecutionStore;
-  teardown: ExecutionTeardown;
   runner: OperationRunner<LzyServiceDb>;
   operations: OperationStore<LzyServiceDb>;
   clock: Clock;
   log: Logger;
   portalPool: string;
   portalAllocationTimeoutMs: number;
+  /** How long AbortWorkflow waits for the teardown before it answers (it goes on after). */
+  abortWaitMs?: number;
 }
 
 export const CANCELLED_BY_NEW_START = 'Cancelled by new execution start';
@@ -81,11 +82,7 @@ export class Workflows {
     );
     if (previous !== undefined) {
       log.info({ previous }, 'aborting the previous execution of the workflow');
-      await this.#deps.teardown
-        .tearDownNow(previous, CANCELLED_BY_NEW_START)
-        .catch((err: unknown) => {
-          log.warn({ err, previous }, 'teardown of the previous execution failed');
-        });
+      await this.#submitAbort(userId, previous, CANCELLED_BY_NEW_START);
     }
     try {
       await neighbours.access.grantWorkflowOwner(userId, workflowName);
@@ -93,8 +90,8 @@ export class Workflows {
     } catch (err) {
       log.warn({ err }, 'start failed; tearing the execution down');
       await executions.fail(executionId, 'Start failed', new Date(clock.now()));
-      await this.#deps.teardown.tearDownNow(executionId, 'Start failed').catch((e: unknown) => {
-        log.warn({ err: e }, 'teardown after a failed start failed');
+      await this.#submitAbort(userId, executionId, 'Start failed').catch((e: unknown) => {
+        log.warn({ err: e }, 'cannot submit the teardown of a failed start');
       });
       throw err;
     }
@@ -179,7 +176,7 @@ export class Workflows {
       throw err;
     });
     if (existing !== undefined) return existing;
-    const state: FinishState = { executionId, reason };
+    const state: TeardownState = { executionId, reason, portalUnreachableSinceMs: 0 };
     const { operation } = await this.#deps.runner.submit(
       FINISH_WORKFLOW_KIND,
       {
@@ -209,7 +206,31 @@ export class Workflows {
     });
     if (outcome.kind === 'NO_WORKFLOW') throw new NotFound(`Workflow '${workflowName}' not found`);
     if (outcome.kind !== 'OK') throw notActive(executionId, workflowName);
-    await this.#deps.teardown.tearDownNow(executionId, reason || 'Workflow aborted');
+    const operation = await this.#submitAbort(userId, executionId, reason || 'Workflow aborted');
+    // Answer once the teardown is done, or after a bound: it goes on durably either way.
+    const waited = AbortSignal.timeout(this.#deps.abortWaitMs ?? 30_000);
+    await this.#deps.operations.waitForDone(operation.id, waited).catch((err: unknown) => {
+      if (!waited.aborted) throw err;
+      this.#deps.log.warn({ executionId }, 'abort answered before its teardown ended');
+    });
+  }
+
+  /**
+   * Tears the execution down in a durable operation (portal Stop, no draining): a crash mid-way
+   * resumes it after the restart, so its VMs, session and channels never leak.
+   */
+  async #submitAbort(userId: string, executionId: string, reason: string): Promise<Operation> {
+    const state: TeardownState = { executionId, reason, portalUnreachableSinceMs: 0 };
+    const { operation } = await this.#deps.runner.submit(
+      ABORT_EXECUTION_KIND,
+      {
+        id: randomUUID(),
+        description: `Abort execution: executionId=${executionId}`,
+        createdBy: userId,
+      },
+      state,
+    );
+    return operation;
   }
 
   /** User (WORKER) pools; only for the caller's active execution. */

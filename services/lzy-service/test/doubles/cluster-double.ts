@@ -48,6 +48,8 @@ export class ClusterDouble {
   readonly allocations: allocator.AllocateRequest[] = [];
   readonly portals = new Map<string, PortalDouble>();
   readonly freedVms: string[] = [];
+  /** VMs that died (vm id → the allocator's delete reason). */
+  readonly deadVms = new Map<string, string>();
   readonly deletedSessions: string[] = [];
   readonly channels: channelManager.CreateChannelRequest[] = [];
   readonly destroyedExecutions: string[] = [];
@@ -94,6 +96,25 @@ export class ClusterDouble {
     const portalDouble = this.portals.get(`vm-${index}`);
     if (portalDouble === undefined) throw new Error(`no portal for ${executionId}`);
     return portalDouble;
+  }
+
+  /** Kills the portal VM of the execution as a lost machine would: gone, with a reason. */
+  async killPortal(executionId: string, reason: string): Promise<void> {
+    const portalDouble = this.portalOf(executionId);
+    const vmId = [...this.portals].find(([, p]) => p === portalDouble)![0];
+    this.deadVms.set(vmId, reason);
+    await portalDouble.stop();
+  }
+
+  #vm(vmId: string): allocator.Vm {
+    if (!this.portals.has(vmId)) throw new NotFound(`VM ${vmId} not found`);
+    const reason = this.deadVms.get(vmId) ?? (this.freedVms.includes(vmId) ? 'freed' : '');
+    return allocator.Vm.fromPartial({
+      id: vmId,
+      status:
+        reason === '' ? allocator.VmStatus.VM_STATUS_RUNNING : allocator.VmStatus.VM_STATUS_DEAD,
+      deleteReason: reason,
+    });
   }
 
   async start(log: Logger): Promise<void> {
@@ -239,9 +260,19 @@ export class ClusterDouble {
           this.freedVms.push(request.vmId);
           return Promise.resolve({});
         },
-        getVm: unimplemented,
+        getVm: (request) => Promise.resolve({ vm: this.#vm(request.vmId) }),
         listVms: unimplemented,
-        watchVm: unimplemented,
+        watchVm: async (request, ctx, send) => {
+          // A double may look every few milliseconds; the allocator pushes.
+          let last = -1;
+          while (!ctx.signal.aborted) {
+            const vm = this.#vm(request.vmId);
+            if (vm.status !== last) await send({ vm });
+            last = vm.status;
+            if (vm.status === allocator.VmStatus.VM_STATUS_DEAD) return;
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        },
         listVmPools: () =>
           Promise.resolve({
             pools: [
