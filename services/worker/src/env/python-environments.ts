@@ -147,8 +147,14 @@ export class PythonEnvironments implements PythonEnvPort {
       ...(HOME === undefined ? {} : { HOME }),
       ...(env.localModulesDir === undefined ? {} : { LOCAL_MODULES: env.localModulesDir }),
     };
+    const forkServers = this.#forkServers;
+    const fork =
+      forkServers === undefined
+        ? undefined
+        : (code: string, args: string[]) =>
+            forkServers.runCode(code, args, { env: opEnv, cwd: '/' }, signal);
     return rewriteStartupPayload(
-      { python: env.python, env: opEnv, payload, repeatedInputs },
+      { python: env.python, env: opEnv, payload, repeatedInputs, fork },
       signal,
     );
   }
