@@ -23,11 +23,15 @@ export const PROBE_INIT = [
 
 /**
  * A start-up script that reports what the interpreter gave it, or ends in one of the ways an
- * op can end. Top-level imports first, as pylzy's (§5.1 step 1), then LOCAL_MODULES (step 2).
+ * op can end. Its import section first (§5.1 step 1), as our SDK's: it drops its own directory
+ * from sys.path before importing lzy (lzy/api/v1/lzy.py would shadow the package); then
+ * LOCAL_MODULES (step 2).
  */
 export const PROBE_STARTUP = String.raw`_MAIN_KEYS = list(globals())
 _DOC, _CACHED, _SPEC, _PACKAGE = __doc__, __cached__, __spec__, __package__
 import os, sys
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.pop(0)
 import lzy.api.v1
 import base64, json, signal, stat, time
 _MODULES = sorted(sys.modules)
@@ -47,7 +51,8 @@ def report():
         "argv": sys.argv, "origArgv": getattr(sys, "orig_argv", None),
         "executable": sys.executable, "prefix": sys.prefix, "flags": str(sys.flags),
         "pathAtStart": _PATH, "pathAfterStep2": sys.path, "common": common.__file__,
-        "modules": _MODULES, "cwd": os.getcwd(), "env": dict(os.environ),
+        "modules": _MODULES, "modulesAtReport": sorted(sys.modules),
+        "cwd": os.getcwd(), "env": dict(os.environ),
         "fds": sorted(os.listdir("/proc/self/fd"), key=int),
         "fdKinds": [stat.S_IFMT(os.fstat(fd).st_mode) for fd in (0, 1, 2)],
         "ownGroup": os.getpgid(0) == os.getpid(), "ownSession": os.getsid(0) == os.getpid(),
@@ -120,6 +125,7 @@ export async function probeModules(
       'lzy/__init__.py': '',
       'lzy/api/__init__.py': '',
       'lzy/api/v1/__init__.py': sources.init ?? PROBE_INIT,
+      'lzy/api/v1/lzy.py': '',
       'lzy/api/v1/startup.py': sources.startup ?? PROBE_STARTUP,
     }),
     ai: await zipOf(cleanup, python, { 'ai/__init__.py': '' }),

@@ -32,7 +32,7 @@ beforeAll(() => {
   tools = pythonToolchain();
 });
 
-async function forkingWorker(sources: { init?: string } = {}) {
+async function forkingWorker(sources: { init?: string; startup?: string } = {}) {
   const w = await startTestWorker(cleanup, await pythonWorkerEnv(cleanup, tools));
   const op = {
     minor: tools.minor,
@@ -130,6 +130,15 @@ describe('fork server lifecycle', () => {
       expect(result).toMatchObject({ rc: 0, stdout: 'hello from the op\n' });
       expect(await parentOf(w, `${taskId}-ppid`, op)).toBe(process.pid);
     }
+  });
+
+  it('runs with bash a start-up script whose import section reads what differs per op', async () => {
+    const startup = `import sys\nMODE = sys.argv[-1]\nsys.path.pop(0)\nimport lzy.api.v1\nprint("mode", MODE)\n`;
+    const { w, op } = await forkingWorker({ startup });
+    const result = await runProbe(w, 't-argv', { ...op, mode: 'hello' });
+    expect(result, result.stderr).toMatchObject({ rc: 0, stdout: 'mode aGVsbG8=\n' });
+    const again = await runProbe(w, 't-argv-2', { ...op, mode: 'ppid' });
+    expect(again.stdout).toBe('mode cHBpZA==\n');
   });
 
   it('runs any other command of a Python op with bash', async () => {

@@ -3,12 +3,14 @@
     python -u fork_server.py <scratch dir> <token>        (fd 3: the control channel)
 
 Started with the interpreter, flags and environment an op's start-up command would get
-(python-client-protocol 4.4), minus the variables of one task. It imports what the start-up
-script (site.getsitepackages()[0]/lzy/api/v1/startup.py) imports at its top level, once, then
-forks one child per op. Each child becomes what a fresh `python -u startup.py <payload>` is:
-its own session and process group, stdout/stderr the two sockets the worker accepted for it,
-the op's cwd and exact environment, sys.argv, sys.path, a fresh __main__ running the script,
-the script's exit code. Nothing an op does reaches the next op: the server itself never runs one.
+(python-client-protocol 4.4), minus the variables of one task. It runs the import section of
+the start-up script (site.getsitepackages()[0]/lzy/api/v1/startup.py): every top-level
+statement up to its last top-level import, as __main__ with the script's sys.path, once. Then
+it forks one child per op, which runs the rest of the script in that __main__ and becomes what
+a fresh `bash -c 'python -u startup.py <payload>'` is: its own session and process group,
+stdout/stderr the two sockets the worker accepted for it (starting with what the import
+section wrote), the op's cwd and exact environment plus what bash adds, sys.argv, the script's
+exit code. Nothing an op does reaches the next op: the server itself never runs one.
 
 Control channel: JSON lines. The worker sends {"op": "run", "id", "kind": "startup" | "code",
 "args", "env", "cwd"[, "code"]}; the server answers {"ev": "ready" | "failed"} once, then per
@@ -50,24 +52,38 @@ def _startup_script():
     return script
 
 
-def _import_statements(source, script):
-    """The script's top-level imports, compiled with its file name and line numbers."""
+# Per op, not per server: the import section must not read them (it runs once, in the server).
+_PER_OP_NAMES = {"argv", "orig_argv", "environ", "getenv", "getcwd", "getpid", "stdin"}
+
+
+def _split(source, script):
+    """The script's import section and the rest, compiled with its file name and line numbers
+    (the rest with the script's __future__ imports, which must stay in effect for it)."""
     before = set(sys.modules)
     import ast
 
-    tree = ast.parse(source, script)
-    imports = [
-        node
-        for node in tree.body
-        if isinstance(node, ast.Import)
-        or (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module != "__future__")
+    body = ast.parse(source, script).body
+    imports = [i for i, node in enumerate(body) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    head, rest = body[: imports[-1] + 1] if imports else [], body[imports[-1] + 1 :] if imports else body
+    for node in head:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        for sub in ast.walk(node):
+            name = getattr(sub, "id", None) or getattr(sub, "attr", None)
+            if name in _PER_OP_NAMES:
+                raise StartFailed(
+                    "line %d of the start-up script reads %s before its last import"
+                    % (node.lineno, name)
+                )
+    futures = [n for n in head if isinstance(n, ast.ImportFrom) and n.module == "__future__"]
+    compiled = [
+        compile(ast.Module(body=part, type_ignores=[]), script, "exec", dont_inherit=True)
+        for part in (head, futures + rest)
     ]
-    code = compile(ast.Module(body=imports, type_ignores=[]), script, "exec", dont_inherit=True)
-    # ast and what it pulled in are ours, not the script's: the chain imports them afresh if it
-    # needs them.
+    # ast and what it pulled in are ours, not the script's: it imports them afresh if it needs.
     for name in set(sys.modules) - before:
         del sys.modules[name]
-    return code
+    return compiled
 
 
 def _capture(fd, path):
@@ -85,16 +101,6 @@ def _release(fd, saved, path):
         data = f.read()
     os.unlink(path)
     return data
-
-
-def _module_dir(module):
-    """Where a top-level module was found on sys.path, when it was found on a path entry."""
-    file = getattr(module, "__file__", None)
-    if isinstance(file, str):
-        parent = os.path.dirname(file)
-        return os.path.dirname(parent) if os.path.basename(file).startswith("__init__.") else parent
-    paths = list(getattr(module, "__path__", None) or [])
-    return os.path.dirname(paths[0]) if paths and isinstance(paths[0], str) else None
 
 
 def _thread_count():
@@ -137,41 +143,32 @@ def _changed(watched):
 
 
 def _prepare(scratch):
-    """Imports the start-up script's imports as its own first lines would; returns the state
-    the server forks from. Their output is captured: each op's stdout/stderr starts with it."""
+    """Runs the start-up script's import section as a fresh run would; returns the state the
+    server forks from. Its output is captured: each op's stdout/stderr starts with it."""
     script = _startup_script()
     with open(script, "rb") as f:
         source = f.read()
     # As `python script.py` does: the script's real directory first on sys.path.
-    script_dir = os.path.dirname(os.path.realpath(script))
-    sys.path[0] = script_dir
+    sys.path[0] = os.path.dirname(os.path.realpath(script))
     sys.argv[:] = [script]
-    code = compile(source, script, "exec", dont_inherit=True)
-    imports = _import_statements(source, script)
+    head, rest = _split(source, script)
+    main = type(sys)("__main__")
+    main.__dict__.update(_main_globals(script))
+    sys.modules["__main__"] = main
     before = set(sys.modules)
     paths = [os.path.join(scratch, "preimport.1"), os.path.join(scratch, "preimport.2")]
     saved = [_capture(1, paths[0]), _capture(2, paths[1])]
     error = None
     try:
-        exec(imports, _main_globals(script))
+        exec(head, main.__dict__)
     except BaseException as e:  # noqa: BLE001 - SystemExit or KeyboardInterrupt at import too
         error = e
     output = [_release(fd, saved[fd - 1], paths[fd - 1]) for fd in (1, 2)]
     if error is not None:
         tail = output[1].decode("utf-8", "replace").strip().splitlines()[-5:]
         raise StartFailed(
-            "importing the start-up script's imports failed: %s: %s%s"
+            "the start-up script's import section failed: %s: %s%s"
             % (type(error).__name__, error, "".join("\n" + line for line in tail))
-        )
-    loaded = set(sys.modules) - before
-    shadowed = sorted(
-        name for name in loaded if "." not in name and _module_dir(sys.modules[name]) == script_dir
-    )
-    if shadowed:
-        # A script that drops its own directory from sys.path first (ours does) would not see
-        # these: only a fresh interpreter resolves them right.
-        raise StartFailed(
-            "the start-up imports loaded %s from the script's directory" % ", ".join(shadowed)
         )
     threads = _thread_count()
     if threads > 1:
@@ -180,9 +177,10 @@ def _prepare(scratch):
         )
     return {
         "script": script,
-        "code": code,
+        "main": main,
+        "rest": rest,
         "output": output,
-        "watched": _watched_files(loaded, script),
+        "watched": _watched_files(set(sys.modules) - before, script),
         "modules": set(sys.modules),
     }
 
@@ -313,12 +311,13 @@ def _become_op(state, request, streams):
         os.environ["_"] = sys.executable
         if request["kind"] == "startup":
             script = state["script"]
-            code = state["code"]
+            code, module = state["rest"], state["main"]
             argv = [script] + request["args"]
             orig_argv = ["python", "-u", script] + request["args"]
         else:
-            script = None
             code = compile(request["code"], "<string>", "exec", dont_inherit=True)
+            module = type(sys)("__main__")
+            module.__dict__.update(_code_main_globals())
             argv = ["-c"] + request["args"]
             orig_argv = ["python", "-u", "-c", request["code"]] + request["args"]
         sys.argv[:] = argv
@@ -329,14 +328,12 @@ def _become_op(state, request, streams):
         for finder in list(sys.path_importer_cache.values()):
             if hasattr(finder, "invalidate_caches"):
                 finder.invalidate_caches()
-        main = _main_globals(script) if script is not None else _code_main_globals()
-        module = type(sys)("__main__")
-        module.__dict__.update(main)
         for name in set(sys.modules) - state["modules"]:
             del sys.modules[name]
         sys.modules["__main__"] = module
-        for fd, data in zip((1, 2), state["output"]):
-            _write_all(fd, data)
+        if request["kind"] == "startup":
+            for fd, data in zip((1, 2), state["output"]):
+                _write_all(fd, data)
         return code, module.__dict__
     except BaseException as e:  # noqa: BLE001 - nothing may return into the server loop
         _write_all(2, ("[LZY-WORKER] the forked op could not start: %r\n" % (e,)).encode())
