@@ -75,6 +75,12 @@ const schema = z
      * op) instead of `bash -c <node op-runner.ts …>`; `false` starts a process per op.
      */
     LZY_WORKER_OP_HOST: z.stringbool().default(true),
+    /**
+     * Run Python start-up commands (python-client-protocol §4.4) as forks of one warm
+     * interpreter per environment that imported the op runtime once, instead of a new
+     * interpreter per op; `false` starts one per op.
+     */
+    LZY_WORKER_FORK_SERVER: z.stringbool().default(true),
     /** Stop: SIGTERM to the command's process group, SIGKILL after this long (ms). */
     LZY_WORKER_STOP_GRACE_MS: durationMs().default(5_000),
     /** Environment of user commands: a clean one, never the worker's own (it holds secrets). */
@@ -149,6 +155,7 @@ const schema = z
         installerEnv,
         home: env.HOME,
         path: env.PATH,
+        forkServer: env.LZY_WORKER_FORK_SERVER,
       },
     };
   });

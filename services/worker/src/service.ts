@@ -69,6 +69,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
       })
     : undefined;
   const operations = new InMemoryOperations({ clock });
+  const pythonEnvs = new PythonEnvironments(config.python, { log });
   let address = '';
   const worker = new Worker({
     channelManager,
@@ -79,7 +80,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
     log: log.child({ component: 'worker' }),
     stopGraceMs: config.stopGraceMs,
     commandEnv: config.commandEnv,
-    pythonEnvs: new PythonEnvironments(config.python, { log }),
+    pythonEnvs,
     opHosts,
     localOutputs: new LocalOutputs(),
     mountDir: config.mountDir,
@@ -129,6 +130,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
     agent?.stop();
     await worker.stopAll('the worker is stopping');
     await opHosts?.stop();
+    await pythonEnvs.stop();
     await server.stop();
     closeClients();
   };

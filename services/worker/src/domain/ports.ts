@@ -1,4 +1,5 @@
 import type { commonSlot } from '@lzy/proto';
+import type { RunningCommand } from './command-process.ts';
 import type { StdStreamName } from './task-record.ts';
 
 /** The channel-manager calls of a worker (lzy.internal.channel_manager.v1), owner always WORKER. */
@@ -69,4 +70,15 @@ export interface PythonEnvPort {
     repeatedInputs: ReadonlyMap<string, readonly string[]>,
     signal: AbortSignal,
   ): Promise<string>;
+
+  /**
+   * A Python op's command started warm (a fork of its environment's interpreter, found on
+   * `call.env.PATH`, that imported the start-up script's imports once) when it is the start-up
+   * command of §4.4; undefined: run it with `bash -c`. `call` is the command's exact
+   * environment and working directory.
+   */
+  launch(
+    command: string,
+    call: { env: Record<string, string>; cwd: string },
+  ): RunningCommand | undefined;
 }

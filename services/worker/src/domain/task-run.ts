@@ -231,13 +231,22 @@ export class TaskRun {
     const opHosts = pythonEnv === undefined ? this.#deps.opHosts : undefined;
     const sdkOp = await opHosts?.recognize(command);
     this.#abort.signal.throwIfAborted();
+    // A Python start-up command: a fork of the environment's warm interpreter, when it has one.
+    const forked =
+      pythonEnv === undefined
+        ? undefined
+        : this.#deps.pythonEnvs.launch(command, { env, cwd: taskDir });
     const child: RunningCommand =
-      opHosts === undefined || sdkOp === undefined
+      forked ??
+      (opHosts === undefined || sdkOp === undefined
         ? new CommandProcess({ command, cwd: taskDir, env })
-        : opHosts.start(sdkOp, { env, cwd: taskDir });
+        : opHosts.start(sdkOp, { env, cwd: taskDir }));
     this.#process = child;
     this.#record.markStarted();
-    this.#deps.log.info({ pid: child.pid, warmHost: sdkOp !== undefined }, 'command started');
+    this.#deps.log.info(
+      { pid: child.pid, warmHost: sdkOp !== undefined, forked: forked !== undefined },
+      'command started',
+    );
     const pumps = Promise.all([
       this.#pump(child.stdout, 'stdout'),
       this.#pump(child.stderr, 'stderr'),

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import type { Logger } from '@lzy/logging';
+import type { RunningCommand } from '../domain/command-process.ts';
 import type { PreparedPythonEnv, PythonEnvPort } from '../domain/ports.ts';
+import { ForkServers } from '../python/fork-servers.ts';
+import type { CommandCall } from '../python/fork-servers.ts';
 import { chooseInterpreter, discoverInterpreters } from './interpreters.ts';
 import type { InterpreterMap } from './interpreters.ts';
 import { LocalModules } from './local-modules.ts';
@@ -22,6 +25,8 @@ export interface PythonEnvironmentsConfig {
   /** For discovery: `~/.pyenv/versions` and PATH. */
   home: string | undefined;
   path: string;
+  /** Start-up commands run as forks of a warm interpreter per environment (LZY_WORKER_FORK_SERVER). */
+  forkServer: boolean;
 }
 
 /**
@@ -39,6 +44,8 @@ export class PythonEnvironments implements PythonEnvPort {
   #interpreters: Promise<InterpreterMap> | undefined;
   /** `<overlay dir>\n<local modules dir>` pairs whose start-up import succeeded. */
   readonly #checked = new Set<string>();
+  /** undefined: every command runs with bash. */
+  readonly #forkServers: ForkServers | undefined;
 
   constructor(config: PythonEnvironmentsConfig, deps: { log: Logger }) {
     this.#config = config;
@@ -60,6 +67,7 @@ export class PythonEnvironments implements PythonEnvPort {
       root: path.join(config.cacheDir, 'local-modules'),
       installerEnv: this.#installerEnv,
     });
+    this.#forkServers = config.forkServer ? new ForkServers({ log: deps.log }) : undefined;
   }
 
   async prepare(
@@ -139,10 +147,25 @@ export class PythonEnvironments implements PythonEnvPort {
       ...(HOME === undefined ? {} : { HOME }),
       ...(env.localModulesDir === undefined ? {} : { LOCAL_MODULES: env.localModulesDir }),
     };
+    const forkServers = this.#forkServers;
+    const fork =
+      forkServers === undefined
+        ? undefined
+        : (code: string, args: string[]) =>
+            forkServers.runCode(code, args, { env: opEnv, cwd: '/' }, signal);
     return rewriteStartupPayload(
-      { python: env.python, env: opEnv, payload, repeatedInputs },
+      { python: env.python, env: opEnv, payload, repeatedInputs, fork },
       signal,
     );
+  }
+
+  launch(command: string, call: CommandCall): RunningCommand | undefined {
+    return this.#forkServers?.launch(command, call);
+  }
+
+  /** Stops the fork servers (worker shutdown). Idempotent. */
+  async stop(): Promise<void> {
+    await this.#forkServers?.stop();
   }
 
   #available(): Promise<InterpreterMap> {

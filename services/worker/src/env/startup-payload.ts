@@ -13,7 +13,7 @@ try:
     import cloudpickle as pickler
 except ImportError:
     pickler = pickle
-job = json.load(sys.stdin)
+job = json.loads(sys.argv[1]) if len(sys.argv) > 1 else json.load(sys.stdin)
 request = pickle.loads(base64.b64decode(job["payload"]))
 remap, seen = job["remap"], {}
 def moved(entry):
@@ -36,9 +36,17 @@ for path, paths in remap.items():
 sys.stdout.write(base64.b64encode(pickler.dumps(request)).decode("ascii"))
 `;
 
+/** `python -c <code> <args…>` in a fork of the environment's warm interpreter, if it has one. */
+export type ForkedPython = (
+  code: string,
+  args: string[],
+) => Promise<{ rc: number; stdout: string; stderr: string } | undefined>;
+
 /**
  * pylzy's start-up payload with each repeated input path's k-th occurrence (args_paths, then
- * kwargs_paths) replaced by its own local path, unpickled and pickled again by `python`.
+ * kwargs_paths) replaced by its own local path, unpickled and pickled again by `python`: in a
+ * fork of the environment's fork server when `fork` can run it (its imports are warm there),
+ * else in a new interpreter.
  * @throws EnvironmentError when the payload cannot be unpickled or does not match the slots
  */
 export async function rewriteStartupPayload(
@@ -47,15 +55,31 @@ export async function rewriteStartupPayload(
     env: Record<string, string>;
     payload: string;
     repeatedInputs: ReadonlyMap<string, readonly string[]>;
+    fork: ForkedPython | undefined;
   },
   signal: AbortSignal,
 ): Promise<string> {
-  let stdout = '';
-  let stderr = '';
   const input = JSON.stringify({
     payload: job.payload,
     remap: Object.fromEntries(job.repeatedInputs),
   });
+  const { rc, stdout, stderr } =
+    (await job.fork?.(REWRITE, [input])) ?? (await rewriteInNewInterpreter(job, input, signal));
+  if (rc !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(stdout))
+    throw new EnvironmentError(
+      `cannot give the op's repeated input slots their own files: rewriting its start-up ` +
+        `payload with the op's interpreter failed (exit code ${rc}):\n${lastLines(stderr)}`,
+    );
+  return stdout;
+}
+
+async function rewriteInNewInterpreter(
+  job: { python: string; env: Record<string, string> },
+  input: string,
+  signal: AbortSignal,
+): Promise<{ rc: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
   const { rc } = await runInstaller({
     file: job.python,
     args: ['-c', REWRITE],
@@ -67,12 +91,7 @@ export async function rewriteStartupPayload(
     onStderr: (data) => void (stderr += data.toString('utf8')),
     signal,
   });
-  if (rc !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(stdout))
-    throw new EnvironmentError(
-      `cannot give the op's repeated input slots their own files: rewriting its start-up ` +
-        `payload with the op's interpreter failed (exit code ${rc}):\n${lastLines(stderr)}`,
-    );
-  return stdout;
+  return { rc, stdout, stderr };
 }
 
 function lastLines(text: string): string {
