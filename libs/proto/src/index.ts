@@ -30,6 +30,10 @@
  * throws beyond 2^53); google.protobuf.Timestamp fields are `Date` (millisecond precision);
  * bytes are `Buffer`. Decoded enums may hold numbers outside the declared set (unknown values
  * are kept, as protobuf requires); `UNRECOGNIZED` (-1) only comes from fromJSON.
+ *
+ * Hand-written wrappers outside gen/: packAny/unpackAny (google.protobuf.Any), and
+ * `fastSlotsServiceDefinition` / `FastSlotsServiceClient`, SlotsService with a zero-copy ReadSlot
+ * codec (read-slot-codec.ts) for servers and clients on the data path.
  */
 export * as lzyWorkflowService from './gen/ai/lzy/v1/workflow/workflow-service.ts';
 export * as lzyWorkflow from './gen/ai/lzy/v1/workflow/workflow.ts';
@@ -63,4 +67,5 @@ export * as channelManager from './gen/lzy/internal/channel_manager/v1/channel_m
 export * as storage from './gen/lzy/internal/storage/v1/storage.ts';
 export * as operations from './gen/lzy/internal/operations/v1/operations.ts';
 export { packAny, unpackAny, typeUrlOf } from './any.ts';
+export { FastSlotsServiceClient, fastSlotsServiceDefinition } from './read-slot-codec.ts';
 export type { PackableMessage } from './any.ts';

@@ -1,8 +1,7 @@
 import { implement, requireInternalCaller } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
-import { commonSlot } from '@lzy/proto';
+import { commonSlot, fastSlotsServiceDefinition } from '@lzy/proto';
 import type { SlotState, SlotTable } from '../domain/slot-table.ts';
-import { fastSlotsServiceDefinition } from './read-slot-serializer.ts';
 
 const STATES: Record<SlotState, commonSlot.SlotStatus_State> = {
   PREPARING: commonSlot.SlotStatus_State.PREPARING,
