@@ -1,7 +1,9 @@
 import { implement, requireInternalCaller } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
 import { commonSlot, fastSlotsServiceDefinition } from '@lzy/proto';
-import type { SlotState, SlotTable } from '../domain/slot-table.ts';
+import type { SlotState } from '../domain/slot-table.ts';
+import { uploadSlot } from '../domain/slot-upload.ts';
+import type { SlotUploadDeps } from '../domain/slot-upload.ts';
 
 const STATES: Record<SlotState, commonSlot.SlotStatus_State> = {
   PREPARING: commonSlot.SlotStatus_State.PREPARING,
@@ -10,7 +12,8 @@ const STATES: Record<SlotState, commonSlot.SlotStatus_State> = {
 };
 
 /** lzy.internal.slots.v1.SlotsService over the worker's slot table (slots.proto). */
-export function slotsService(table: SlotTable): ServiceRegistration {
+export function slotsService(deps: SlotUploadDeps): ServiceRegistration {
+  const table = deps.slots;
   return implement(fastSlotsServiceDefinition, {
     readSlot: async (request, ctx, send) => {
       requireInternalCaller(ctx);
@@ -21,6 +24,15 @@ export function slotsService(table: SlotTable): ServiceRegistration {
           });
         else await send({ event: { $case: 'eos', value: { sizeBytes: event.sizeBytes } } });
       }
+    },
+    uploadSlot: async (request, ctx, send) => {
+      requireInternalCaller(ctx);
+      await uploadSlot(
+        { ...deps, log: deps.log.child({ slotUri: request.slotUri }) },
+        request,
+        (stored) => send(stored),
+        ctx.signal,
+      );
     },
     getSlotStatus: (request, ctx) => {
       requireInternalCaller(ctx);
