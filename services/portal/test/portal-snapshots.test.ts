@@ -8,7 +8,7 @@ import { serverStream, unaryCall } from '@lzy/grpc';
 import { commonSlot, portal } from '@lzy/proto';
 import { s3Config, testBucket } from '@lzy/testing';
 import { bufferContent } from './doubles/worker-slots-double.ts';
-import { snapshotSlot, startPortalFixture } from './portal-fixture.ts';
+import { FIXTURE_PART_BYTES, snapshotSlot, startPortalFixture } from './portal-fixture.ts';
 import type { PortalFixture } from './portal-fixture.ts';
 
 const { SNAPSHOT_STATUS_SYNCED, SNAPSHOT_STATUS_FAILED } = portal.SnapshotStatus;
@@ -62,6 +62,35 @@ describe('portal snapshots', () => {
     const bind = fx.channelManager.binds.find((b) => b.slot?.slot?.name === '/task-1/out');
     expect(bind).toMatchObject({ owner: 2, slot: { taskId: 'portal', channelId: 'ch-out' } });
     expect(bind?.slot?.slotUri).toBe(`slot://${fx.address}/portal//task-1/out`);
+  });
+
+  it('has the worker upload an output of several parts to S3 itself, then reports SYNCED', async () => {
+    const bucket = await testBucket();
+    const data = randomBytes(2 * FIXTURE_PART_BYTES + 12345);
+    const senderUri = fx.worker.addSlot('task-up', 'out', bufferContent(data), { uploads: true });
+    await openSlots(snapshotSlot('/up/out', 'INPUT', 'ch-up', `s3://${bucket}/exec/up`));
+    const watched = watchUntilTerminal(['/up/out']);
+    fx.channelManager.bindWorkerSender('ch-up', senderUri);
+
+    expect((await watched).at(-1)?.snapshotStatus).toBe(SNAPSHOT_STATUS_SYNCED);
+    expect((await readObject(blobStore(bucket), 'exec/up')).equals(data)).toBe(true);
+    expect([...fx.worker.storedParts].sort()).toEqual([1, 2, 3]);
+  });
+
+  it('resumes a worker upload whose stream broke, sending only the parts not stored', async () => {
+    const bucket = await testBucket();
+    const data = randomBytes(3 * FIXTURE_PART_BYTES);
+    const senderUri = fx.worker.addSlot('task-re', 'out', bufferContent(data), {
+      uploads: true,
+      uploadFailures: 1,
+    });
+    await openSlots(snapshotSlot('/re/out', 'INPUT', 'ch-re', `s3://${bucket}/exec/re`));
+    const watched = watchUntilTerminal(['/re/out']);
+    fx.channelManager.bindWorkerSender('ch-re', senderUri);
+
+    expect((await watched).at(-1)?.snapshotStatus).toBe(SNAPSHOT_STATUS_SYNCED);
+    expect((await readObject(blobStore(bucket), 'exec/re')).equals(data)).toBe(true);
+    expect(fx.worker.storedParts).toEqual([1, 2, 3]);
   });
 
   it('serves a synced output as the PORTAL sender of its channel, for consumers whose producer is gone', async () => {
