@@ -67,5 +67,9 @@ export * as channelManager from './gen/lzy/internal/channel_manager/v1/channel_m
 export * as storage from './gen/lzy/internal/storage/v1/storage.ts';
 export * as operations from './gen/lzy/internal/operations/v1/operations.ts';
 export { packAny, unpackAny, typeUrlOf } from './any.ts';
-export { FastSlotsServiceClient, fastSlotsServiceDefinition } from './read-slot-codec.ts';
+export {
+  FastSlotsServiceClient,
+  allocReadSlotChunk,
+  fastSlotsServiceDefinition,
+} from './read-slot-codec.ts';
 export type { PackableMessage } from './any.ts';

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ReadSlotResponse } from './gen/lzy/internal/slots/v1/slots.ts';
-import { deserializeReadSlotResponse, serializeReadSlotResponse } from './read-slot-codec.ts';
+import {
+  allocReadSlotChunk,
+  deserializeReadSlotResponse,
+  serializeReadSlotResponse,
+} from './read-slot-codec.ts';
 
 const encode = (m: ReadSlotResponse) => Buffer.from(ReadSlotResponse.encode(m).finish());
 
@@ -19,6 +23,19 @@ describe('serializeReadSlotResponse', () => {
       const data = Buffer.alloc(size, 0xab);
       const message: ReadSlotResponse = { event: { $case: 'chunk', value: { offset, data } } };
       expect(serializeReadSlotResponse(message).equals(encode(message))).toBe(true);
+    },
+  );
+
+  it.each(CHUNKS)(
+    'encodes data with headroom at offset %d with %d bytes in place, exactly like ts-proto',
+    (offset, size) => {
+      const data = allocReadSlotChunk(size + 10)
+        .subarray(0, size)
+        .fill(0x5c);
+      const message: ReadSlotResponse = { event: { $case: 'chunk', value: { offset, data } } };
+      const wire = serializeReadSlotResponse(message);
+      expect(wire.equals(encode(message))).toBe(true);
+      expect(wire.buffer).toBe(data.buffer);
     },
   );
 

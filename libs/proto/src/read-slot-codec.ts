@@ -19,7 +19,26 @@ function varint(value: number, out: number[]): void {
   out.push(v);
 }
 
-/** ReadSlotResponse → wire bytes; a chunk's data is copied once (header + data). */
+/** Room before a chunk's data for its message header (3 tags + 3 varints ≤ 33 bytes). */
+const HEADROOM_BYTES = 40;
+/** ArrayBuffers made by allocReadSlotChunk: their first HEADROOM_BYTES are ours to write. */
+const withHeadroom = new WeakSet<ArrayBufferLike>();
+
+/**
+ * A buffer for up to `sizeBytes` of a ReadSlot chunk's data, with room before it where the
+ * serializer writes the message header instead of copying the data behind a new header. Send
+ * it (or a prefix: `subarray(0, n)`) as a chunk's `data`. Each buffer is its own allocation.
+ */
+export function allocReadSlotChunk(sizeBytes: number): Buffer {
+  const whole = Buffer.allocUnsafeSlow(HEADROOM_BYTES + sizeBytes);
+  withHeadroom.add(whole.buffer);
+  return whole.subarray(HEADROOM_BYTES);
+}
+
+/**
+ * ReadSlotResponse → wire bytes. A chunk's data from allocReadSlotChunk is not copied (the
+ * header goes into its headroom); any other data is copied once behind the header.
+ */
 export function serializeReadSlotResponse(message: ReadSlotResponse): Buffer {
   const event = message.event;
   if (event?.$case !== 'chunk') return Buffer.from(ReadSlotResponse.encode(message).finish());
@@ -35,7 +54,14 @@ export function serializeReadSlotResponse(message: ReadSlotResponse): Buffer {
   }
   const header: number[] = [0x0a]; // field 1 (chunk), length-delimited
   varint(inner.length + data.length, header);
-  return Buffer.concat([Buffer.from(header), Buffer.from(inner), data]);
+  header.push(...inner);
+  if (withHeadroom.has(data.buffer) && data.byteOffset === HEADROOM_BYTES) {
+    const start = HEADROOM_BYTES - header.length;
+    const framed = Buffer.from(data.buffer, start, header.length + data.length);
+    framed.set(header, 0);
+    return framed;
+  }
+  return Buffer.concat([Buffer.from(header), data]);
 }
 
 /** Reads a varint at `at`; undefined if it runs past `end` or past 2^53. */

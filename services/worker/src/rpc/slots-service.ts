@@ -1,6 +1,6 @@
 import { implement, requireInternalCaller } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
-import { commonSlot, fastSlotsServiceDefinition } from '@lzy/proto';
+import { allocReadSlotChunk, commonSlot, fastSlotsServiceDefinition } from '@lzy/proto';
 import type { SlotState } from '../domain/slot-table.ts';
 import { uploadSlot } from '../domain/slot-upload.ts';
 import type { SlotUploadDeps } from '../domain/slot-upload.ts';
@@ -17,7 +17,9 @@ export function slotsService(deps: SlotUploadDeps): ServiceRegistration {
   return implement(fastSlotsServiceDefinition, {
     readSlot: async (request, ctx, send) => {
       requireInternalCaller(ctx);
-      for await (const event of table.read(request.slotUri, request.offset)) {
+      // Chunks with headroom: the serializer writes the header in place, the data is not copied.
+      const events = table.read(request.slotUri, request.offset, allocReadSlotChunk);
+      for await (const event of events) {
         if (event.kind === 'chunk')
           await send({
             event: { $case: 'chunk', value: { offset: event.offset, data: event.data } },
