@@ -11,6 +11,7 @@
  * the S3 copy alone (a file PUT to the suite's S3 in parts of 16 MiB, 4 at once, as a worker
  * does): op → op cannot beat the last while it writes that copy.
  */
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
@@ -23,8 +24,8 @@ import { workflow } from '@lzy/sdk';
 import { startBenchSuite } from './bench-suite.ts';
 import type { BenchSuite } from './bench-suite.ts';
 import { countStream, countStreamOnOtherVm, produceStream } from './ops.ts';
-import { sampleVmMemory } from './process-memory.ts';
-import { printLine, timed } from './report.ts';
+import { cpuMsByKind, sampleVmMemory, suiteProcessStats } from './process-stats.ts';
+import { median, printLine, timed } from './report.ts';
 
 const quiet = { stdout: () => undefined, stderr: () => undefined };
 const MiB = 1024 * 1024;
@@ -37,27 +38,30 @@ export async function benchOpToOp(
   suite: BenchSuite,
   sizeBytes = Number(process.env.BENCH_BYTES ?? 256 * MiB),
   bigBytes = Number(process.env.BENCH_BIG_BYTES ?? 4096 * MiB),
+  rounds = Number(process.env.BENCH_ROUNDS ?? 3),
 ): Promise<void> {
-  const sameVm = await opToOpMiBs(suite, countStream, sizeBytes);
-  const otherVm = await opToOpMiBs(suite, countStreamOnOtherVm, sizeBytes);
+  const sameVm = await opToOpMiBs(suite, countStream, sizeBytes, { rounds });
+  const otherVm = await opToOpMiBs(suite, countStreamOnOtherVm, sizeBytes, { rounds });
   const baselines = [
-    { name: 'S3 copy alone', value: await s3CopyMiBs(suite, sizeBytes) },
-    { name: 'loopback TCP', value: await loopbackMiBs(sizeBytes) },
-    { name: 'disk file copy', value: await diskCopyMiBs(sizeBytes) },
+    { name: 'S3 copy alone', value: await medianOf(rounds, () => s3CopyMiBs(suite, sizeBytes)) },
+    { name: 'loopback TCP', value: await medianOf(rounds, () => loopbackMiBs(sizeBytes)) },
+    { name: 'disk file copy', value: await medianOf(rounds, () => diskCopyMiBs(sizeBytes)) },
   ];
   const line = { unit: 'MiB/s', higherIsBetter: true, target: 600 };
-  for (const [placement, ours] of [
+  for (const [placement, run] of [
     ['one VM', sameVm],
     ['VM → VM', otherVm],
-  ] as const)
+  ] as const) {
     for (const baseline of baselines)
       printLine({
         name: `op→op ${sizeBytes / MiB} MiB, ${placement} (S3 copy written)`,
-        ours,
+        ours: run.mibPerS,
         baseline: baseline.value,
         baselineName: baseline.name,
         ...line,
       });
+    printCpu(placement, run);
+  }
   const s3Alone = {
     name: `S3 copy alone, ${sizeBytes / MiB} MiB`,
     value: baselines[0]?.value ?? 0,
@@ -72,13 +76,16 @@ async function benchBig(
   baseline: { name: string; value: number },
 ): Promise<void> {
   let sampler: ReturnType<typeof sampleVmMemory> | undefined;
-  const ours = await opToOpMiBs(suite, countStreamOnOtherVm, sizeBytes, () => {
-    sampler = sampleVmMemory();
+  const run = await opToOpMiBs(suite, countStreamOnOtherVm, sizeBytes, {
+    rounds: 1,
+    onWarm: () => {
+      sampler = sampleVmMemory();
+    },
   });
   const grown = (await sampler?.stop()) ?? [];
   printLine({
     name: `op→op ${sizeBytes / MiB} MiB, VM → VM (S3 copy written)`,
-    ours,
+    ours: run.mibPerS,
     baseline: baseline.value,
     baselineName: baseline.name,
     unit: 'MiB/s',
@@ -96,6 +103,7 @@ async function benchBig(
       `largest growth ${(worst.growthBytes / MiB).toFixed(0)} MiB = ` +
       `${((100 * worst.growthBytes) / sizeBytes).toFixed(1)} % of the data\n`,
   );
+  printCpu(`${sizeBytes / MiB} MiB VM → VM`, run);
 }
 
 /**
@@ -106,32 +114,64 @@ async function opToOpMiBs(
   suite: BenchSuite,
   consume: Consumer,
   sizeBytes: number,
-  onWarm: () => void = () => undefined,
-): Promise<number> {
-  let bigMs = 0;
-  let smallMs = 0;
+  opts: { rounds: number; onWarm?: () => void },
+): Promise<{ mibPerS: number; cpuMsPerRun: Map<string, number>; wallMs: number }> {
+  const bigMs: number[] = [];
+  const smallMs: number[] = [];
+  const cpuMs = new Map<string, number>();
   await workflow(
     'bench-op-to-op',
     async () => {
       await consume(produceStream(1)); // warms the workers
-      onWarm();
-      smallMs = await timed(async () => {
-        if ((await consume(produceStream(1))) !== 1) throw new Error('wrong length');
-      });
-      bigMs = await timed(async () => {
-        if ((await consume(produceStream(sizeBytes))) !== sizeBytes)
-          throw new Error('wrong length');
-      });
+      opts.onWarm?.();
+      for (let round = 0; round < opts.rounds; round++) {
+        smallMs.push(
+          await timed(async () => {
+            if ((await consume(produceStream(1))) !== 1) throw new Error('wrong length');
+          }),
+        );
+        const before = await suiteProcessStats();
+        const suiteBefore = process.cpuUsage();
+        bigMs.push(
+          await timed(async () => {
+            if ((await consume(produceStream(sizeBytes))) !== sizeBytes)
+              throw new Error('wrong length');
+          }),
+        );
+        const suiteCpu = process.cpuUsage(suiteBefore);
+        const used = cpuMsByKind(before, await suiteProcessStats());
+        used.set('services + client', (suiteCpu.user + suiteCpu.system) / 1000);
+        for (const [kind, ms] of used) cpuMs.set(kind, (cpuMs.get(kind) ?? 0) + ms / opts.rounds);
+      }
     },
     { config: suite.config, std: quiet },
   );
-  return sizeBytes / MiB / ((bigMs - smallMs) / 1000);
+  const wallMs = median(bigMs) - median(smallMs);
+  return { mibPerS: sizeBytes / MiB / (wallMs / 1000), cpuMsPerRun: cpuMs, wallMs };
+}
+
+/** `  CPU per run: worker 0.41 s, s3 0.83 s, … (wall 1.10 s)`: who works while bytes move. */
+function printCpu(label: string, run: { cpuMsPerRun: Map<string, number>; wallMs: number }) {
+  const each = [...run.cpuMsPerRun]
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind, ms]) => `${kind} ${(ms / 1000).toFixed(2)} s`)
+    .join(', ');
+  process.stdout.write(
+    `  ${label}: CPU per run ${each} (wall ${(run.wallMs / 1000).toFixed(2)} s beyond a 1-byte run)\n`,
+  );
+}
+
+/** The median of `rounds` runs of `measure` (this machine's load varies by the second). */
+async function medianOf(rounds: number, measure: () => Promise<number>): Promise<number> {
+  const values: number[] = [];
+  for (let round = 0; round < rounds; round++) values.push(await measure());
+  return median(values);
 }
 
 /** A file of `sizeBytes` PUT to the suite's S3 the way a worker uploads an output. */
 async function s3CopyMiBs(suite: BenchSuite, sizeBytes: number): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'lzy-bench-s3-'));
-  const bucket = `bench-baseline-${Date.now()}`;
+  const bucket = `bench-baseline-${randomUUID().slice(0, 8)}`;
   await suite.s3.createBucket(bucket);
   const store = new S3BlobStore({
     ...suite.s3,

@@ -11,8 +11,8 @@ import { workflow } from '@lzy/sdk';
 import type { ClientConfig } from '@lzy/sdk';
 import { CleanupStack, s3Client, s3Config } from '@lzy/testing';
 import { digestStreamOnOtherVm, numberedChunk, produceNumberedStream } from '../src/ops.ts';
-import { sampleVmMemory } from '../src/process-memory.ts';
-import type { VmProcessGrowth } from '../src/process-memory.ts';
+import { sampleVmMemory } from '../src/process-stats.ts';
+import type { VmProcessGrowth } from '../src/process-stats.ts';
 
 const MiB = 1024 * 1024;
 const SIZE_BYTES = 4096 * MiB;
