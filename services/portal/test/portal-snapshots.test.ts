@@ -7,8 +7,8 @@ import { AlreadyExists, NotFound } from '@lzy/errors';
 import { serverStream, unaryCall } from '@lzy/grpc';
 import { commonSlot, portal } from '@lzy/proto';
 import { s3Config, testBucket } from '@lzy/testing';
-import { bufferContent } from './doubles/worker-slots-double.ts';
-import { FIXTURE_PART_BYTES, snapshotSlot, startPortalFixture } from './portal-fixture.ts';
+import { WorkerSlotsDouble, bufferContent } from './doubles/worker-slots-double.ts';
+import { FIXTURE_PART_BYTES, log, snapshotSlot, startPortalFixture } from './portal-fixture.ts';
 import type { PortalFixture } from './portal-fixture.ts';
 
 const { SNAPSHOT_STATUS_SYNCED, SNAPSHOT_STATUS_FAILED } = portal.SnapshotStatus;
@@ -91,6 +91,21 @@ describe('portal snapshots', () => {
     expect((await watched).at(-1)?.snapshotStatus).toBe(SNAPSHOT_STATUS_SYNCED);
     expect((await readObject(blobStore(bucket), 'exec/re')).equals(data)).toBe(true);
     expect(fx.worker.storedParts).toEqual([1, 2, 3]);
+  });
+
+  it('reads a big output itself when the worker cannot upload it (older version)', async () => {
+    const bucket = await testBucket();
+    const older = fx.cleanup.push(new WorkerSlotsDouble({ hasUploadSlot: false }));
+    await older.start(log);
+    const data = randomBytes(FIXTURE_PART_BYTES + 99);
+    const senderUri = older.addSlot('task-old', 'out', bufferContent(data), { uploads: true });
+    await openSlots(snapshotSlot('/old/out', 'INPUT', 'ch-old', `s3://${bucket}/exec/old`));
+    const watched = watchUntilTerminal(['/old/out']);
+    fx.channelManager.bindWorkerSender('ch-old', senderUri);
+
+    expect((await watched).at(-1)?.snapshotStatus).toBe(SNAPSHOT_STATUS_SYNCED);
+    expect((await readObject(blobStore(bucket), 'exec/old')).equals(data)).toBe(true);
+    expect(older.storedParts).toEqual([]);
   });
 
   it('serves a synced output as the PORTAL sender of its channel, for consumers whose producer is gone', async () => {

@@ -1,5 +1,6 @@
-import { Aborted } from '@lzy/errors';
-import { createChannelClient, serverStream, unaryCall } from '@lzy/grpc';
+import { status } from '@grpc/grpc-js';
+import { Aborted, FailedPrecondition } from '@lzy/errors';
+import { GrpcCallError, createChannelClient, serverStream, unaryCall } from '@lzy/grpc';
 import { FastSlotsServiceClient, commonSlot } from '@lzy/proto';
 import type { slots } from '@lzy/proto';
 import type { PresignedPart, SlotChunk, SlotReaderPort, StoredPart } from '../domain/ports.ts';
@@ -69,11 +70,19 @@ export class SlotReaderClient implements SlotReaderPort {
     signal: AbortSignal,
   ): AsyncIterable<StoredPart> {
     const client = this.#clientFor(slotAddressOf(slotUri));
-    yield* serverStream(
-      client.uploadSlot.bind(client),
-      { slotUri, parts: [...parts], parallelParts: this.#opts.uploadParallelParts },
-      { signal },
-    );
+    try {
+      yield* serverStream(
+        client.uploadSlot.bind(client),
+        { slotUri, parts: [...parts], parallelParts: this.#opts.uploadParallelParts },
+        { signal },
+      );
+    } catch (err) {
+      if (err instanceof GrpcCallError && err.code === status.UNIMPLEMENTED)
+        throw new FailedPrecondition(`the VM of ${slotUri} cannot upload its slots`, {
+          cause: err,
+        });
+      throw err;
+    }
   }
 
   close(): void {

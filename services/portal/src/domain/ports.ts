@@ -53,7 +53,10 @@ export interface SlotReaderPort {
    * undefined for a sender that cannot upload its content itself (a portal) or does not say.
    */
   uploadableSize(slotUri: string, signal: AbortSignal): Promise<number | undefined>;
-  /** Has the sender PUT `parts` of its content (UploadSlot); yields each part once stored. */
+  /**
+   * Has the sender PUT `parts` of its content (UploadSlot); yields each part once stored.
+   * @throws FailedPrecondition if the sender cannot upload (a VM of an older version)
+   */
   upload(
     slotUri: string,
     parts: readonly PresignedPart[],

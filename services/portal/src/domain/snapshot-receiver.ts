@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { Aborted, Unavailable } from '@lzy/errors';
+import { Aborted, FailedPrecondition, Unavailable } from '@lzy/errors';
 import type { Logger } from '@lzy/logging';
 import type {
   ChannelManagerPort,
@@ -79,13 +79,19 @@ async function storeSenderContent(
     return undefined;
   });
   if (size !== undefined && size >= deps.storage.senderUploadMinBytes) {
-    await deps.storage.putFromSender(
-      location,
-      size,
-      (parts, partsSignal) => deps.reader.upload(senderUri, parts, partsSignal),
-      signal,
-    );
-    return { sizeBytes: size, bySender: true };
+    try {
+      await deps.storage.putFromSender(
+        location,
+        size,
+        (parts, partsSignal) => deps.reader.upload(senderUri, parts, partsSignal),
+        signal,
+      );
+      return { sizeBytes: size, bySender: true };
+    } catch (err) {
+      // A VM of an older version serves ReadSlot only; its refusal left no upload behind.
+      if (!(err instanceof FailedPrecondition)) throw err;
+      deps.log.warn({ err, senderUri }, 'sender cannot upload its output; reading it');
+    }
   }
   const sizeBytes = await deps.storage.put(
     location,

@@ -34,10 +34,16 @@ interface ServedSlot {
 export class WorkerSlotsDouble {
   readonly #slots = new Map<string, ServedSlot>();
   readonly #uploader = new PresignedUploader();
+  readonly #hasUploadSlot: boolean;
   #server: GrpcServer | undefined;
   address = '';
   /** Part numbers in the order UploadSlot stored them, over all calls. */
   readonly storedParts: number[] = [];
+
+  /** `hasUploadSlot: false` answers UploadSlot with UNIMPLEMENTED, as a worker before it did. */
+  constructor(opts: { hasUploadSlot?: boolean } = {}) {
+    this.#hasUploadSlot = opts.hasUploadSlot ?? true;
+  }
 
   async start(log: Logger): Promise<void> {
     this.#server = await startGrpcServer({
@@ -68,22 +74,24 @@ export class WorkerSlotsDouble {
                 },
               });
             },
-            uploadSlot: async (request, ctx, send) => {
-              const slot = this.#uploading(request.slotUri);
-              for (const part of request.parts) {
-                const etag = await this.#uploader.put(
-                  part.url,
-                  rangeOf(slot.content, part.offset, part.sizeBytes),
-                  ctx.signal,
-                );
-                this.storedParts.push(part.partNumber);
-                await send({ partNumber: part.partNumber, etag });
-                if (slot.uploadFailures > 0) {
-                  slot.uploadFailures -= 1;
-                  throw new Unavailable('the worker double broke the stream');
-                }
-              }
-            },
+            uploadSlot: !this.#hasUploadSlot
+              ? 'unimplemented'
+              : async (request, ctx, send) => {
+                  const slot = this.#uploading(request.slotUri);
+                  for (const part of request.parts) {
+                    const etag = await this.#uploader.put(
+                      part.url,
+                      rangeOf(slot.content, part.offset, part.sizeBytes),
+                      ctx.signal,
+                    );
+                    this.storedParts.push(part.partNumber);
+                    await send({ partNumber: part.partNumber, etag });
+                    if (slot.uploadFailures > 0) {
+                      slot.uploadFailures -= 1;
+                      throw new Unavailable('the worker double broke the stream');
+                    }
+                  }
+                },
           },
           { auth: 'none' },
         ),
