@@ -12,6 +12,8 @@ export interface PositionalSource {
 
 /** Bytes per read and socket write; two buffers of it per upload in flight. */
 const CHUNK_BYTES = 1024 * 1024;
+/** A PUT whose connection moves no byte for this long is dropped (Unavailable: retry). */
+const IDLE_TIMEOUT_MS = 120_000;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
 
 /**
@@ -25,9 +27,9 @@ export class PresignedUploader {
 
   /**
    * PUTs `source` (exactly `source.sizeBytes` bytes) to `url`; resolves with the ETag answered.
-   * @throws Unavailable if storage cannot be reached or answers 5xx/429 (retry later); Aborted
-   *   for any other refusal (expired URL, bad signature: 4xx) or a source that ends early; the
-   *   signal's reason on abort
+   * @throws Unavailable if storage cannot be reached, stalls for 2 minutes or answers 5xx/429
+   *   (retry later); Aborted for any other refusal (expired URL, bad signature: 4xx) or a source
+   *   that ends early; the signal's reason on abort
    */
   async put(url: string, source: PositionalSource, signal: AbortSignal): Promise<string> {
     signal.throwIfAborted();
@@ -39,6 +41,11 @@ export class PresignedUploader {
       headers: { 'content-length': String(source.sizeBytes) },
       signal,
     });
+    req.setTimeout(IDLE_TIMEOUT_MS, () =>
+      req.destroy(
+        new Unavailable(`storage at ${target.origin} moved no byte for ${IDLE_TIMEOUT_MS} ms`),
+      ),
+    );
     const answered = new Promise<IncomingMessage>((resolve, reject) => {
       req.once('response', resolve);
       req.once('error', reject);
