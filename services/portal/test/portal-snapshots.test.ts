@@ -206,11 +206,14 @@ describe('portal snapshots', () => {
     let peakBytes = 0;
     const sampler = setInterval(() => {
       gc();
-      const now = process.memoryUsage();
-      peakBytes = Math.max(
-        peakBytes,
-        now.heapUsed + now.arrayBuffers - baseline.heapUsed - baseline.arrayBuffers,
-      );
+      // Read a turn later: V8 frees the dead ArrayBuffers on a background thread after a GC.
+      setTimeout(() => {
+        const now = process.memoryUsage();
+        peakBytes = Math.max(
+          peakBytes,
+          now.heapUsed + now.arrayBuffers - baseline.heapUsed - baseline.arrayBuffers,
+        );
+      }, 0);
     }, 250);
     try {
       const watched = watchUntilTerminal(['/big']);
@@ -222,7 +225,10 @@ describe('portal snapshots', () => {
     const stored = createHash('sha256');
     for await (const part of await blobStore(bucket).get('big')) stored.update(part as Buffer);
     expect(stored.digest('hex')).toBe(hash.digest('hex'));
-    expect(peakBytes).toBeLessThan(64 * 1024 * 1024);
+    // Live at once by design, all in this process: the portal's HTTP/2 window (4 MiB), grpc-js's
+    // queue of decoded messages (16 × 1 MiB) and 3 part buffers of 5 MiB; the double's send
+    // queue (16 × 1 MiB) and its share of the window: ~57 MiB. A copy of the output is 160 MB.
+    expect(peakBytes).toBeLessThan(80 * 1024 * 1024);
   });
 
   it('fails a snapshot whose bucket does not exist, with a description', async () => {

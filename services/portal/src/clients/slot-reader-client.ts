@@ -14,10 +14,12 @@ export function slotAddressOf(slotUri: string): string {
 }
 
 /**
- * HTTP/2 receive window per sender connection: 16 chunks of 1 MiB in flight (grpc-js's 64 KiB
- * default held the portal's copy at ~50 MiB/s). Also what a slow S3 upload can leave buffered.
+ * HTTP/2 receive window per sender connection. grpc-js's 64 KiB default held the portal's copy
+ * at ~50 MiB/s; 4 MiB keeps a few 1 MiB chunks in flight. Not more: the portal reads only small
+ * outputs and those of VMs that cannot upload themselves, and whatever S3 has not taken yet
+ * waits in this window, for every snapshot at once.
  */
-const FLOW_CONTROL_WINDOW_BYTES = 16 * 1024 * 1024;
+const FLOW_CONTROL_WINDOW_BYTES = 4 * 1024 * 1024;
 
 export interface SlotReaderClientOptions {
   callCredentials: (() => Promise<string>) | undefined;
