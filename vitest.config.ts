@@ -24,6 +24,7 @@ export default defineConfig({
             'services/*/test/**/*.test.ts',
             'deploy/test/**/*.test.ts',
             'python/test/**/*.test.ts',
+            'bench/test/**/*.test.ts',
           ],
           environment: 'node',
           globalSetup: ['libs/testing/src/global-setup.ts'],

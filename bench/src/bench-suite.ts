@@ -12,6 +12,7 @@ import {
 } from '@lzy/local-suite';
 import type { SuiteInfra } from '@lzy/local-suite';
 import { startPostgres, startS3 } from '@lzy/testing';
+import type { S3Server } from '@lzy/testing';
 import type { ClientConfig } from '@lzy/sdk';
 
 /** A local suite for one benchmark run: what `lzy up` starts, in a throwaway directory. */
@@ -19,6 +20,8 @@ export interface BenchSuite {
   config: ClientConfig;
   /** A postgres:// URL of a scratch database on the suite's cluster (for baselines). */
   scratchDbUrl: string;
+  /** The suite's S3 server (for baselines). */
+  s3: S3Server;
   /** Wall time of each start phase (ms). */
   phasesMs: Record<'postgres' | 's3' | 'services' | 'user', number>;
   stop(): Promise<void>;
@@ -92,6 +95,7 @@ export async function startBenchSuite(extraEnv: SuiteInfra['extraEnv'] = {}): Pr
         keyPath,
       },
       scratchDbUrl: pgCluster.urlFor('bench_scratch'),
+      s3,
       phasesMs,
       stop,
     };

@@ -10,4 +10,6 @@ export {
   type PutOptions,
 } from './blob-store.ts';
 export { FsBlobStore } from './fs-blob-store.ts';
+export { PresignedUploader, type PositionalSource } from './presigned-put.ts';
 export { S3BlobStore, type S3BlobStoreOptions } from './s3-blob-store.ts';
+export type { PartSender, PresignedPart, StoredPart } from './s3-sender-upload.ts';

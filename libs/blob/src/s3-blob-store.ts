@@ -19,6 +19,9 @@ import type {
 } from './blob-store.ts';
 import { guardedBody, validateRange } from './body.ts';
 import { fromS3Error } from './s3-errors.ts';
+import { objectAddress } from './s3-presign.ts';
+import { uploadFromSender } from './s3-sender-upload.ts';
+import type { PartSender } from './s3-sender-upload.ts';
 import { uploadStream } from './s3-upload.ts';
 
 export interface S3BlobStoreOptions {
@@ -38,6 +41,8 @@ export interface S3BlobStoreOptions {
   readonly partSizeBytes?: number;
   /** Parts uploaded in parallel. Defaults to 2. */
   readonly queueSize?: number;
+  /** Time for presigned URLs (ms since the epoch). Defaults to Date.now. */
+  readonly now?: () => number;
 }
 
 const DEFAULT_PART_SIZE_BYTES = 8 * 1024 * 1024;
@@ -50,6 +55,7 @@ const DEFAULT_PART_SIZE_BYTES = 8 * 1024 * 1024;
 export class S3BlobStore implements BlobStore {
   private readonly client: S3Client;
   private readonly bucket: string;
+  private readonly opts: S3BlobStoreOptions;
   readonly partSizeBytes: number;
   readonly queueSize: number;
 
@@ -63,7 +69,9 @@ export class S3BlobStore implements BlobStore {
         ? {}
         : { credentials: { accessKeyId, secretAccessKey } }),
     });
+    signWithUnsignedPayload(this.client);
     this.bucket = opts.bucket;
+    this.opts = opts;
     this.partSizeBytes = opts.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES;
     this.queueSize = opts.queueSize ?? 2;
   }
@@ -83,6 +91,50 @@ export class S3BlobStore implements BlobStore {
       throw fromS3Error(err, this.describe(key));
     }
     return { sizeBytes: guarded.bytes };
+  }
+
+  /**
+   * Stores an object of `sizeBytes` whose bytes someone else holds and sends (a producer VM):
+   * a multipart upload of parts of at least partSizeBytes, each presigned here and PUT by
+   * `send`; see uploadFromSender. Nothing of the content passes through this process, and the
+   * credentials never leave it. Replaces an existing object atomically, like `put`.
+   * @throws InvalidArgument for a bad key or size; Unavailable / Aborted from `send` once retries
+   *   are spent; the signal's reason on abort
+   */
+  async putFromSender(
+    key: string,
+    sizeBytes: number,
+    send: PartSender,
+    opts: { signal?: AbortSignal; contentType?: string } = {},
+  ): Promise<void> {
+    validateKey(key);
+    const address = objectAddress({
+      endpoint: this.opts.endpoint,
+      region: this.opts.region,
+      bucket: this.bucket,
+      key,
+      forcePathStyle: this.opts.forcePathStyle ?? false,
+    });
+    const context = {
+      client: this.client,
+      bucket: this.bucket,
+      key,
+      ...(opts.contentType === undefined ? {} : { contentType: opts.contentType }),
+      address,
+      region: this.opts.region,
+      credentials: () => this.client.config.credentials(),
+      now: this.opts.now ?? Date.now,
+    };
+    const signal = opts.signal ?? new AbortController().signal;
+    try {
+      await uploadFromSender(context, sizeBytes, send, {
+        partSizeBytes: this.partSizeBytes,
+        signal,
+      });
+    } catch (err) {
+      signal.throwIfAborted();
+      throw fromS3Error(err, this.describe(key));
+    }
   }
 
   async get(key: string, opts: GetOptions = {}): Promise<Readable> {
@@ -170,4 +222,22 @@ export class S3BlobStore implements BlobStore {
   private describe(key: string): string {
     return `blob ${JSON.stringify(key)} in bucket ${this.bucket}`;
   }
+}
+
+/**
+ * Signs requests with `x-amz-content-sha256: UNSIGNED-PAYLOAD` instead of a SHA-256 of the body:
+ * the SDK hashes every in-memory part over plain HTTP, which cost ~40 % of an upload's CPU
+ * (measured 256 MiB to versitygw: 1.23 s → 0.78 s). Puts still carry the CRC32 checksum S3
+ * verifies, so corruption is caught; authenticity of the bytes on the wire is TLS's job.
+ */
+function signWithUnsignedPayload(client: S3Client): void {
+  client.middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers !== undefined)
+        request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'lzyUnsignedPayload' },
+  );
 }

@@ -25,6 +25,14 @@ export interface ChannelClientOptions {
   deadlineMs?: number;
   /** Default: 3 attempts, 0.5 s → 2 s, as the Java ChannelBuilder (reference-lzy-internals §0.2). `false`: no retries. */
   retry?: RetryPolicy | false;
+  /**
+   * HTTP/2 receive window (bytes) of the connection and of each stream, for clients of bulk
+   * server streams (SlotsService.ReadSlot). grpc-js's default of 64 KiB lets a sender put only
+   * 64 KiB on the wire per round trip: 1 MiB messages then crawl (the portal's S3 copy ran at
+   * ~50 MiB/s through it). Bytes the application has not consumed yet stay buffered up to this
+   * size per connection, so memory stays bounded. Default: grpc-js's (64 KiB).
+   */
+  flowControlWindowBytes?: number;
   /** Extra grpc-js channel options (tests). */
   channelOptions?: ChannelOptions;
 }
@@ -67,6 +75,9 @@ export function createChannelClient<C extends Client>(
     ...(retry === false
       ? { 'grpc.enable_retries': 0 }
       : { 'grpc.service_config': retryServiceConfig(retry) }),
+    ...(options.flowControlWindowBytes === undefined
+      ? {}
+      : { 'grpc-node.flow_control_window': options.flowControlWindowBytes }),
     ...options.channelOptions,
     interceptors,
   });

@@ -31,6 +31,10 @@
  * throws beyond 2^53); google.protobuf.Timestamp fields are `Date` (millisecond precision);
  * bytes are `Buffer`. Decoded enums may hold numbers outside the declared set (unknown values
  * are kept, as protobuf requires); `UNRECOGNIZED` (-1) only comes from fromJSON.
+ *
+ * Hand-written wrappers outside gen/: packAny/unpackAny (google.protobuf.Any), and
+ * `fastSlotsServiceDefinition` / `FastSlotsServiceClient`, SlotsService with a zero-copy ReadSlot
+ * codec (read-slot-codec.ts) for servers and clients on the data path.
  */
 export * as lzyWorkflowService from './gen/ai/lzy/v1/workflow/workflow-service.ts';
 export * as lzyWorkflow from './gen/ai/lzy/v1/workflow/workflow.ts';
@@ -66,4 +70,9 @@ export * as operations from './gen/lzy/internal/operations/v1/operations.ts';
 export * as monitor from './gen/lzy/internal/monitor/v1/monitor.ts';
 export * as iamDirectory from './gen/lzy/internal/iam/v1/directory.ts';
 export { packAny, unpackAny, typeUrlOf } from './any.ts';
+export {
+  FastSlotsServiceClient,
+  allocReadSlotChunk,
+  fastSlotsServiceDefinition,
+} from './read-slot-codec.ts';
 export type { PackableMessage } from './any.ts';

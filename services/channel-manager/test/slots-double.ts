@@ -28,6 +28,7 @@ export class SlotsDouble {
           slots.SlotsServiceService,
           {
             readSlot: 'unimplemented',
+            uploadSlot: 'unimplemented',
             getSlotStatus: (request) => {
               this.statusCalls += 1;
               if (!this.served.has(request.slotUri))

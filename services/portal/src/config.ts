@@ -42,12 +42,26 @@ const schema = z
     /** Snapshot S3 clients: StorageConfig carries endpoint and keys but no region. */
     LZY_S3_REGION: z.string().min(1).default('us-east-1'),
     LZY_S3_FORCE_PATH_STYLE: stringBool().default(true),
+    /**
+     * Multipart part size of snapshots (bytes, ≥ 5 MiB). Outputs of at least one part are PUT
+     * to S3 by the producer's worker with URLs this portal presigns; smaller ones pass through
+     * the portal in one PutObject.
+     */
+    LZY_S3_PART_SIZE_BYTES: sizeBytes().default(16 * 1024 * 1024),
+    /** Parts a worker PUTs at once when it uploads its output for a snapshot. */
+    LZY_S3_PARALLEL_PARTS: z.coerce.number().int().min(1).max(16).default(4),
     /** Std messages kept for ReadStd replays; the oldest are dropped beyond it (bytes). */
     LZY_STD_BUFFER_BYTES: sizeBytes().default(64 * 1024 * 1024),
     /** Finish waits this long for workers' WriteStd streams to end once snapshots are done (ms). */
     LZY_FINISH_STD_GRACE_MS: durationMs().default(10_000),
   })
   .superRefine((env, ctx) => {
+    if (env.LZY_S3_PART_SIZE_BYTES < 5 * 1024 * 1024)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LZY_S3_PART_SIZE_BYTES'],
+        message: 'must be at least 5 MiB (5242880), the smallest S3 multipart part',
+      });
     if (env.LZY_VM_ID !== undefined && env.LZY_ALLOCATOR_ADDRESS === undefined)
       ctx.addIssue({
         code: 'custom',
@@ -73,7 +87,12 @@ const schema = z
               allocatorAddress: env.LZY_ALLOCATOR_ADDRESS,
             },
       privateKey: callerKey(env.LZY_VM_ID, env.LZY_VM_PRIVATE_KEY, env.LZY_INTERNAL_PRIVATE_KEY),
-      s3: { region: env.LZY_S3_REGION, forcePathStyle: env.LZY_S3_FORCE_PATH_STYLE },
+      s3: {
+        region: env.LZY_S3_REGION,
+        forcePathStyle: env.LZY_S3_FORCE_PATH_STYLE,
+        partSizeBytes: env.LZY_S3_PART_SIZE_BYTES,
+        parallelParts: env.LZY_S3_PARALLEL_PARTS,
+      },
       stdBufferBytes: env.LZY_STD_BUFFER_BYTES,
       finishStdGraceMs: env.LZY_FINISH_STD_GRACE_MS,
     };
@@ -98,7 +117,7 @@ export interface PortalConfig {
   vm: { vmId: string; ott: string; allocatorAddress: string } | undefined;
   /** Identity of outgoing calls; undefined = calls carry no credentials (tests, standalone). */
   privateKey: { pem: string; issuer: string } | undefined;
-  s3: { region: string; forcePathStyle: boolean };
+  s3: { region: string; forcePathStyle: boolean; partSizeBytes: number; parallelParts: number };
   stdBufferBytes: number;
   finishStdGraceMs: number;
 }

@@ -57,8 +57,13 @@ export async function startPortal(config: PortalConfig, deps: PortalDeps): Promi
     authenticator = new IamAuthenticator({ client: iamClient, clock });
   }
   const channels = new ChannelManagerClient(config.channelManagerAddress, callCredentials);
-  const reader = new SlotReaderClient(callCredentials);
-  const storage = new S3SnapshotStorage(config.s3);
+  const reader = new SlotReaderClient({
+    callCredentials,
+    uploadParallelParts: config.s3.parallelParts,
+  });
+  // The portal's own multipart puts (outputs read through ReadSlot) keep 2 parts in flight: they
+  // are the exception (portal senders), and each part in flight is a buffer of this process.
+  const storage = new S3SnapshotStorage({ ...config.s3, queueSize: 2 });
   let address = '';
   const portal = new Portal({
     channels,

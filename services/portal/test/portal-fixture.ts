@@ -27,6 +27,9 @@ export interface PortalFixture {
 export const log: Logger = createLogger({ service: 'portal-test', level: 'silent' });
 const clock = { now: () => Date.now() };
 
+/** Snapshot part size of fixture portals: S3's minimum, so a few MiB make a multipart upload. */
+export const FIXTURE_PART_BYTES = 5 * 1024 * 1024;
+
 export async function startPortalFixture(
   options: { finishGraceMs?: number } = {},
 ): Promise<PortalFixture> {
@@ -52,6 +55,7 @@ export async function startPortalFixture(
       LZY_INTERNAL_PRIVATE_KEY: key.privateKeyPem,
       LZY_S3_REGION: s3Config().region,
       LZY_FINISH_STD_GRACE_MS: String(options.finishGraceMs ?? 5000),
+      LZY_S3_PART_SIZE_BYTES: String(FIXTURE_PART_BYTES),
     });
     const running = cleanup.push(await startPortal(config, { log, authenticator, clock }));
     const address = `127.0.0.1:${running.port}`;

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { PresignedUploader } from '@lzy/blob';
 import { startGrpcServer } from '@lzy/grpc';
 import type { Authenticator, Clock, GrpcServer } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
@@ -53,7 +54,9 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
       : new ChannelManagerClient(config.channelManagerAddress, credentials);
   const slotReader = new SlotsClient(credentials);
   const stdSink = new PortalStdClient({ callCredentials: credentials, log });
+  const partWriter = new PresignedUploader();
   const closeClients = () => {
+    partWriter.close();
     if (channelManager instanceof ChannelManagerClient) channelManager.close();
     slotReader.close();
     stdSink.close();
@@ -96,7 +99,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
       authenticator: deps.authenticator ?? inbound.authenticator,
       services: [
         workerService(worker),
-        slotsService(slots),
+        slotsService({ slots, partWriter, log: log.child({ component: 'slot-upload' }) }),
         longRunningService(operations),
         operationsService(operations),
       ],

@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { S3BlobStore } from '@lzy/blob';
+import { NotFound } from '@lzy/errors';
 import { serverStream, unaryCall } from '@lzy/grpc';
 import { commonSlot, slots, worker } from '@lzy/proto';
-import { CleanupStack, startServiceProcess } from '@lzy/testing';
+import { CleanupStack, s3Config, startServiceProcess, testBucket } from '@lzy/testing';
 import { ChannelManagerDouble } from './doubles/channel-manager-double.ts';
 import {
   finishedOf,
@@ -150,6 +152,53 @@ describe('worker slots', () => {
     const status = await unaryCall(client.getSlotStatus.bind(client), { slotUri });
     expect(status.status?.state).toBe(commonSlot.SlotStatus_State.OPEN);
     expect(status.status?.pointer).toBe(sizeBytes);
+  });
+
+  it('uploads an exposed output to presigned S3 part URLs without the credentials', async () => {
+    const { cm, address } = await channelManagerDouble();
+    const producer = await startTestWorker(cleanup, { LZY_CHANNEL_MANAGER_ADDRESS: address });
+    const sizeBytes = 12 * 1024 * 1024 + 7;
+    const command = `head -c ${sizeBytes} /dev/urandom > "$LZY_MOUNT/c1/up"; sha256sum "$LZY_MOUNT/c1/up"`;
+    await initAndExecute(producer, {
+      taskId: 't-up',
+      desc: taskDesc(command, [{ slot: slot('/c1/up', 'OUTPUT'), channelId: 'up' }]),
+    });
+    const events = await watchAll(producer, 't-up');
+    expect(finishedOf(events)?.rc).toBe(0);
+    const slotUri = cm.senderOf('up')?.slot.slotUri ?? '';
+    const client = await internalClient(
+      slots.SlotsServiceClient,
+      producer.running.address,
+      cleanup,
+    );
+    const status = await unaryCall(client.getSlotStatus.bind(client), { slotUri });
+    expect(status.status?.pointer).toBe(sizeBytes);
+
+    // The test plays the portal: it holds the credentials, the worker gets part URLs only.
+    const store = new S3BlobStore({
+      ...s3Config(),
+      bucket: await testBucket(),
+      forcePathStyle: true,
+      partSizeBytes: 5 * 1024 * 1024,
+    });
+    cleanup.defer(() => store.close());
+    await store.putFromSender('copy', sizeBytes, (parts, signal) =>
+      serverStream(
+        client.uploadSlot.bind(client),
+        { slotUri, parts: [...parts], parallelParts: 2 },
+        { signal },
+      ),
+    );
+    const stored = createHash('sha256');
+    for await (const piece of await store.get('copy')) stored.update(piece as Buffer);
+    expect(stored.digest('hex')).toBe(stdText(events, 'stdout').split(' ')[0]);
+
+    const unknown = serverStream(client.uploadSlot.bind(client), {
+      slotUri: `${slotUri}-none`,
+      parts: [{ partNumber: 1, offset: 0, sizeBytes: 1, url: 'http://127.0.0.1:1/x' }],
+      parallelParts: 1,
+    });
+    await expect(unknown.next()).rejects.toThrow(NotFound);
   });
 
   it('does not expose outputs of a failed command', async () => {

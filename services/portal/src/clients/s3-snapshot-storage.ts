@@ -1,16 +1,35 @@
 import type { Readable } from 'node:stream';
 import { S3BlobStore } from '@lzy/blob';
-import type { SnapshotLocation, SnapshotStoragePort } from '../domain/ports.ts';
+import type {
+  PresignedPart,
+  SnapshotLocation,
+  SnapshotStoragePort,
+  StoredPart,
+} from '../domain/ports.ts';
+
+export interface S3SnapshotStorageOptions {
+  region: string;
+  forcePathStyle: boolean;
+  /**
+   * Multipart part size (bytes, ≥ 5 MiB). Objects of at least one part are uploaded by their
+   * sender (putFromSender); smaller ones go through this process in one PutObject.
+   */
+  partSizeBytes: number;
+  /** Parts this process uploads at once (`put`); memory is (this + 1) × partSizeBytes per put. */
+  queueSize: number;
+}
 
 /** SnapshotStoragePort over S3: one S3BlobStore per (endpoint, key pair, bucket), kept. */
 export class S3SnapshotStorage implements SnapshotStoragePort {
   readonly #stores = new Map<string, S3BlobStore>();
-  readonly #region: string;
-  readonly #forcePathStyle: boolean;
+  readonly #opts: S3SnapshotStorageOptions;
 
-  constructor(opts: { region: string; forcePathStyle: boolean }) {
-    this.#region = opts.region;
-    this.#forcePathStyle = opts.forcePathStyle;
+  constructor(opts: S3SnapshotStorageOptions) {
+    this.#opts = opts;
+  }
+
+  get senderUploadMinBytes(): number {
+    return this.#opts.partSizeBytes;
   }
 
   async sizeOf(at: SnapshotLocation): Promise<number | undefined> {
@@ -19,6 +38,15 @@ export class S3SnapshotStorage implements SnapshotStoragePort {
 
   async put(at: SnapshotLocation, body: AsyncIterable<Uint8Array>): Promise<number> {
     return (await this.#storeFor(at).put(at.key, body)).sizeBytes;
+  }
+
+  putFromSender(
+    at: SnapshotLocation,
+    sizeBytes: number,
+    send: (parts: readonly PresignedPart[], signal: AbortSignal) => AsyncIterable<StoredPart>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    return this.#storeFor(at).putFromSender(at.key, sizeBytes, send, { signal });
   }
 
   get(at: SnapshotLocation, offset: number): Promise<Readable> {
@@ -35,9 +63,11 @@ export class S3SnapshotStorage implements SnapshotStoragePort {
     let store = this.#stores.get(id);
     if (store === undefined) {
       store = new S3BlobStore({
-        region: this.#region,
+        region: this.#opts.region,
         bucket: at.bucket,
-        forcePathStyle: this.#forcePathStyle,
+        forcePathStyle: this.#opts.forcePathStyle,
+        partSizeBytes: this.#opts.partSizeBytes,
+        queueSize: this.#opts.queueSize,
         ...(at.endpoint === '' ? {} : { endpoint: at.endpoint }),
         ...(at.accessKeyId === ''
           ? {}

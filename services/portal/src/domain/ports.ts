@@ -27,13 +27,41 @@ export interface SlotChunk {
   data: Uint8Array;
 }
 
-/** Reads a sender slot of another VM (lzy.internal.slots.v1.SlotsService.ReadSlot). */
+/** A part of a slot's content for its sender to PUT to storage (UploadSlot). */
+export interface PresignedPart {
+  partNumber: number;
+  offset: number;
+  sizeBytes: number;
+  url: string;
+}
+
+/** A part the sender stored, with the ETag storage answered. */
+export interface StoredPart {
+  partNumber: number;
+  etag: string;
+}
+
+/** A sender slot of another VM (lzy.internal.slots.v1.SlotsService). */
 export interface SlotReaderPort {
   /**
    * Chunks from `offset`, then returns the total size (EndOfStream). Errors are @lzy/errors
    * (Unavailable when the peer cannot be reached).
    */
   read(slotUri: string, offset: number, signal: AbortSignal): AsyncGenerator<SlotChunk, number>;
+  /**
+   * Size of the sender's complete content if it is a worker's exposed output (GetSlotStatus);
+   * undefined for a sender that cannot upload its content itself (a portal) or does not say.
+   */
+  uploadableSize(slotUri: string, signal: AbortSignal): Promise<number | undefined>;
+  /**
+   * Has the sender PUT `parts` of its content (UploadSlot); yields each part once stored.
+   * @throws FailedPrecondition if the sender cannot upload (a VM of an older version)
+   */
+  upload(
+    slotUri: string,
+    parts: readonly PresignedPart[],
+    signal: AbortSignal,
+  ): AsyncIterable<StoredPart>;
 }
 
 /** One object in user storage: S3 bucket + key with the user's credentials. */
@@ -49,10 +77,23 @@ export interface SnapshotLocation {
 
 /** Object access for snapshots (port; S3BlobStore per bucket in production). */
 export interface SnapshotStoragePort {
+  /** Objects of at least this size are stored by their sender (putFromSender), not through us. */
+  readonly senderUploadMinBytes: number;
   /** Size of the object, undefined if there is none. */
   sizeOf(at: SnapshotLocation): Promise<number | undefined>;
   /** Streams `body` into the object with bounded memory; resolves with the bytes stored. */
   put(at: SnapshotLocation, body: AsyncIterable<Uint8Array>): Promise<number>;
+  /**
+   * Stores `sizeBytes` that `send` PUTs part by part with URLs presigned here (multipart); the
+   * bytes never pass through this process. The object appears whole or not at all.
+   * @throws the sender's error once retries are spent; the signal's reason on abort
+   */
+  putFromSender(
+    at: SnapshotLocation,
+    sizeBytes: number,
+    send: (parts: readonly PresignedPart[], signal: AbortSignal) => AsyncIterable<StoredPart>,
+    signal: AbortSignal,
+  ): Promise<void>;
   /** The object's bytes from `offset` (must be < size). */
   get(at: SnapshotLocation, offset: number): Promise<Readable>;
 }

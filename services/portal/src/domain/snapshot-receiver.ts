@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { Aborted, Unavailable } from '@lzy/errors';
+import { Aborted, FailedPrecondition, Unavailable } from '@lzy/errors';
 import type { Logger } from '@lzy/logging';
 import type {
   ChannelManagerPort,
@@ -24,8 +24,8 @@ export interface ReceiveDeps {
 
 /**
  * An INPUT snapshot slot (reference §8.3): bind as receiver, learn the sender from WatchSender,
- * stream ReadSlot straight into the object (no temp file: S3 multipart bounds memory), then
- * SYNCED; any failure is FAILED with a description. Never rejects.
+ * store its content (storeSenderContent), then SYNCED; any failure is FAILED with a description.
+ * Never rejects.
  */
 export async function receiveSnapshot(
   binding: SlotBinding,
@@ -41,12 +41,9 @@ export async function receiveSnapshot(
     for await (const senderUri of deps.channels.watchSender(binding.slotUri, signal)) {
       slots.update(name, { state: 'OPEN', snapshotStatus: 'SYNCING' });
       log.info({ slot: name, senderUri, uri: location.uri }, 'snapshot syncing');
-      const sizeBytes = await deps.storage.put(
-        location,
-        readWithResume(deps.reader, senderUri, signal),
-      );
+      const { sizeBytes, bySender } = await storeSenderContent(deps, senderUri, location, signal);
       slots.update(name, { state: 'CLOSED', snapshotStatus: 'SYNCED' });
-      log.info({ slot: name, sizeBytes, uri: location.uri }, 'snapshot synced');
+      log.info({ slot: name, sizeBytes, bySender, uri: location.uri }, 'snapshot synced');
       await serveStoredCopy(binding, deps, signal);
       return;
     }
@@ -60,6 +57,47 @@ export async function receiveSnapshot(
     });
     log.warn({ err, slot: name, uri: location.uri }, 'snapshot failed');
   }
+}
+
+/**
+ * Stores the sender's content at `location`. A worker's output of at least one multipart part
+ * is PUT to storage by the worker itself (UploadSlot with URLs presigned here: the bytes never
+ * pass through the portal, the credentials never leave it, and the portal is no bottleneck
+ * when many workers produce at once). Anything else (small outputs, portal senders, a sender
+ * that does not say its size) is read with ReadSlot straight into the object (no temp file:
+ * S3 multipart bounds memory).
+ */
+async function storeSenderContent(
+  deps: ReceiveDeps,
+  senderUri: string,
+  location: SnapshotLocation,
+  signal: AbortSignal,
+): Promise<{ sizeBytes: number; bySender: boolean }> {
+  const size = await deps.reader.uploadableSize(senderUri, signal).catch((err: unknown) => {
+    signal.throwIfAborted();
+    deps.log.debug({ err, senderUri }, 'sender did not say its size; reading it');
+    return undefined;
+  });
+  if (size !== undefined && size >= deps.storage.senderUploadMinBytes) {
+    try {
+      await deps.storage.putFromSender(
+        location,
+        size,
+        (parts, partsSignal) => deps.reader.upload(senderUri, parts, partsSignal),
+        signal,
+      );
+      return { sizeBytes: size, bySender: true };
+    } catch (err) {
+      // A VM of an older version serves ReadSlot only; its refusal left no upload behind.
+      if (!(err instanceof FailedPrecondition)) throw err;
+      deps.log.warn({ err, senderUri }, 'sender cannot upload its output; reading it');
+    }
+  }
+  const sizeBytes = await deps.storage.put(
+    location,
+    readWithResume(deps.reader, senderUri, signal),
+  );
+  return { sizeBytes, bySender: false };
 }
 
 /**

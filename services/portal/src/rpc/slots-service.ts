@@ -33,6 +33,8 @@ export function slotsService(portal: Portal): ServiceRegistration {
         });
       }
     },
+    // A portal's slots are in storage already: nothing for another portal to copy.
+    uploadSlot: 'unimplemented',
     getSlotStatus: (request, ctx) => {
       requireInternalCaller(ctx);
       const status = portal.statusBySlotUri(request.slotUri);

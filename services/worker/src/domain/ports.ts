@@ -24,6 +24,25 @@ export interface SlotReaderPort {
   ): AsyncIterable<SlotReadEvent>;
 }
 
+/**
+ * PUTs of byte ranges to presigned storage URLs (UploadSlot; PresignedUploader of @lzy/blob).
+ * `read` fills `buffer` from `position` of the range, like FileHandle.read.
+ */
+export interface StoragePartWriterPort {
+  /**
+   * Resolves with the ETag storage answered.
+   * @throws Unavailable (storage unreachable, 5xx: retry), Aborted (refused: 4xx)
+   */
+  put(
+    url: string,
+    source: {
+      sizeBytes: number;
+      read(buffer: Buffer, position: number, length: number): Promise<number>;
+    },
+    signal: AbortSignal,
+  ): Promise<string>;
+}
+
 /** A task's std stream to the portal (PortalService.WriteStd), best effort. */
 export interface StdWriter {
   /** Resolves when the transport accepts more; never rejects (a broken stream drops data). */

@@ -48,9 +48,14 @@ export class SlotTable {
   /**
    * Streams an exposed OUTPUT slot's file from `offset` in chunks of at most 1 MiB, then eos.
    * Memory stays bounded: the consumer pulls the next chunk only after sending the previous one.
+   * `alloc` makes each chunk's buffer (the gRPC layer's, to serialize it without a copy).
    * @throws NotFound if the slot is not a readable output, InvalidArgument for an offset past the end
    */
-  async *read(slotUri: string, offset: number): AsyncGenerator<SlotReadEvent, void, undefined> {
+  async *read(
+    slotUri: string,
+    offset: number,
+    alloc: (sizeBytes: number) => Buffer = (n) => Buffer.allocUnsafe(n),
+  ): AsyncGenerator<SlotReadEvent, void, undefined> {
     const record = this.#slots.get(slotUri);
     if (record?.filePath === undefined || record.state !== 'OPEN')
       throw new NotFound(`slot ${slotUri} is not a readable output of this worker`);
@@ -63,7 +68,7 @@ export class SlotTable {
     try {
       let position = offset;
       while (position < sizeBytes) {
-        const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, sizeBytes - position));
+        const buffer = alloc(Math.min(CHUNK_BYTES, sizeBytes - position));
         const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
         if (bytesRead === 0) throw new Error(`${record.filePath} shrank while being read`);
         yield { kind: 'chunk', offset: position, data: buffer.subarray(0, bytesRead) };

@@ -1,8 +1,9 @@
 import { implement, requireInternalCaller } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
-import { commonSlot } from '@lzy/proto';
-import type { SlotState, SlotTable } from '../domain/slot-table.ts';
-import { fastSlotsServiceDefinition } from './read-slot-serializer.ts';
+import { allocReadSlotChunk, commonSlot, fastSlotsServiceDefinition } from '@lzy/proto';
+import type { SlotState } from '../domain/slot-table.ts';
+import { uploadSlot } from '../domain/slot-upload.ts';
+import type { SlotUploadDeps } from '../domain/slot-upload.ts';
 
 const STATES: Record<SlotState, commonSlot.SlotStatus_State> = {
   PREPARING: commonSlot.SlotStatus_State.PREPARING,
@@ -11,17 +12,29 @@ const STATES: Record<SlotState, commonSlot.SlotStatus_State> = {
 };
 
 /** lzy.internal.slots.v1.SlotsService over the worker's slot table (slots.proto). */
-export function slotsService(table: SlotTable): ServiceRegistration {
+export function slotsService(deps: SlotUploadDeps): ServiceRegistration {
+  const table = deps.slots;
   return implement(fastSlotsServiceDefinition, {
     readSlot: async (request, ctx, send) => {
       requireInternalCaller(ctx);
-      for await (const event of table.read(request.slotUri, request.offset)) {
+      // Chunks with headroom: the serializer writes the header in place, the data is not copied.
+      const events = table.read(request.slotUri, request.offset, allocReadSlotChunk);
+      for await (const event of events) {
         if (event.kind === 'chunk')
           await send({
             event: { $case: 'chunk', value: { offset: event.offset, data: event.data } },
           });
         else await send({ event: { $case: 'eos', value: { sizeBytes: event.sizeBytes } } });
       }
+    },
+    uploadSlot: async (request, ctx, send) => {
+      requireInternalCaller(ctx);
+      await uploadSlot(
+        { ...deps, log: deps.log.child({ slotUri: request.slotUri }) },
+        request,
+        (stored) => send(stored),
+        ctx.signal,
+      );
     },
     getSlotStatus: (request, ctx) => {
       requireInternalCaller(ctx);

@@ -31,7 +31,8 @@ export const protobufFileName = "lzy/internal/slots/v1/slots.proto";
  * portal on their slots port. A receiver learns from
  * lzy.internal.channel_manager.v1.ChannelManagerService.WatchSender which sender slot to read and
  * pulls its bytes with ReadSlot. Callers are workers and portals (authenticated as their VM /
- * portal subject).
+ * portal subject). A portal that persists a worker's output asks that worker to send the bytes
+ * to object storage itself (UploadSlot), so they never pass through the portal.
  */
 
 export interface ReadSlotRequest {
@@ -65,6 +66,30 @@ export interface GetSlotStatusRequest {
 
 export interface GetSlotStatusResponse {
   status?: SlotStatus | undefined;
+}
+
+export interface UploadSlotRequest {
+  /** ai.lzy.v1.common.SlotInstance.slotUri of the sender slot. */
+  slotUri: string;
+  parts: UploadSlotRequest_Part[];
+  /** Parts uploaded at once (0: the sender's default). */
+  parallelParts: number;
+}
+
+export interface UploadSlotRequest_Part {
+  /** S3 part number (1..10000). */
+  partNumber: number;
+  /** The part is the slot content's bytes [offset, offset + size_bytes). */
+  offset: number;
+  sizeBytes: number;
+  /** Presigned URL of an HTTP PUT of exactly these bytes (payload unsigned). */
+  url: string;
+}
+
+export interface UploadSlotResponse {
+  partNumber: number;
+  /** The ETag storage answered for the part (for CompleteMultipartUpload). */
+  etag: string;
 }
 
 function createBaseReadSlotRequest(): ReadSlotRequest {
@@ -575,6 +600,340 @@ export const GetSlotStatusResponse: MessageFns<GetSlotStatusResponse, "lzy.inter
   },
 };
 
+function createBaseUploadSlotRequest(): UploadSlotRequest {
+  return { slotUri: "", parts: [], parallelParts: 0 };
+}
+
+export const UploadSlotRequest: MessageFns<UploadSlotRequest, "lzy.internal.slots.v1.UploadSlotRequest"> = {
+  $type: "lzy.internal.slots.v1.UploadSlotRequest" as const,
+
+  encode(message: UploadSlotRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.slotUri !== "") {
+      writer.uint32(10).string(message.slotUri);
+    }
+    for (const v of message.parts) {
+      UploadSlotRequest_Part.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.parallelParts !== 0) {
+      writer.uint32(24).uint32(message.parallelParts);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UploadSlotRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUploadSlotRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.slotUri = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.parts.push(UploadSlotRequest_Part.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.parallelParts = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UploadSlotRequest {
+    return {
+      slotUri: isSet(object.slotUri)
+        ? globalThis.String(object.slotUri)
+        : isSet(object.slot_uri)
+        ? globalThis.String(object.slot_uri)
+        : "",
+      parts: globalThis.Array.isArray(object?.parts)
+        ? object.parts.map((e: any) => UploadSlotRequest_Part.fromJSON(e))
+        : [],
+      parallelParts: isSet(object.parallelParts)
+        ? globalThis.Number(object.parallelParts)
+        : isSet(object.parallel_parts)
+        ? globalThis.Number(object.parallel_parts)
+        : 0,
+    };
+  },
+
+  toJSON(message: UploadSlotRequest): unknown {
+    const obj: any = {};
+    if (message.slotUri !== "") {
+      obj.slotUri = message.slotUri;
+    }
+    if (message.parts?.length) {
+      obj.parts = message.parts.map((e) => UploadSlotRequest_Part.toJSON(e));
+    }
+    if (message.parallelParts !== 0) {
+      obj.parallelParts = Math.round(message.parallelParts);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UploadSlotRequest>, I>>(base?: I): UploadSlotRequest {
+    return UploadSlotRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadSlotRequest>, I>>(object: I): UploadSlotRequest {
+    const message = createBaseUploadSlotRequest();
+    message.slotUri = object.slotUri ?? "";
+    message.parts = object.parts?.map((e) => UploadSlotRequest_Part.fromPartial(e)) || [];
+    message.parallelParts = object.parallelParts ?? 0;
+    return message;
+  },
+};
+
+function createBaseUploadSlotRequest_Part(): UploadSlotRequest_Part {
+  return { partNumber: 0, offset: 0, sizeBytes: 0, url: "" };
+}
+
+export const UploadSlotRequest_Part: MessageFns<
+  UploadSlotRequest_Part,
+  "lzy.internal.slots.v1.UploadSlotRequest.Part"
+> = {
+  $type: "lzy.internal.slots.v1.UploadSlotRequest.Part" as const,
+
+  encode(message: UploadSlotRequest_Part, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.partNumber !== 0) {
+      writer.uint32(8).uint32(message.partNumber);
+    }
+    if (message.offset !== 0) {
+      writer.uint32(16).uint64(message.offset);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(24).uint64(message.sizeBytes);
+    }
+    if (message.url !== "") {
+      writer.uint32(34).string(message.url);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UploadSlotRequest_Part {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUploadSlotRequest_Part();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.partNumber = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.offset = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sizeBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UploadSlotRequest_Part {
+    return {
+      partNumber: isSet(object.partNumber)
+        ? globalThis.Number(object.partNumber)
+        : isSet(object.part_number)
+        ? globalThis.Number(object.part_number)
+        : 0,
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      sizeBytes: isSet(object.sizeBytes)
+        ? globalThis.Number(object.sizeBytes)
+        : isSet(object.size_bytes)
+        ? globalThis.Number(object.size_bytes)
+        : 0,
+      url: isSet(object.url) ? globalThis.String(object.url) : "",
+    };
+  },
+
+  toJSON(message: UploadSlotRequest_Part): unknown {
+    const obj: any = {};
+    if (message.partNumber !== 0) {
+      obj.partNumber = Math.round(message.partNumber);
+    }
+    if (message.offset !== 0) {
+      obj.offset = Math.round(message.offset);
+    }
+    if (message.sizeBytes !== 0) {
+      obj.sizeBytes = Math.round(message.sizeBytes);
+    }
+    if (message.url !== "") {
+      obj.url = message.url;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UploadSlotRequest_Part>, I>>(base?: I): UploadSlotRequest_Part {
+    return UploadSlotRequest_Part.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadSlotRequest_Part>, I>>(object: I): UploadSlotRequest_Part {
+    const message = createBaseUploadSlotRequest_Part();
+    message.partNumber = object.partNumber ?? 0;
+    message.offset = object.offset ?? 0;
+    message.sizeBytes = object.sizeBytes ?? 0;
+    message.url = object.url ?? "";
+    return message;
+  },
+};
+
+function createBaseUploadSlotResponse(): UploadSlotResponse {
+  return { partNumber: 0, etag: "" };
+}
+
+export const UploadSlotResponse: MessageFns<UploadSlotResponse, "lzy.internal.slots.v1.UploadSlotResponse"> = {
+  $type: "lzy.internal.slots.v1.UploadSlotResponse" as const,
+
+  encode(message: UploadSlotResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.partNumber !== 0) {
+      writer.uint32(8).uint32(message.partNumber);
+    }
+    if (message.etag !== "") {
+      writer.uint32(18).string(message.etag);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UploadSlotResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUploadSlotResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.partNumber = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.etag = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UploadSlotResponse {
+    return {
+      partNumber: isSet(object.partNumber)
+        ? globalThis.Number(object.partNumber)
+        : isSet(object.part_number)
+        ? globalThis.Number(object.part_number)
+        : 0,
+      etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
+    };
+  },
+
+  toJSON(message: UploadSlotResponse): unknown {
+    const obj: any = {};
+    if (message.partNumber !== 0) {
+      obj.partNumber = Math.round(message.partNumber);
+    }
+    if (message.etag !== "") {
+      obj.etag = message.etag;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UploadSlotResponse>, I>>(base?: I): UploadSlotResponse {
+    return UploadSlotResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadSlotResponse>, I>>(object: I): UploadSlotResponse {
+    const message = createBaseUploadSlotResponse();
+    message.partNumber = object.partNumber ?? 0;
+    message.etag = object.etag ?? "";
+    return message;
+  },
+};
+
 export type SlotsServiceService = typeof SlotsServiceService;
 export const SlotsServiceService = {
   /**
@@ -594,7 +953,10 @@ export const SlotsServiceService = {
     responseSerialize: (value: ReadSlotResponse): Buffer => Buffer.from(ReadSlotResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReadSlotResponse => ReadSlotResponse.decode(value),
   },
-  /** Local state of a slot (state, bytes transferred, peer). For operators and tests. Read-only. */
+  /**
+   * Local state of a slot (state, bytes transferred, peer). For operators and tests. Read-only.
+   * For an OPEN output slot of a worker, `pointer` is the size of its complete content.
+   */
   getSlotStatus: {
     path: "/lzy.internal.slots.v1.SlotsService/GetSlotStatus" as const,
     requestStream: false as const,
@@ -604,6 +966,24 @@ export const SlotsServiceService = {
     responseSerialize: (value: GetSlotStatusResponse): Buffer =>
       Buffer.from(GetSlotStatusResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetSlotStatusResponse => GetSlotStatusResponse.decode(value),
+  },
+  /**
+   * Sends byte ranges of a complete OUTPUT slot to object storage with presigned PUT URLs (S3
+   * UploadPart of a multipart upload the caller created; the caller keeps the credentials and
+   * completes the upload). Parts go several at once; one response per stored part, in any order.
+   * Retrying is safe: a part stored again replaces itself. NOT_FOUND for an unknown or unexposed
+   * slot, INVALID_ARGUMENT for a part outside the content, UNAVAILABLE when storage cannot be
+   * reached or answers 5xx (after retries), ABORTED when storage refuses a part (4xx).
+   * UNIMPLEMENTED from a portal: its slots are stored already.
+   */
+  uploadSlot: {
+    path: "/lzy.internal.slots.v1.SlotsService/UploadSlot" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: UploadSlotRequest): Buffer => Buffer.from(UploadSlotRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UploadSlotRequest => UploadSlotRequest.decode(value),
+    responseSerialize: (value: UploadSlotResponse): Buffer => Buffer.from(UploadSlotResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UploadSlotResponse => UploadSlotResponse.decode(value),
   },
 } as const;
 
@@ -617,8 +997,21 @@ export interface SlotsServiceServer extends UntypedServiceImplementation {
    * the reader waits, OUT_OF_RANGE for an offset past the end.
    */
   readSlot: handleServerStreamingCall<ReadSlotRequest, ReadSlotResponse>;
-  /** Local state of a slot (state, bytes transferred, peer). For operators and tests. Read-only. */
+  /**
+   * Local state of a slot (state, bytes transferred, peer). For operators and tests. Read-only.
+   * For an OPEN output slot of a worker, `pointer` is the size of its complete content.
+   */
   getSlotStatus: handleUnaryCall<GetSlotStatusRequest, GetSlotStatusResponse>;
+  /**
+   * Sends byte ranges of a complete OUTPUT slot to object storage with presigned PUT URLs (S3
+   * UploadPart of a multipart upload the caller created; the caller keeps the credentials and
+   * completes the upload). Parts go several at once; one response per stored part, in any order.
+   * Retrying is safe: a part stored again replaces itself. NOT_FOUND for an unknown or unexposed
+   * slot, INVALID_ARGUMENT for a part outside the content, UNAVAILABLE when storage cannot be
+   * reached or answers 5xx (after retries), ABORTED when storage refuses a part (4xx).
+   * UNIMPLEMENTED from a portal: its slots are stored already.
+   */
+  uploadSlot: handleServerStreamingCall<UploadSlotRequest, UploadSlotResponse>;
 }
 
 export interface SlotsServiceClient extends Client {
@@ -636,7 +1029,10 @@ export interface SlotsServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<ReadSlotResponse>;
-  /** Local state of a slot (state, bytes transferred, peer). For operators and tests. Read-only. */
+  /**
+   * Local state of a slot (state, bytes transferred, peer). For operators and tests. Read-only.
+   * For an OPEN output slot of a worker, `pointer` is the size of its complete content.
+   */
   getSlotStatus(
     request: GetSlotStatusRequest,
     callback: (error: ServiceError | null, response: GetSlotStatusResponse) => void,
@@ -652,6 +1048,21 @@ export interface SlotsServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetSlotStatusResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Sends byte ranges of a complete OUTPUT slot to object storage with presigned PUT URLs (S3
+   * UploadPart of a multipart upload the caller created; the caller keeps the credentials and
+   * completes the upload). Parts go several at once; one response per stored part, in any order.
+   * Retrying is safe: a part stored again replaces itself. NOT_FOUND for an unknown or unexposed
+   * slot, INVALID_ARGUMENT for a part outside the content, UNAVAILABLE when storage cannot be
+   * reached or answers 5xx (after retries), ABORTED when storage refuses a part (4xx).
+   * UNIMPLEMENTED from a portal: its slots are stored already.
+   */
+  uploadSlot(request: UploadSlotRequest, options?: Partial<CallOptions>): ClientReadableStream<UploadSlotResponse>;
+  uploadSlot(
+    request: UploadSlotRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<UploadSlotResponse>;
 }
 
 export const SlotsServiceClient = makeGenericClientConstructor(
