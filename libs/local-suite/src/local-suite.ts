@@ -31,6 +31,12 @@ export interface LocalSuiteOptions {
   infra: SuiteInfra;
   /** true: every service on a free port (tests); false: DEFAULT_PORTS. */
   randomPorts: boolean;
+  /**
+   * With randomPorts: the port each service had in the last run of this installation, tried
+   * first so that clients and VMs that outlived a crashed suite find it again; a service whose
+   * port is taken meanwhile gets a free one.
+   */
+  lastPorts?: Partial<Record<SuiteService, number>>;
   /** Where the services' JSON log lines go (`pnpm start`: the log file). Default: stdout. */
   logDestination?: CreateLoggerOptions['destination'];
 }
@@ -88,14 +94,22 @@ export async function startLocalSuite(options: LocalSuiteOptions): Promise<Local
   };
   try {
     for (const name of SUITE_SERVICES) {
-      const port = options.randomPorts ? 0 : DEFAULT_PORTS[name];
-      const env = suiteServiceEnv(name, options.infra, addresses, port);
       const log = createLogger({
         service: name,
         level: options.infra.logLevel,
         destination: options.logDestination,
       });
-      const started = await STARTERS[name](env, log);
+      const start = (port: number) =>
+        STARTERS[name](
+          suiteServiceEnv(name, options.infra, addresses, port, options.randomPorts),
+          log,
+        );
+      const port = options.randomPorts ? (options.lastPorts?.[name] ?? 0) : DEFAULT_PORTS[name];
+      const started = await start(port).catch((err: unknown) => {
+        if (!options.randomPorts || port === 0 || !isBindFailure(err)) throw err;
+        log.warn({ port }, 'the port of the last run is taken; listening on a free one');
+        return start(0);
+      });
       running.push(started);
       addresses[name] = `${options.infra.host}:${started.port}`;
       if (started.httpPort !== undefined)
@@ -110,4 +124,9 @@ export async function startLocalSuite(options: LocalSuiteOptions): Promise<Local
     throw err;
   }
   return { addresses: addresses as Record<SuiteService, string>, siteUrl, siteLoginLink, stop };
+}
+
+/** startGrpcServer's error for a port it cannot listen on (in use). */
+function isBindFailure(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('cannot listen on ');
 }

@@ -3,6 +3,7 @@ import { access, readdir } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { Logger } from '@lzy/logging';
 import { startPostgres } from '@lzy/testing';
+import { stopOrphanedPostgres } from './orphaned-postgres.ts';
 import { startPgliteServer } from './pglite-server.ts';
 import { SUITE_SERVICES, databaseNameOf } from './suite-env.ts';
 import type { SuiteService } from './suite-env.ts';
@@ -32,7 +33,8 @@ export interface SuiteDatabase {
 /**
  * Starts the suite's database: a PostgreSQL cluster with a database per service when the server
  * binaries are on the machine, else PGlite (the embedded default on a machine with only Node)
- * with a schema per service. Both keep their data across restarts.
+ * with a schema per service. Both keep their data across restarts, a crash of the suite included
+ * (a PostgreSQL the killed suite left running is stopped first, see stopOrphanedPostgres).
  * @throws Error when `kind` is 'postgres' and no server binaries are found.
  */
 export async function startSuiteDatabase(options: SuiteDatabaseOptions): Promise<SuiteDatabase> {
@@ -57,6 +59,8 @@ export async function startSuiteDatabase(options: SuiteDatabaseOptions): Promise
       stop: () => server.stop(),
     };
   }
+  // startPostgres keeps the cluster in <dir>/data; a killed suite's postmaster may still hold it.
+  await stopOrphanedPostgres(join(options.postgresDir, 'data'), options.log);
   const pg = await startPostgres({ dir: options.postgresDir, binDir });
   try {
     const existing = await pg.query<{ datname: string }>('SELECT datname FROM pg_database');

@@ -60,12 +60,15 @@ export function databaseNameOf(service: SuiteService): string {
 /**
  * The environment of one service, given the addresses of the services started before it
  * (SUITE_SERVICES is in dependency order). The same variables a Helm chart sets in a pod.
+ * `freePorts`: the suite runs on free ports (LZY_RANDOM_PORTS), even where `port` is the one a
+ * service had in the last run.
  */
 export function suiteServiceEnv(
   service: SuiteService,
   infra: SuiteInfra,
   addresses: Partial<Record<SuiteService, string>>,
   port: number,
+  freePorts: boolean = port === 0,
 ): Env {
   const env: Record<string, string | undefined> = {
     LZY_HOST: infra.host,
@@ -91,7 +94,7 @@ export function suiteServiceEnv(
     // passes through) to VM processes.
     ...(service === 'allocator' ? infra.vmEnv : {}),
     // The site's web page: 8080 beside the default ports, a free port when the suite uses them.
-    ...(service === 'site' ? { LZY_SITE_HTTP_PORT: port === 0 ? '0' : '8080' } : {}),
+    ...(service === 'site' ? { LZY_SITE_HTTP_PORT: freePorts ? '0' : '8080' } : {}),
     ...infra.extraEnv?.[service],
   };
   return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));

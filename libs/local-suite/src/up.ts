@@ -1,12 +1,15 @@
 import { join } from 'node:path';
 import { createLogger } from '@lzy/logging';
 import type { CreateLoggerOptions } from '@lzy/logging';
-import { startS3 } from '@lzy/testing';
 import type { S3Config } from '@lzy/testing';
 import { loadOrCreateKeyPair, loadOrCreateS3Credentials, writeClientConfig } from './local-home.ts';
 import { ensureLocalUser } from './local-user.ts';
 import { startLocalSuite } from './local-suite.ts';
 import { startSuiteDatabase } from './suite-database.ts';
+import { SUITE_SERVICES } from './suite-env.ts';
+import type { SuiteService } from './suite-env.ts';
+import { claimRunDir } from './suite-run-dir.ts';
+import { startSuiteS3 } from './suite-s3.ts';
 import type { LocalSuiteConfig } from './config.ts';
 
 export interface RunningUp {
@@ -32,6 +35,13 @@ export interface RunningUp {
  * server binaries are absent, see startSuiteDatabase), the S3 server's objects, the internal and the local user's
  * key pairs; starts every service in this process; registers the local user with iam; writes
  * client.json for the SDKs and the CLI. stop() stops everything it started, VMs included.
+ *
+ * After a suite of the same home was killed (SIGKILL, the OOM killer), this
+ * takes over: the PostgreSQL and S3 server it left running are stopped (each checked to be that
+ * server of this home first) and started again on the same data, the services listen where they
+ * did (ports.json, the S3 port), and the allocator adopts the VM processes still running, so
+ * executions continue where they were.
+ * @throws FailedPrecondition when a live suite already runs with this home.
  */
 export async function startUp(
   config: LocalSuiteConfig,
@@ -48,7 +58,14 @@ export async function startUp(
   const userKeys = await loadOrCreateKeyPair(keysDir, 'user');
   const s3Credentials = await loadOrCreateS3Credentials(join(home, 's3-credentials.json'));
 
-  const stops: Array<() => Promise<void>> = [];
+  const log = createLogger({
+    service: 'lzy-local',
+    level: config.logLevel,
+    destination: output.logDestination,
+  });
+  const runDir = await claimRunDir(home, log);
+  // Released last: until everything it started is stopped, this home is taken.
+  const stops: Array<() => Promise<void>> = [() => runDir.release()];
   const stop = async () => {
     for (const s of stops.reverse()) await s();
     stops.length = 0;
@@ -60,18 +77,20 @@ export async function startUp(
       pgliteDir: config.pgliteDir,
       host: config.host,
       searchPath: config.searchPath,
-      log: createLogger({
-        service: 'lzy-local',
-        level: config.logLevel,
-        destination: output.logDestination,
-      }),
+      log,
     });
     stops.push(() => database.stop());
-    const s3 = await startS3({ dir: join(home, 's3'), credentials: s3Credentials });
+    const s3 = await startSuiteS3({
+      dir: join(home, 's3'),
+      runDir: runDir.path,
+      credentials: s3Credentials,
+      log,
+    });
     stops.push(() => s3.stop());
 
     const suite = await startLocalSuite({
       randomPorts: config.randomPorts,
+      lastPorts: runDir.lastPorts,
       logDestination: output.logDestination,
       infra: {
         host: config.host,
@@ -90,6 +109,7 @@ export async function startUp(
       },
     });
     stops.push(() => suite.stop());
+    await runDir.savePorts(portsOf(suite.addresses));
 
     await ensureLocalUser({
       iamAddress: suite.addresses.iam,
@@ -120,4 +140,11 @@ export async function startUp(
     await stop();
     throw err;
   }
+}
+
+/** The port of each `host:port`. */
+function portsOf(addresses: Readonly<Record<SuiteService, string>>): Record<SuiteService, number> {
+  return Object.fromEntries(
+    SUITE_SERVICES.map((name) => [name, Number(addresses[name].split(':').pop())]),
+  ) as Record<SuiteService, number>;
 }

@@ -80,3 +80,20 @@ export function opMountDir(env: Env = process.env): string {
   }
   return mount;
 }
+
+/**
+ * `LZY_RECONNECT_TIMEOUT_MS`: how long a call rides out an LZY that is unavailable (a restarted
+ * local suite) before it fails, in ms; 0 turns retries off. Undefined when unset.
+ * @throws InvalidArgument when it is not a non-negative integer.
+ */
+export function reconnectTimeoutMs(env: Env = process.env): number | undefined {
+  const value = env.LZY_RECONNECT_TIMEOUT_MS;
+  if (value === undefined || value === '') return undefined;
+  const ms = Number(value);
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    throw new InvalidArgument(
+      `LZY_RECONNECT_TIMEOUT_MS must be a number of ms ≥ 0, got '${value}'`,
+    );
+  }
+  return ms;
+}

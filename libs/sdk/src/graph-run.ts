@@ -1,5 +1,4 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { unaryCall } from '@lzy/grpc';
 import type { lzyWorkflow } from '@lzy/proto';
 import type { LzyClients } from './lzy-clients.ts';
 import { progressOf, sameProgress } from './progress.ts';
@@ -26,12 +25,15 @@ export interface GraphRunParams {
 
 /**
  * Submits `graph` (ExecuteGraph) and polls GraphStatus until it is completed (every output
- * persisted) or failed. @throws LzyExecutionError when the graph fails.
+ * persisted) or failed. Both ride out a restart of LZY (LzyClients.call): a repeated ExecuteGraph
+ * is the same request bytes, which lzy-service answers with the graph id of the first (it keys
+ * graphs by execution and request hash), so a graph is never submitted twice.
+ * @throws LzyExecutionError when the graph fails.
  */
 export async function runGraph(params: GraphRunParams): Promise<void> {
   const { clients, workflowName, executionId, graph, calls, onProgress } = params;
   const { workflows } = clients;
-  const { graphId } = await unaryCall(workflows.executeGraph.bind(workflows), {
+  const { graphId } = await clients.call(workflows.executeGraph.bind(workflows), {
     workflowName,
     executionId,
     graph,
@@ -39,7 +41,7 @@ export async function runGraph(params: GraphRunParams): Promise<void> {
   let progress: ProgressEvent | undefined;
   const pollDelay = new PollDelay(POLL_MIN_MS, params.pollIntervalMs);
   for (;;) {
-    const status = await unaryCall(workflows.graphStatus.bind(workflows), {
+    const status = await clients.call(workflows.graphStatus.bind(workflows), {
       executionId,
       graphId,
     });

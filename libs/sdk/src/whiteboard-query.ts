@@ -1,9 +1,9 @@
-import { unaryCall } from '@lzy/grpc';
 import { lzyWhiteboard } from '@lzy/proto';
 import { loadClientConfig } from './config.ts';
 import type { ClientConfig } from './config.ts';
 import { DataStore } from './data-store.ts';
 import { LzyClients } from './lzy-clients.ts';
+import { reconnectPolicy } from './reconnect.ts';
 
 export interface WhiteboardQuery {
   /** Exact name. */
@@ -35,6 +35,8 @@ export interface StoredWhiteboard extends WhiteboardInfo {
 export interface QueryOptions {
   /** Default: loadClientConfig(process.env). */
   config?: ClientConfig;
+  /** How long a call rides out an unavailable LZY (see WorkflowOptions.reconnectTimeoutMs). */
+  reconnectTimeoutMs?: number;
 }
 
 /** The caller's whiteboards matching `query` (LzyWhiteboardService.List). */
@@ -42,10 +44,13 @@ export async function whiteboards(
   query: WhiteboardQuery = {},
   options: QueryOptions = {},
 ): Promise<WhiteboardInfo[]> {
-  const clients = await LzyClients.connect(options.config ?? loadClientConfig());
+  const clients = await LzyClients.connect(
+    options.config ?? loadClientConfig(),
+    reconnectPolicy(options.reconnectTimeoutMs),
+  );
   try {
     const { whiteboards: service } = clients;
-    const response = await unaryCall(service.list.bind(service), {
+    const response = await clients.call(service.list.bind(service), {
       name: query.name ?? '',
       tags: query.tags ?? [],
       createdTimeBounds: { from: query.from, to: query.to },
@@ -65,11 +70,16 @@ export async function whiteboard(
   id: string,
   options: QueryOptions = {},
 ): Promise<StoredWhiteboard> {
-  const clients = await LzyClients.connect(options.config ?? loadClientConfig());
+  const clients = await LzyClients.connect(
+    options.config ?? loadClientConfig(),
+    reconnectPolicy(options.reconnectTimeoutMs),
+  );
   try {
     const { whiteboards: service, workflows } = clients;
-    const { whiteboard: found } = await unaryCall(service.get.bind(service), { whiteboardId: id });
-    const { storage } = await unaryCall(workflows.getStorageCredentials.bind(workflows), {});
+    const { whiteboard: found } = await clients.call(service.get.bind(service), {
+      whiteboardId: id,
+    });
+    const { storage } = await clients.call(workflows.getStorageCredentials.bind(workflows), {});
     const info = infoOf(found ?? lzyWhiteboard.Whiteboard.create({ id }));
     return {
       ...info,

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidArgument } from '@lzy/errors';
-import { unaryCall } from '@lzy/grpc';
+import { AlreadyExists, InvalidArgument } from '@lzy/errors';
 import { lzyWhiteboard } from '@lzy/proto';
 import type { DataStore } from './data-store.ts';
 import type { LzyClients } from './lzy-clients.ts';
@@ -95,12 +94,12 @@ export class Whiteboard {
     const { whiteboards } = this.#deps.clients;
     const fields = this.#fields.map((name) => ({ name, scheme: FIELD_SCHEME }));
     if (this.#registered) {
-      await unaryCall(whiteboards.updateWhiteboard.bind(whiteboards), {
+      await this.#deps.clients.call(whiteboards.updateWhiteboard.bind(whiteboards), {
         whiteboard: { ...this.#empty(), fields },
       });
       return;
     }
-    await unaryCall(whiteboards.registerWhiteboard.bind(whiteboards), {
+    const register = this.#deps.clients.call(whiteboards.registerWhiteboard.bind(whiteboards), {
       whiteboard: {
         ...this.#empty(),
         name: this.name,
@@ -112,6 +111,10 @@ export class Whiteboard {
         createdAt: this.#createdAt,
       },
     });
+    // Our id is a fresh UUID: AlreadyExists means an attempt whose answer was lost got through.
+    await register.catch((err: unknown) => {
+      if (!(err instanceof AlreadyExists)) throw err;
+    });
     this.#registered = true;
   }
 
@@ -119,7 +122,7 @@ export class Whiteboard {
   async finalize(): Promise<void> {
     if (!this.#registered) return;
     const { whiteboards } = this.#deps.clients;
-    await unaryCall(whiteboards.updateWhiteboard.bind(whiteboards), {
+    await this.#deps.clients.call(whiteboards.updateWhiteboard.bind(whiteboards), {
       whiteboard: { ...this.#empty(), status: lzyWhiteboard.Whiteboard_Status.FINALIZED },
     });
   }

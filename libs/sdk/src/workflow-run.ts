@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { FailedPrecondition, InvalidArgument } from '@lzy/errors';
-import { unaryCall } from '@lzy/grpc';
 import type { lzyWorkflow } from '@lzy/proto';
 import type { DataStore } from './data-store.ts';
 import { buildGraph, dataUri } from './graph-builder.ts';
@@ -211,9 +210,11 @@ export class WorkflowRun implements CallRecorder {
 
   #availablePools(): Promise<lzyWorkflow.VmPoolSpec[]> {
     const { workflows } = this.#deps.clients;
-    this.#pools ??= unaryCall(workflows.getAvailablePools.bind(workflows), {
-      executionId: this.#deps.executionId,
-    }).then((response) => response.poolSpecs);
+    this.#pools ??= this.#deps.clients
+      .call(workflows.getAvailablePools.bind(workflows), {
+        executionId: this.#deps.executionId,
+      })
+      .then((response) => response.poolSpecs);
     return this.#pools;
   }
 

@@ -8,6 +8,7 @@ import { LzyClients } from './lzy-clients.ts';
 import { TtyProgress } from './progress.ts';
 import type { ProgressEvent } from './progress.ts';
 import { PollDelay } from './poll-delay.ts';
+import { reconnectPolicy } from './reconnect.ts';
 import { PROCESS_STD_SINK, relayStd } from './std-relay.ts';
 import type { StdSink } from './std-relay.ts';
 import { isInsideOp, runInWorkflow } from './workflow-context.ts';
@@ -24,6 +25,12 @@ export interface WorkflowOptions {
   std?: StdSink;
   /** Longest GraphStatus polling period (ms); polls start at 5 ms and back off. Default 50. */
   pollIntervalMs?: number;
+  /**
+   * How long each call rides out an LZY that is unavailable (a restarted local suite: connection
+   * refused, services starting) before the workflow fails, in ms; 0: fail at once. Default
+   * LZY_RECONNECT_TIMEOUT_MS, else 2 minutes.
+   */
+  reconnectTimeoutMs?: number;
 }
 
 /** `wf` in `workflow(name, async (wf) => …)`. */
@@ -55,7 +62,10 @@ export async function workflow<T>(
       `workflow('${name}') was called while an op's module was imported on a worker; start workflows only from the entry point (guard it with \`if (import.meta.main)\`)`,
     );
   }
-  const clients = await LzyClients.connect(options.config ?? loadClientConfig());
+  const clients = await LzyClients.connect(
+    options.config ?? loadClientConfig(),
+    reconnectPolicy(options.reconnectTimeoutMs),
+  );
   try {
     return await runExecution(clients, name, fn, options);
   } finally {
@@ -70,7 +80,8 @@ async function runExecution<T>(
   options: WorkflowOptions,
 ): Promise<T> {
   const { workflows } = clients;
-  const started = await unaryCall(workflows.startWorkflow.bind(workflows), {
+  // Repeated after a lost answer, StartWorkflow aborts the execution the first one started.
+  const started = await clients.call(workflows.startWorkflow.bind(workflows), {
     workflowName: name,
     snapshotStorage: undefined,
   });
@@ -120,7 +131,8 @@ async function runExecution<T>(
 /** FinishWorkflow, then LongRunningService.Get until the operation is done (§8). */
 async function finish(clients: LzyClients, workflowName: string, executionId: string) {
   const { workflows, operations } = clients;
-  const operation = await unaryCall(workflows.finishWorkflow.bind(workflows), {
+  // A repeated Finish of a finishing execution answers with the same operation.
+  const operation = await clients.call(workflows.finishWorkflow.bind(workflows), {
     workflowName,
     executionId,
     reason: 'Workflow completed',
@@ -128,7 +140,7 @@ async function finish(clients: LzyClients, workflowName: string, executionId: st
   const pollDelay = new PollDelay(FINISH_POLL_MIN_MS, FINISH_POLL_MAX_MS);
   for (let current = operation; !current.done;) {
     await delay(pollDelay.next(false));
-    current = await unaryCall(operations.get.bind(operations), { operationId: operation.id });
+    current = await clients.call(operations.get.bind(operations), { operationId: operation.id });
     if (current.result?.$case === 'error') {
       throw new FailedPrecondition(`FinishWorkflow failed: ${current.result.value.message}`);
     }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,8 +11,14 @@ import { InvalidArgument } from '@lzy/errors';
 import type { Logger } from '@lzy/logging';
 import type { VmBackend, VmFailure, VmLaunch, VmRef } from '../domain/ports.ts';
 import type { ClusterType, VmSpec } from '../domain/vm.ts';
+import { logFileTail, readableLine } from './vm-output.ts';
+import { PidWatch, findVmProcesses } from './vm-processes.ts';
+import type { FoundVmProcess } from './vm-processes.ts';
 
-/** How a VM process ended (exactly one of code/signal is set, as Node's 'exit' event). */
+/**
+ * How a VM process ended: exactly one of code/signal is set, as Node's 'exit' event; both null
+ * for an adopted process (not our child: its exit status is not ours to learn).
+ */
 interface VmExit {
   readonly code: number | null;
   readonly signal: string | null;
@@ -28,10 +34,11 @@ export interface LocalProcessBackendDeps {
   readonly inheritedEnv: Readonly<Record<string, string>>;
   /** main.ts of worker and portal VMs. */
   readonly mains: { readonly worker: string; readonly portal: string };
+  /** How often an adopted VM process (not our child: no exit event) is checked. Default 1 s. */
+  readonly adoptedCheckMs?: number;
 }
 
 interface Child {
-  readonly process: ChildProcess;
   readonly pid: number;
   readonly exited: Promise<VmExit>;
   /** Settles once the exit is handled (scratch removed, failure reported). */
@@ -39,12 +46,12 @@ interface Child {
   /** The last lines the VM wrote (piped output; with a log dir the file's tail is read). */
   readonly lastLines: string[];
   killing: boolean;
+  /** Adopted after a restart of the allocator: its exit is seen by a PidWatch. */
+  readonly adopted?: PidWatch;
 }
 
 /** Lines of a VM's output kept for the report of an unexpected exit. */
 const LAST_LINES = 20;
-/** How much of a VM log file's end is read for that report. */
-const TAIL_BYTES = 8192;
 
 /**
  * VMs as child processes of the allocator (reference §3.11, ThreadVmAllocator's successor):
@@ -52,8 +59,10 @@ const TAIL_BYTES = 8192;
  * it), output to a per-VM log file or to our log. A child that exits by itself is reported
  * through onFailure from its 'exit' event (push, no polling).
  *
- * Children are detached process groups, so they outlive a crashed allocator; they then find
- * their VM deleted at the next Heartbeat (NOT_FOUND / FAILED_PRECONDITION) and exit.
+ * Children are detached process groups, so they outlive a crashed allocator (a killed local
+ * suite). The next allocator adopts them (recover()): a running op goes on and its scheduler
+ * reconnects to the same worker; one it cannot adopt is killed and reported lost, so its task
+ * runs again on a new VM.
  */
 export class LocalProcessBackend implements VmBackend {
   readonly vmsOutliveAllocator = false;
@@ -126,7 +135,6 @@ export class LocalProcessBackend implements VmBackend {
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
     const entry: Child = {
-      process: child,
       pid,
       exited,
       handled: Promise.resolve(),
@@ -176,42 +184,26 @@ export class LocalProcessBackend implements VmBackend {
     if (child.killing) return;
     // The user who loses this VM must see why: its last output goes into the failure reason
     // (which reaches the task's error) and into our log at warn level.
-    const lastOutput = await this.#lastOutput(vmId, child);
-    const how = exit.signal === null ? `code ${exit.code}` : `signal ${exit.signal}`;
+    const { logDir } = this.#deps;
+    const lastOutput =
+      logDir === undefined ? [...child.lastLines] : await logFileTail(logDir, vmId, LAST_LINES);
+    const how =
+      exit.signal !== null
+        ? `with signal ${exit.signal}`
+        : exit.code !== null
+          ? `with code ${exit.code}`
+          : '(adopted after an allocator restart, so its exit status is unknown)';
     this.#log.warn({ vmId, pid: child.pid, ...exit, lastOutput }, 'vm process exited unexpectedly');
     const tail = lastOutput.length === 0 ? '' : `; its last output:\n${lastOutput.join('\n')}`;
-    const failure = { reason: `process exited with ${how}${tail}` };
+    const failure = { reason: `process exited ${how}${tail}` };
     for (const listener of this.#listeners) listener(vmId, failure);
-  }
-
-  async #lastOutput(vmId: string, child: Child): Promise<string[]> {
-    const { logDir } = this.#deps;
-    if (logDir === undefined) return [...child.lastLines];
-    try {
-      const file = await open(join(logDir, `${vmId}.log`), 'r');
-      try {
-        const { size } = await file.stat();
-        const length = Math.min(size, TAIL_BYTES);
-        const buffer = Buffer.alloc(length);
-        await file.read(buffer, 0, length, size - length);
-        const lines = buffer.toString('utf8').split('\n');
-        if (size > length) lines.shift(); // a partial first line
-        return lines
-          .filter((line) => line !== '')
-          .slice(-LAST_LINES)
-          .map(readableLine);
-      } finally {
-        await file.close();
-      }
-    } catch {
-      return [];
-    }
   }
 
   async kill(vm: VmRef): Promise<void> {
     const child = this.#children.get(vm.id);
     if (child === undefined) return;
     child.killing = true;
+    child.adopted?.hurry();
     signalGroup(child.pid, 'SIGTERM');
     const timer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), this.#deps.killGraceMs);
     try {
@@ -226,9 +218,65 @@ export class LocalProcessBackend implements VmBackend {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Child processes never survive the allocator that started them: every live VM is lost. */
-  recover(live: readonly VmRef[]): Promise<string[]> {
-    return Promise.resolve(live.map((vm) => vm.id).filter((id) => !this.#children.has(id)));
+  /**
+   * After a restart of the allocator (a killed local suite): each live VM whose process still
+   * runs (found by its LZY_VM_ID and main.ts, see findVmProcesses) is adopted when its output
+   * goes to its log file here, which it keeps appending to; the op it runs goes on and its
+   * worker answers the scheduler again. A VM whose output went into a pipe to the dead
+   * allocator (no log dir) cannot be adopted (its next write fails): it is killed. Returns the
+   * VMs without an adopted process: lost, so the scheduler runs their tasks again.
+   */
+  async recover(live: readonly VmRef[]): Promise<string[]> {
+    const missing = live.filter((vm) => !this.#children.has(vm.id));
+    const { mains } = this.#deps;
+    const found = await findVmProcesses(new Set(missing.map((vm) => vm.id)), [
+      mains.worker,
+      mains.portal,
+    ]);
+    const lost: string[] = [];
+    for (const vm of missing) {
+      const process = found.get(vm.id);
+      if (process !== undefined && this.#canAdopt(process)) this.#adopt(process);
+      else lost.push(vm.id);
+    }
+    const unadoptable = [...found.values()].filter((p) => !this.#children.has(p.vmId));
+    await Promise.all(unadoptable.map((p) => this.#killUnadopted(p)));
+    return lost;
+  }
+
+  #canAdopt(vm: FoundVmProcess): boolean {
+    const { logDir } = this.#deps;
+    return logDir !== undefined && vm.stdout === join(logDir, `${vm.vmId}.log`);
+  }
+
+  #adopt(vm: FoundVmProcess): void {
+    const watch = new PidWatch(vm.pid, vm.startTicks, this.#deps.adoptedCheckMs ?? 1_000);
+    const entry: Child = {
+      pid: vm.pid,
+      exited: watch.exited.then(() => ({ code: null, signal: null })),
+      handled: Promise.resolve(),
+      lastLines: [],
+      killing: false,
+      adopted: watch,
+    };
+    this.#children.set(vm.vmId, entry);
+    entry.handled = entry.exited.then((exit) => this.#onExit(vm.vmId, entry, exit));
+    this.#log.info({ vmId: vm.vmId, pid: vm.pid, main: vm.main }, 'vm process adopted');
+  }
+
+  /** A VM process of the previous allocator that cannot be adopted: gone before it is reported. */
+  async #killUnadopted(vm: FoundVmProcess): Promise<void> {
+    this.#log.warn(
+      { vmId: vm.vmId, pid: vm.pid, stdout: vm.stdout },
+      'killing a vm process that cannot be adopted',
+    );
+    const watch = new PidWatch(vm.pid, vm.startTicks, 50);
+    signalGroup(vm.pid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(vm.pid, 'SIGKILL'), this.#deps.killGraceMs);
+    await watch.exited;
+    clearTimeout(timer);
+    signalGroup(vm.pid, 'SIGKILL'); // what it left behind in its group
+    await rm(this.#scratchDir(vm.vmId), { recursive: true, force: true }).catch(() => undefined);
   }
 
   running(): string[] {
@@ -237,24 +285,6 @@ export class LocalProcessBackend implements VmBackend {
 
   async stop(): Promise<void> {
     await Promise.all(this.running().map((id) => this.kill({ id, clusterType: 'WORKER' })));
-  }
-}
-
-/** A VM's JSON log line as `level: msg: error` (what a user can read); other lines as they are. */
-function readableLine(line: string): string {
-  if (!line.startsWith('{')) return line;
-  try {
-    const record = JSON.parse(line) as {
-      level?: unknown;
-      msg?: unknown;
-      err?: { message?: unknown };
-    };
-    if (typeof record.msg !== 'string') return line;
-    const err = typeof record.err?.message === 'string' ? `: ${record.err.message}` : '';
-    const level = typeof record.level === 'string' ? `${record.level}: ` : '';
-    return `${level}${record.msg}${err}`;
-  } catch {
-    return line;
   }
 }
 

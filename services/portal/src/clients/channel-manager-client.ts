@@ -1,9 +1,18 @@
-import { NotFound } from '@lzy/errors';
+import { setTimeout as delay } from 'node:timers/promises';
+import { NotFound, Unavailable } from '@lzy/errors';
 import { createChannelClient, serverStream, unaryCall } from '@lzy/grpc';
 import { channelManager, commonSlot } from '@lzy/proto';
 import type { ChannelManagerPort, SlotBinding } from '../domain/ports.ts';
 
 type Client = channelManager.ChannelManagerServiceClient;
+
+/**
+ * How long calls ride out an unavailable channel manager (restarting, e.g. a local suite killed
+ * and started again while this VM lives on): a snapshot must not fail for it. Bind and Unbind
+ * are idempotent on the slot URI, WatchSender pushes the current sender again when re-opened.
+ */
+const UNAVAILABLE_RETRY_MS = 120_000;
+const MAX_BACKOFF_MS = 5_000;
 
 /** ChannelManagerPort over lzy.internal.channel_manager.v1 (owner PORTAL). */
 export class ChannelManagerClient implements ChannelManagerPort {
@@ -17,52 +26,68 @@ export class ChannelManagerClient implements ChannelManagerPort {
 
   async bind(binding: SlotBinding, signal: AbortSignal): Promise<void> {
     const client = this.#client;
-    await unaryCall(
-      client.bind.bind(client),
-      {
-        slot: {
-          taskId: 'portal',
-          slotUri: binding.slotUri,
-          channelId: binding.channelId,
+    const call = () =>
+      unaryCall(
+        client.bind.bind(client),
+        {
           slot: {
-            name: binding.slotName,
-            media: commonSlot.Slot_Media.FILE,
-            direction:
-              binding.direction === 'INPUT'
-                ? commonSlot.Slot_Direction.INPUT
-                : commonSlot.Slot_Direction.OUTPUT,
+            taskId: 'portal',
+            slotUri: binding.slotUri,
+            channelId: binding.channelId,
+            slot: {
+              name: binding.slotName,
+              media: commonSlot.Slot_Media.FILE,
+              direction:
+                binding.direction === 'INPUT'
+                  ? commonSlot.Slot_Direction.INPUT
+                  : commonSlot.Slot_Direction.OUTPUT,
+            },
           },
+          owner: channelManager.SlotOwner.SLOT_OWNER_PORTAL,
         },
-        owner: channelManager.SlotOwner.SLOT_OWNER_PORTAL,
-      },
-      { signal, deadlineMs: 30_000 },
-    );
+        { signal, deadlineMs: 30_000 },
+      );
+    await whileUnavailable(call, signal);
   }
 
   async unbind(slotUri: string): Promise<void> {
     const client = this.#client;
-    await unaryCall(client.unbind.bind(client), { slotUri }, { deadlineMs: 30_000 });
+    await whileUnavailable(() =>
+      unaryCall(client.unbind.bind(client), { slotUri }, { deadlineMs: 30_000 }),
+    );
   }
 
   async *watchSender(slotUri: string, signal: AbortSignal): AsyncIterable<string> {
     const client = this.#client;
-    for await (const message of serverStream(
-      client.watchSender.bind(client),
-      { slotUri },
-      { signal },
-    )) {
-      const uri = message.sender?.slot?.slotUri;
-      if (uri !== undefined && uri !== '') yield uri;
+    let outageSinceMs: number | undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        for await (const message of serverStream(
+          client.watchSender.bind(client),
+          { slotUri },
+          { signal },
+        )) {
+          outageSinceMs = undefined;
+          attempt = 0;
+          const uri = message.sender?.slot?.slotUri;
+          if (uri !== undefined && uri !== '') yield uri;
+        }
+        return;
+      } catch (err) {
+        if (!(err instanceof Unavailable) || signal.aborted) throw err;
+        outageSinceMs ??= Date.now();
+        const waitMs = backoffMs(attempt);
+        if (Date.now() + waitMs - outageSinceMs > UNAVAILABLE_RETRY_MS) throw err;
+        await delay(waitMs, undefined, { signal });
+      }
     }
   }
 
   async hasSender(channelId: string): Promise<boolean> {
     const client = this.#client;
     try {
-      const { channel } = await unaryCall(
-        client.getChannelStatus.bind(client),
-        { channelId },
-        { deadlineMs: 30_000 },
+      const { channel } = await whileUnavailable(() =>
+        unaryCall(client.getChannelStatus.bind(client), { channelId }, { deadlineMs: 30_000 }),
       );
       return (channel?.senders.length ?? 0) > 0;
     } catch (err) {
@@ -73,5 +98,24 @@ export class ChannelManagerClient implements ChannelManagerPort {
 
   close(): void {
     this.#client.close();
+  }
+}
+
+function backoffMs(attempt: number): number {
+  return Math.min(MAX_BACKOFF_MS, 200 * 2 ** attempt);
+}
+
+/** Repeats `call` while it fails with Unavailable, backing off, for UNAVAILABLE_RETRY_MS. */
+async function whileUnavailable<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  const startedMs = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof Unavailable) || signal?.aborted === true) throw err;
+      const waitMs = backoffMs(attempt);
+      if (Date.now() + waitMs - startedMs > UNAVAILABLE_RETRY_MS) throw err;
+      await delay(waitMs, undefined, signal === undefined ? {} : { signal });
+    }
   }
 }
