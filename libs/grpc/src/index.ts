@@ -59,3 +59,13 @@ export {
   requireInternalCaller,
 } from './internal-identity.ts';
 export type { InternalCallCredentialsOptions } from './internal-identity.ts';
+export { startTracing } from './tracing.ts';
+export type { Tracing } from './tracing.ts';
+export {
+  contextFromTraceFields,
+  ensureContextPropagation,
+  traceContextFields,
+} from './trace-context.ts';
+export type { TraceContextFields } from './trace-context.ts';
+export { TRACER_NAME } from './rpc-spans.ts';
+export type { SpanLine } from './json-lines-span-exporter.ts';
