@@ -69,3 +69,8 @@ export {
 export type { TraceContextFields } from './trace-context.ts';
 export { TRACER_NAME } from './rpc-spans.ts';
 export type { SpanLine } from './json-lines-span-exporter.ts';
+/**
+ * prom-client's Registry: a service makes one and hands it to startGrpcServer, createDatabase
+ * and createChannelClient, so its /metrics shows RPCs served and made and statements run.
+ */
+export { Registry as MetricsRegistry } from 'prom-client';
