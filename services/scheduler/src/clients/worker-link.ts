@@ -50,6 +50,7 @@ function toRunMessage(run: RunRequest): worker.DispatchRequest {
         taskDesc: commonOperation.TaskDesc.decode(run.taskDesc),
         portalAddress: run.portalAddress,
         inputSenders: [...run.inputSenders].map(([channelId, slotUri]) => ({ channelId, slotUri })),
+        traceContext: run.traceContext,
       },
     },
   };

@@ -6,6 +6,7 @@ import type { HeldVm, LiveTask } from './live-task.ts';
 import type { ExposedOutput, PoolShape, RunRequest, WorkerEvent } from './ports.ts';
 import type { Task, TaskProgress } from './task.ts';
 import type { TaskWriter } from './task-writer.ts';
+import { TaskSpans } from './task-spans.ts';
 import { addNeeds, fits, subtractNeeds, tasksPerVm } from './vm-capacity.ts';
 import type { VmKeeper } from './vm-keeper.ts';
 
@@ -46,6 +47,7 @@ export class Dispatcher {
   readonly #liveCount = new Map<string, number>();
   readonly #sessions = new Map<string, Session>();
   readonly #pools = new Map<string, PoolShape>();
+  readonly #spans = new TaskSpans();
   #keeper: VmKeeper | undefined;
 
   constructor(deps: DispatcherDeps) {
@@ -73,6 +75,7 @@ export class Dispatcher {
   /** Adds an unfinished task (Submit, or resume after a restart). */
   add(live: LiveTask): void {
     this.#track(live);
+    this.#spans.begin(live);
     for (const dep of live.pending) {
       let set = this.#dependents.get(dep);
       if (set === undefined) this.#dependents.set(dep, (set = new Set()));
@@ -87,6 +90,7 @@ export class Dispatcher {
    */
   resumeOnVm(live: LiveTask, vm: HeldVm): void {
     this.#track(live);
+    this.#spans.begin(live);
     live.vm = vm;
     vm.running.set(live.task.taskId, live);
     vm.used = addNeeds(vm.used, live.needs);
@@ -316,6 +320,7 @@ export class Dispatcher {
       taskDesc: task.taskDesc,
       portalAddress: task.portalAddress,
       inputSenders,
+      traceContext: this.#spans.traceContextOf(task.taskId),
     };
   }
 
@@ -413,6 +418,7 @@ export class Dispatcher {
   #progress(live: LiveTask, change: Partial<TaskProgress>): void {
     live.progress = { ...live.progress, ...change };
     this.#deps.writer.write(live.task.taskId, live.progress);
+    this.#spans.progress(live);
   }
 
   #now(): Date {

@@ -61,6 +61,8 @@ export interface RunRequest {
   readonly portalAddress: string;
   /** Known senders of input channels (channel id → slot URI). */
   readonly inputSenders: ReadonlyMap<string, string>;
+  /** The task's trace (W3C), for the worker's spans of it; undefined: none. */
+  readonly traceContext?: { readonly traceparent: string; readonly tracestate: string } | undefined;
 }
 
 /** An output a task exposed on its worker (a consumer's input sender). */

@@ -5,6 +5,7 @@ import {
   NotFound,
   isDomainError,
 } from '@lzy/errors';
+import type { TraceContextFields } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { packMessage } from '@lzy/operations';
 import type { InMemoryOperations as OperationRegistry, Operation } from '@lzy/operations';
@@ -14,6 +15,7 @@ import { startupCommandForRepeatedInputs } from './pylzy-startup-command.ts';
 import { planSlots, taskDirectory } from './slot-plan.ts';
 import { TaskRecord } from './task-record.ts';
 import type { TaskEvent } from './task-record.ts';
+import { taskSpan } from './task-spans.ts';
 import { TaskRun } from './task-run.ts';
 import type { TaskOutcome, TaskRunDeps, TaskRunSpec } from './task-run.ts';
 
@@ -31,6 +33,11 @@ export interface ExecuteTask {
   portalAddress: string;
   /** Known senders of input channels (channel id → slot URI), from the scheduler. */
   inputSenders?: ReadonlyMap<string, string>;
+  /**
+   * The task's trace (Dispatch: from the scheduler); undefined: the active context (the
+   * Execute call's).
+   */
+  traceContext?: TraceContextFields | undefined;
 }
 
 interface Owner {
@@ -109,11 +116,13 @@ export class Worker {
       description: `Execute task ${task.taskId}`,
       createdBy,
     });
+    const traced = taskSpan(task);
     const record = new TaskRecord({
       taskId: task.taskId,
       executionId: task.executionId,
       operationId: op.id,
       onEvent: (event) => {
+        traced.onEvent(event);
         for (const listener of this.#listeners) listener(event);
       },
     });
@@ -135,7 +144,8 @@ export class Worker {
     );
     this.#tasks.set(task.taskId, { record, run });
     this.#forgetOldTasks();
-    void this.#drive(run, record, log);
+    // The run's calls (channel manager, slots, portal) join the task's trace.
+    void traced.span.run(() => this.#drive(run, record, log));
     return op;
   }
 

@@ -121,6 +121,8 @@ export class DispatchLinks {
           taskDesc: run.taskDesc ?? { operation: undefined, slotAssignments: [] },
           portalAddress: run.portalAddress,
           inputSenders: new Map(run.inputSenders.map((s) => [s.channelId, s.slotUri])),
+          // Never the stream's own context: the Dispatch call outlives every task.
+          traceContext: run.traceContext ?? { traceparent: '', tracestate: '' },
         },
         ctx.subject?.id ?? '',
       );

@@ -64,11 +64,22 @@ export interface DispatchRequest_Run {
    * from there directly, without asking the channel manager (which stays the fallback).
    */
   inputSenders: InputSender[];
+  /**
+   * The task's trace: the worker's spans of this task are its children. Per task, in the
+   * message: the Dispatch stream outlives every task, so its own metadata carries none.
+   */
+  traceContext?: TraceContext | undefined;
 }
 
 export interface DispatchRequest_Stop {
   taskId: string;
   reason: string;
+}
+
+/** W3C trace context (https://www.w3.org/TR/trace-context/); empty: the task has no trace. */
+export interface TraceContext {
+  traceparent: string;
+  tracestate: string;
 }
 
 /** The sender slot of an input channel. */
@@ -406,7 +417,14 @@ export const DispatchRequest_Attach: MessageFns<
 };
 
 function createBaseDispatchRequest_Run(): DispatchRequest_Run {
-  return { taskId: "", executionId: "", taskDesc: undefined, portalAddress: "", inputSenders: [] };
+  return {
+    taskId: "",
+    executionId: "",
+    taskDesc: undefined,
+    portalAddress: "",
+    inputSenders: [],
+    traceContext: undefined,
+  };
 }
 
 export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.worker.v1.DispatchRequest.Run"> = {
@@ -427,6 +445,9 @@ export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.
     }
     for (const v of message.inputSenders) {
       InputSender.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.traceContext !== undefined) {
+      TraceContext.encode(message.traceContext, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -484,6 +505,14 @@ export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.
             message.inputSenders.push(InputSender.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.traceContext = TraceContext.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -523,6 +552,11 @@ export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.
         : globalThis.Array.isArray(object?.input_senders)
         ? object.input_senders.map((e: any) => InputSender.fromJSON(e))
         : [],
+      traceContext: isSet(object.traceContext)
+        ? TraceContext.fromJSON(object.traceContext)
+        : isSet(object.trace_context)
+        ? TraceContext.fromJSON(object.trace_context)
+        : undefined,
     };
   },
 
@@ -543,6 +577,9 @@ export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.
     if (message.inputSenders?.length) {
       obj.inputSenders = message.inputSenders.map((e) => InputSender.toJSON(e));
     }
+    if (message.traceContext !== undefined) {
+      obj.traceContext = TraceContext.toJSON(message.traceContext);
+    }
     return obj;
   },
 
@@ -558,6 +595,9 @@ export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.
       : undefined;
     message.portalAddress = object.portalAddress ?? "";
     message.inputSenders = object.inputSenders?.map((e) => InputSender.fromPartial(e)) || [];
+    message.traceContext = (object.traceContext !== undefined && object.traceContext !== null)
+      ? TraceContext.fromPartial(object.traceContext)
+      : undefined;
     return message;
   },
 };
@@ -649,6 +689,93 @@ export const DispatchRequest_Stop: MessageFns<DispatchRequest_Stop, "lzy.interna
     const message = createBaseDispatchRequest_Stop();
     message.taskId = object.taskId ?? "";
     message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseTraceContext(): TraceContext {
+  return { traceparent: "", tracestate: "" };
+}
+
+export const TraceContext: MessageFns<TraceContext, "lzy.internal.worker.v1.TraceContext"> = {
+  $type: "lzy.internal.worker.v1.TraceContext" as const,
+
+  encode(message: TraceContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.traceparent !== "") {
+      writer.uint32(10).string(message.traceparent);
+    }
+    if (message.tracestate !== "") {
+      writer.uint32(18).string(message.tracestate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TraceContext {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTraceContext();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.traceparent = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tracestate = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TraceContext {
+    return {
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+      tracestate: isSet(object.tracestate) ? globalThis.String(object.tracestate) : "",
+    };
+  },
+
+  toJSON(message: TraceContext): unknown {
+    const obj: any = {};
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    if (message.tracestate !== "") {
+      obj.tracestate = message.tracestate;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TraceContext>, I>>(base?: I): TraceContext {
+    return TraceContext.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TraceContext>, I>>(object: I): TraceContext {
+    const message = createBaseTraceContext();
+    message.traceparent = object.traceparent ?? "";
+    message.tracestate = object.tracestate ?? "";
     return message;
   },
 };
