@@ -74,5 +74,5 @@ export type { SpanLine } from './json-lines-span-exporter.ts';
  * and createChannelClient, so its /metrics shows RPCs served and made and statements run.
  */
 export { Registry as MetricsRegistry } from 'prom-client';
-export { WorkSpan } from './work-span.ts';
+export { WorkSpan, untraced } from './work-span.ts';
 export type { WorkSpanOptions } from './work-span.ts';

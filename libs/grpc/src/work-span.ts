@@ -1,4 +1,12 @@
-import { SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { randomBytes } from 'node:crypto';
+import {
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  TraceFlags,
+  context,
+  isSpanContextValid,
+  trace,
+} from '@opentelemetry/api';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { TRACER_NAME } from './rpc-spans.ts';
 import { contextFromTraceFields, traceContextFields } from './trace-context.ts';
@@ -13,6 +21,12 @@ export interface WorkSpanOptions {
    * active context (the RPC being handled, if any).
    */
   parent?: TraceContextFields | undefined;
+  /**
+   * Start a trace of its own, whatever the active context (the SDK: one graph, one trace). When
+   * this process records nothing, the trace still gets ids, flagged sampled, so the services
+   * record their part of it under one trace id.
+   */
+  newTrace?: boolean;
 }
 
 /**
@@ -30,15 +44,26 @@ export class WorkSpan {
 
   constructor(name: string, options: WorkSpanOptions) {
     this.#service = options.service;
-    const parent =
-      options.parent === undefined ? context.active() : contextFromTraceFields(options.parent);
-    this.#span = trace
+    const parent = options.newTrace
+      ? ROOT_CONTEXT
+      : options.parent === undefined
+        ? context.active()
+        : contextFromTraceFields(options.parent);
+    const span = trace
       .getTracer(TRACER_NAME)
       .startSpan(
         name,
         { attributes: { ...options.attributes, 'lzy.service': options.service } },
         parent,
       );
+    this.#span =
+      options.newTrace === true && !isSpanContextValid(span.spanContext())
+        ? trace.wrapSpanContext({
+            traceId: randomBytes(16).toString('hex'),
+            spanId: randomBytes(8).toString('hex'),
+            traceFlags: TraceFlags.SAMPLED,
+          })
+        : span;
     this.#ctx = trace.setSpan(parent, this.#span);
   }
 
@@ -73,4 +98,12 @@ export class WorkSpan {
       this.#span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
     this.#span.end();
   }
+}
+
+/**
+ * Runs `fn` outside any trace: for long-lived streams and loops a request starts but that serve
+ * later requests too (one per execution, say), which would otherwise sit in the first one's trace.
+ */
+export function untraced<T>(fn: () => T): T {
+  return context.with(ROOT_CONTEXT, fn);
 }
