@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { unaryCall } from '@lzy/grpc';
+import { WorkSpan, unaryCall } from '@lzy/grpc';
 import type { lzyWorkflow } from '@lzy/proto';
 import type { LzyClients } from './lzy-clients.ts';
 import { progressOf, sameProgress } from './progress.ts';
@@ -26,9 +26,26 @@ export interface GraphRunParams {
 
 /**
  * Submits `graph` (ExecuteGraph) and polls GraphStatus until it is completed (every output
- * persisted) or failed. @throws LzyExecutionError when the graph fails.
+ * persisted) or failed. The graph is one trace (W3C trace context on every call, so the
+ * services' spans of it share its trace id; recorded here too when this process exports spans).
+ * @throws LzyExecutionError when the graph fails.
  */
 export async function runGraph(params: GraphRunParams): Promise<void> {
+  const span = new WorkSpan('sdk.graph', {
+    service: 'sdk',
+    newTrace: true,
+    attributes: { 'lzy.execution_id': params.executionId, 'lzy.ops': params.calls.length },
+  });
+  try {
+    await span.run(() => submitAndFollow(params));
+    span.end();
+  } catch (err) {
+    span.end({ error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}
+
+async function submitAndFollow(params: GraphRunParams): Promise<void> {
   const { clients, workflowName, executionId, graph, calls, onProgress } = params;
   const { workflows } = clients;
   const { graphId } = await unaryCall(workflows.executeGraph.bind(workflows), {
