@@ -38,6 +38,11 @@ export interface LocalSuiteOptions {
 export interface LocalSuite {
   /** `host:port` of each service by name. */
   addresses: Readonly<Record<SuiteService, string>>;
+  /**
+   * `host:port` of the /metrics endpoint of each service that serves one (its LZY_METRICS_PORT
+   * is set, e.g. through `infra.extraEnv`).
+   */
+  metricsAddresses: Readonly<Partial<Record<SuiteService, string>>>;
   /** The site's web address, `http://host:port`. */
   siteUrl: string;
   /** A one-time link signing `login` in to the site ('' when the suite runs no site). */
@@ -48,6 +53,7 @@ export interface LocalSuite {
 
 interface Started {
   port: number;
+  metricsPort?: number;
   /** The site's web port. */
   httpPort?: number;
   /** The site's one-time login links. */
@@ -80,6 +86,7 @@ const STARTERS: Readonly<Record<SuiteService, Starter>> = {
 export async function startLocalSuite(options: LocalSuiteOptions): Promise<LocalSuite> {
   const running: Started[] = [];
   const addresses: Partial<Record<SuiteService, string>> = {};
+  const metricsAddresses: Partial<Record<SuiteService, string>> = {};
   let siteUrl = '';
   let siteLoginLink = (_login: string) => Promise.resolve('');
   const stop = async () => {
@@ -98,6 +105,8 @@ export async function startLocalSuite(options: LocalSuiteOptions): Promise<Local
       const started = await STARTERS[name](env, log);
       running.push(started);
       addresses[name] = `${options.infra.host}:${started.port}`;
+      if (started.metricsPort !== undefined)
+        metricsAddresses[name] = `${options.infra.host}:${started.metricsPort}`;
       if (started.httpPort !== undefined)
         siteUrl = `http://${options.infra.host}:${started.httpPort}`;
       if (started.loginLink !== undefined) siteLoginLink = started.loginLink;
@@ -109,5 +118,11 @@ export async function startLocalSuite(options: LocalSuiteOptions): Promise<Local
     await stop();
     throw err;
   }
-  return { addresses: addresses as Record<SuiteService, string>, siteUrl, siteLoginLink, stop };
+  return {
+    addresses: addresses as Record<SuiteService, string>,
+    metricsAddresses,
+    siteUrl,
+    siteLoginLink,
+    stop,
+  };
 }
