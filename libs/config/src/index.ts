@@ -49,3 +49,5 @@ export {
 export type { LogLevel } from './fields.ts';
 export { serverEnvShape, toServerConfig } from './server-env.ts';
 export type { ServerConfig } from './server-env.ts';
+export { loadTracingConfig } from './tracing-env.ts';
+export type { TracingConfig } from './tracing-env.ts';

@@ -1,7 +1,9 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import type { LogEvent, PostgresPool, PostgresPoolClient } from 'kysely';
 import pg from 'pg';
+import type { Registry } from 'prom-client';
 import { mapPgError } from './pg-errors.ts';
+import { StatementCounter } from './statement-counter.ts';
 
 /** The part of a pino logger this package uses (pino's Logger satisfies it). */
 export interface DbLogger {
@@ -36,6 +38,12 @@ export interface DatabaseOptions extends DatabaseConnectionOptions {
   /** Queries slower than this are logged at warn (SQL text only, never parameters). Default 1 000. */
   readonly slowQueryMs?: number | undefined;
   readonly log?: DbLogger | undefined;
+  /**
+   * Counts every statement the pool runs (BEGIN/COMMIT included) as
+   * `lzy_db_statements_total{service}` in `registry`: pass the service's own, the one its gRPC
+   * server exposes on /metrics. Default: not counted.
+   */
+  readonly metrics?: { readonly registry: Registry; readonly service: string } | undefined;
 }
 
 /** pg client settings shared by the pool and by dedicated connections (notification listener). */
@@ -56,9 +64,10 @@ export function toPgClientConfig(options: DatabaseConnectionOptions): pg.ClientC
 
 /**
  * A pg pool whose clients map every driver error through `mapPgError`, so no pg error leaves
- * this package (STYLE.md §4): stores simply `await` their kysely queries.
+ * this package (STYLE.md §4): stores simply `await` their kysely queries. Every statement passes
+ * here (kysely sends BEGIN/COMMIT through the same `query`), which is where it is counted.
  */
-function mappingPool(pool: pg.Pool): PostgresPool {
+function mappingPool(pool: pg.Pool, counted: StatementCounter | undefined): PostgresPool {
   // Keyed by the pooled client so kysely's own per-client cache stays hit on re-acquisition.
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   const wrap = (client: pg.PoolClient): PostgresPoolClient => {
@@ -69,6 +78,7 @@ function mappingPool(pool: pg.Pool): PostgresPool {
           return (client as unknown as { processID?: number }).processID;
         },
         query: (async (sql: string, parameters: ReadonlyArray<unknown>) => {
+          counted?.inc();
           try {
             return await client.query(sql, parameters as unknown[]);
           } catch (err) {
@@ -129,9 +139,15 @@ export function createDatabase<DB>(options: DatabaseOptions): Kysely<DB> {
   });
   const log = options.log;
   return new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: mappingPool(pool) }),
+    dialect: new PostgresDialect({ pool: mappingPool(pool, statementCounter(options.metrics)) }),
     ...(log === undefined ? {} : { log: queryLogger(log, options.slowQueryMs ?? 1_000) }),
   });
+}
+
+function statementCounter(metrics: DatabaseOptions['metrics']): StatementCounter | undefined {
+  return metrics === undefined
+    ? undefined
+    : new StatementCounter(metrics.registry, metrics.service);
 }
 
 /** Closes the pool after running queries finish. Idempotent. */

@@ -5,6 +5,7 @@
  * `NotificationListener` is the one LISTEN connection of a process, and
  * `startDatabaseInBackground` migrates (and runs a service's other database steps) at start-up,
  * retrying with backoff while PostgreSQL is unreachable, so a service never crash-loops on it.
+ * With `metrics`, every statement is counted (`lzy_db_statements_total{service}`).
  */
 export { createDatabase, closeDatabase } from './database.ts';
 export type { DatabaseOptions, DatabaseConnectionOptions, DbLogger } from './database.ts';

@@ -5,6 +5,7 @@ import {
   InvalidArgument,
   Unavailable,
 } from '@lzy/errors';
+import { Registry } from 'prom-client';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,5 +157,40 @@ describe('createDatabase', () => {
     expect(
       await db.selectFrom('counter').where('id', '=', 'rolled-back').selectAll().execute(),
     ).toEqual([]);
+  });
+});
+
+describe('statement counter', () => {
+  const pg = usePostgres();
+
+  async function statements(registry: Registry, service: string): Promise<number> {
+    const metric = await registry.getSingleMetric('lzy_db_statements_total')?.get();
+    return metric?.values.find((v) => v.labels.service === service)?.value ?? 0;
+  }
+
+  it('counts every statement the pool runs, BEGIN and COMMIT included, by service', async () => {
+    const registry = new Registry();
+    const db = createDatabase<Db>({ url: pg.url, metrics: { registry, service: 'a' } });
+    const other = createDatabase<Db>({ url: pg.url, metrics: { registry, service: 'b' } });
+    try {
+      await migrateToLatest(db, migrations);
+      const afterMigrations = await statements(registry, 'a');
+      expect(afterMigrations).toBeGreaterThan(0);
+
+      await db.insertInto('counter').values({ id: 'c1', value: 1 }).execute();
+      await withTransaction(db, async (trx) => {
+        await trx.selectFrom('counter').selectAll().execute();
+        await trx.updateTable('counter').set({ value: 2 }).where('id', '=', 'c1').execute();
+      });
+      // 1 INSERT; then BEGIN (with its isolation level), SELECT, UPDATE, COMMIT.
+      expect((await statements(registry, 'a')) - afterMigrations).toBe(5);
+      await expect(sql`SELECT 'x'::integer`.execute(db)).rejects.toBeInstanceOf(InvalidArgument);
+      expect((await statements(registry, 'a')) - afterMigrations).toBe(6); // failed ones too
+      await sql`SELECT 1`.execute(other);
+      expect(await statements(registry, 'b')).toBe(1);
+    } finally {
+      await closeDatabase(db);
+      await closeDatabase(other);
+    }
   });
 });

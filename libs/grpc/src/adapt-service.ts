@@ -21,6 +21,7 @@ import type {
   UnaryHandler,
 } from './handler-types.ts';
 import { requestIdMetadata, runCall } from './call-runner.ts';
+import { splitRpcPath, streamingOf } from './rpc-spans.ts';
 import type { CallOutcome, CallRunnerDeps, MethodInfo } from './call-runner.ts';
 
 type Method = MethodDefinition<unknown, unknown>;
@@ -28,17 +29,15 @@ type Handler = ServiceRegistration['handlers'][string];
 type StreamCall = (ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>) &
   Writable;
 
-/** `/pkg.Service/Method` → service and method names. */
-export function methodInfo(path: string, auth: MethodInfo['auth']): MethodInfo {
-  const rpc = path.replace(/^\//, '');
-  const slash = rpc.lastIndexOf('/');
-  return { service: rpc.slice(0, slash), method: rpc.slice(slash + 1), rpc, auth };
+/** What the bootstrap knows about a method from its definition. */
+export function methodInfo(method: Method, auth: MethodInfo['auth']): MethodInfo {
+  return { ...splitRpcPath(method.path), auth, streaming: streamingOf(method) };
 }
 
 /** Service name (`ai.lzy.v1.iam.LzyAuthenticateService`) of a definition, for health. */
 export function serviceNameOf(registration: ServiceRegistration): string | undefined {
   const first = Object.values(registration.definition)[0];
-  return first === undefined ? undefined : methodInfo(first.path, 'none').service;
+  return first === undefined ? undefined : splitRpcPath(first.path).service;
 }
 
 /** Builds the grpc-js implementation object of a registration, every method wrapped by runCall. */
@@ -51,7 +50,7 @@ export function adaptService(
     const handler = registration.handlers[key];
     if (handler === undefined) throw new Error(`no handler for ${method.path}`);
     if (handler === 'unimplemented') continue; // grpc-js answers UNIMPLEMENTED
-    const info = methodInfo(method.path, authModeOf(registration.auth, key));
+    const info = methodInfo(method as Method, authModeOf(registration.auth, key));
     implementation[key] = adaptMethod(method as Method, handler, info, deps);
   }
   return implementation;

@@ -1,18 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, status as grpcStatus } from '@grpc/grpc-js';
 import type { Deadline } from '@grpc/grpc-js';
+import { context } from '@opentelemetry/api';
 import { Cancelled, DeadlineExceeded, isDomainError } from '@lzy/errors';
 import type { Logger } from '@lzy/logging';
 import type { Authenticator, Subject } from './authenticator.ts';
 import { authenticateCall } from './call-auth.ts';
 import type { AuthMode, CallContext } from './handler-types.ts';
 import type { InFlight } from './in-flight.ts';
+import { startServerSpan } from './rpc-spans.ts';
+import type { RpcStreaming } from './rpc-spans.ts';
 import type { ServerMetrics } from './server-metrics.ts';
 import { statusName, toGrpcStatus } from './status.ts';
 import type { GrpcStatus } from './status.ts';
 
 export interface CallRunnerDeps {
+  /** The server's name (`scheduler`): the `lzy.service` attribute of its spans. */
+  serverName: string;
   log: Logger;
   metrics: ServerMetrics;
   inFlight: InFlight;
@@ -28,6 +33,7 @@ export interface MethodInfo {
   /** `ai.lzy.v1.iam.LzyAuthenticateService/Authenticate`, the `rpc` log field. */
   rpc: string;
   auth: AuthMode;
+  streaming: RpcStreaming;
 }
 
 /** The parts of a grpc-js server call (any kind) the runner uses. */
@@ -121,15 +127,31 @@ async function buildContext(
 }
 
 /**
- * Runs one call the same way for every handler kind: request id, child logger, authentication,
- * context, status mapping, logs, metrics, in-flight tracking. Never rejects: failures come back as
- * `{ ok: false, status }` for the adapter to send.
+ * Runs one call the same way for every handler kind: trace span (child of the caller's
+ * `traceparent`, active while the handler runs), request id, child logger, authentication,
+ * context, status mapping, logs, metrics, in-flight tracking. Never rejects: failures come back
+ * as `{ ok: false, status }` for the adapter to send.
  */
-export async function runCall<T>(
+export function runCall<T>(
   deps: CallRunnerDeps,
   info: MethodInfo,
   call: ServerCallLike,
   invoke: (ctx: CallContext) => Promise<T>,
+): Promise<CallOutcome<T>> {
+  const span = startServerSpan(deps.serverName, info, call.metadata);
+  return context.with(span.ctx, async () => {
+    const outcome = await runInSpan(deps, info, call, invoke, span.traceId);
+    span.end(outcome.ok ? grpcStatus.OK : outcome.status.code);
+    return outcome;
+  });
+}
+
+async function runInSpan<T>(
+  deps: CallRunnerDeps,
+  info: MethodInfo,
+  call: ServerCallLike,
+  invoke: (ctx: CallContext) => Promise<T>,
+  traceId: string | undefined,
 ): Promise<CallOutcome<T>> {
   const startedAt = performance.now();
   const incomingId = firstValue(call.metadata, 'x-request-id');
@@ -138,7 +160,11 @@ export async function runCall<T>(
   const endMetrics = deps.metrics.start(info.service, info.method);
   const leave = deps.inFlight.enter();
   const { signal, deadline, dispose } = watchCancellation(call);
-  let log = deps.log.child({ rid: requestId, rpc: info.rpc });
+  let log = deps.log.child(
+    traceId === undefined
+      ? { rid: requestId, rpc: info.rpc }
+      : { rid: requestId, rpc: info.rpc, trace: traceId },
+  );
   try {
     const ctx = await buildContext(deps, info, call, { log, requestId, signal, deadline });
     log = ctx.log;

@@ -1,4 +1,8 @@
 import { InterceptingCall, Metadata, credentials, status } from '@grpc/grpc-js';
+import type { Registry } from 'prom-client';
+import { ClientMetrics } from './client-metrics.ts';
+import { tracingInterceptor } from './rpc-spans.ts';
+import { ensureContextPropagation } from './trace-context.ts';
 import type {
   ChannelCredentials,
   ChannelOptions,
@@ -35,6 +39,11 @@ export interface ChannelClientOptions {
   flowControlWindowBytes?: number;
   /** Extra grpc-js channel options (tests). */
   channelOptions?: ChannelOptions;
+  /**
+   * Count every call in this registry (`lzy_grpc_client_calls_total`): pass the service's own,
+   * the one its gRPC server exposes on /metrics. Default: not counted.
+   */
+  metricsRegistry?: Registry;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, initialBackoffMs: 500, maxBackoffMs: 2_000 };
@@ -47,7 +56,8 @@ export type ClientConstructor<C extends Client> = new (
 
 /**
  * Creates a grpc-js client (e.g. `iam.LzySubjectServiceClient` from @lzy/proto) for an internal,
- * plaintext `host:port`, with keepalive, a default deadline, bearer credentials and retries.
+ * plaintext `host:port`, with keepalive, a default deadline, bearer credentials, retries, and
+ * tracing: a CLIENT span per call whose W3C `traceparent` rides in the call's metadata.
  *
  * Retries re-send a call that ended with UNAVAILABLE before any response header arrived (grpc-js
  * implements gRFC A6: exponential backoff with ±20 % jitter, within the call's deadline). That is
@@ -60,7 +70,10 @@ export function createChannelClient<C extends Client>(
   address: string,
   options: ChannelClientOptions = {},
 ): C {
-  const interceptors: Interceptor[] = [];
+  ensureContextPropagation();
+  // First: it must run synchronously in the caller's async context (its trace).
+  const metrics = options.metricsRegistry && new ClientMetrics(options.metricsRegistry);
+  const interceptors: Interceptor[] = [tracingInterceptor(metrics)];
   if (options.deadlineMs !== undefined) interceptors.push(defaultDeadline(options.deadlineMs));
   if (options.callCredentials !== undefined)
     interceptors.push(bearerCredentials(options.callCredentials));

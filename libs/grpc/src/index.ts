@@ -59,3 +59,20 @@ export {
   requireInternalCaller,
 } from './internal-identity.ts';
 export type { InternalCallCredentialsOptions } from './internal-identity.ts';
+export { startTracing } from './tracing.ts';
+export type { Tracing } from './tracing.ts';
+export {
+  contextFromTraceFields,
+  ensureContextPropagation,
+  traceContextFields,
+} from './trace-context.ts';
+export type { TraceContextFields } from './trace-context.ts';
+export { TRACER_NAME } from './rpc-spans.ts';
+export type { SpanLine } from './json-lines-span-exporter.ts';
+/**
+ * prom-client's Registry: a service makes one and hands it to startGrpcServer, createDatabase
+ * and createChannelClient, so its /metrics shows RPCs served and made and statements run.
+ */
+export { Registry as MetricsRegistry } from 'prom-client';
+export { WorkSpan, untraced } from './work-span.ts';
+export type { WorkSpanOptions } from './work-span.ts';

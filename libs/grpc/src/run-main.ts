@@ -1,7 +1,9 @@
-import { ConfigError } from '@lzy/config';
+import { ConfigError, loadTracingConfig } from '@lzy/config';
+import type { TracingConfig } from '@lzy/config';
 import type { Env } from '@lzy/config';
 import { createLogger } from '@lzy/logging';
 import type { CreateLoggerOptions, Logger } from '@lzy/logging';
+import { startTracing } from './tracing.ts';
 
 /** What a service's start function returns. Ports, when given, are logged. */
 export interface StartedService {
@@ -26,14 +28,17 @@ export interface RunMainOptions<Config> {
 
 /**
  * The process half of a service (STYLE.md §1 main.ts): parse config, make the root logger,
- * start, log the ports, stop once on SIGTERM/SIGINT.
+ * set up tracing (OTEL_EXPORTER_OTLP_ENDPOINT, LZY_TRACE_FILE: see startTracing), start, log the
+ * ports, stop once on SIGTERM/SIGINT (spans still buffered are exported before exit).
  * Exit codes: 2 bad configuration (every bad variable on stderr), 1 start or stop failure,
  * 0 clean stop.
  */
 export async function runMain<Config>(options: RunMainOptions<Config>): Promise<void> {
   let config: Config;
+  let tracingConfig: TracingConfig;
   try {
     config = options.loadConfig(options.env);
+    tracingConfig = loadTracingConfig(options.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${options.name}: ${err.message}\n`);
@@ -53,6 +58,8 @@ export async function runMain<Config>(options: RunMainOptions<Config>): Promise<
     process.exit(1);
   });
 
+  // Before the service starts: its servers and clients pick the provider up at their first span.
+  const tracing = startTracing(tracingConfig, options.name);
   let service: StartedService;
   try {
     service = await options.start(config, { log });
@@ -70,16 +77,19 @@ export async function runMain<Config>(options: RunMainOptions<Config>): Promise<
     }
     stopping = true;
     log.info({ signal }, 'stopping');
-    service.stop().then(
-      () => {
-        log.info('stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        log.fatal({ err }, 'stop failed');
-        process.exit(1);
-      },
-    );
+    service
+      .stop()
+      .then(() => tracing.shutdown())
+      .then(
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          log.fatal({ err }, 'stop failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -13,6 +13,7 @@ import { startMetricsServer } from './metrics-server.ts';
 import type { MetricsServer } from './metrics-server.ts';
 import { ServerMetrics } from './server-metrics.ts';
 import { serverOptions } from './server-options.ts';
+import { ensureContextPropagation } from './trace-context.ts';
 
 export interface GrpcServerOptions {
   /** Service name for logs (`iam`, `lzy-service`). */
@@ -119,7 +120,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   const metricsRegistry = options.metricsRegistry ?? new Registry();
   const health = new HealthState();
   const inFlight = new InFlight();
+  ensureContextPropagation();
   const deps: CallRunnerDeps = {
+    serverName: name,
     log: options.log,
     metrics: new ServerMetrics(metricsRegistry),
     inFlight,

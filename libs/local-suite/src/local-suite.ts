@@ -44,6 +44,11 @@ export interface LocalSuiteOptions {
 export interface LocalSuite {
   /** `host:port` of each service by name. */
   addresses: Readonly<Record<SuiteService, string>>;
+  /**
+   * `host:port` of the /metrics endpoint of each service that serves one (its LZY_METRICS_PORT
+   * is set, e.g. through `infra.extraEnv`).
+   */
+  metricsAddresses: Readonly<Partial<Record<SuiteService, string>>>;
   /** The site's web address, `http://host:port`. */
   siteUrl: string;
   /** A one-time link signing `login` in to the site ('' when the suite runs no site). */
@@ -54,6 +59,7 @@ export interface LocalSuite {
 
 interface Started {
   port: number;
+  metricsPort?: number;
   /** The site's web port. */
   httpPort?: number;
   /** The site's one-time login links. */
@@ -86,6 +92,7 @@ const STARTERS: Readonly<Record<SuiteService, Starter>> = {
 export async function startLocalSuite(options: LocalSuiteOptions): Promise<LocalSuite> {
   const running: Started[] = [];
   const addresses: Partial<Record<SuiteService, string>> = {};
+  const metricsAddresses: Partial<Record<SuiteService, string>> = {};
   let siteUrl = '';
   let siteLoginLink = (_login: string) => Promise.resolve('');
   const stop = async () => {
@@ -112,6 +119,8 @@ export async function startLocalSuite(options: LocalSuiteOptions): Promise<Local
       });
       running.push(started);
       addresses[name] = `${options.infra.host}:${started.port}`;
+      if (started.metricsPort !== undefined)
+        metricsAddresses[name] = `${options.infra.host}:${started.metricsPort}`;
       if (started.httpPort !== undefined)
         siteUrl = `http://${options.infra.host}:${started.httpPort}`;
       if (started.loginLink !== undefined) siteLoginLink = started.loginLink;
@@ -123,7 +132,13 @@ export async function startLocalSuite(options: LocalSuiteOptions): Promise<Local
     await stop();
     throw err;
   }
-  return { addresses: addresses as Record<SuiteService, string>, siteUrl, siteLoginLink, stop };
+  return {
+    addresses: addresses as Record<SuiteService, string>,
+    metricsAddresses,
+    siteUrl,
+    siteLoginLink,
+    stop,
+  };
 }
 
 /** startGrpcServer's error for a port it cannot listen on (in use). */

@@ -34,10 +34,11 @@ export interface SuiteInfra {
 
 // HOME (uv's cache, pyenv's interpreters, ~/.cache/lzy-ts), PATH (python3.X, bash, flock), the
 // locale, the TLS trust and proxy settings PyPI needs behind a corporate proxy, uv's own settings,
-// and the worker's documented LZY_WORKER_* settings (README "Python"). Never other LZY_* names:
-// the services' database URLs and internal key must not reach VMs and so user code.
+// the worker's documented LZY_WORKER_* settings (README "Python"), and where spans go
+// (OTEL_*, LZY_TRACE_FILE: VMs trace as the services do). Never other LZY_* names: the
+// services' database URLs and internal key must not reach VMs and so user code.
 const VM_HOST_ENV =
-  /^(HOME|PATH|USER|LOGNAME|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|XDG_CACHE_HOME|PYENV_ROOT|SSL_CERT_FILE|SSL_CERT_DIR|NODE_EXTRA_CA_CERTS|REQUESTS_CA_BUNDLE|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy|UV_[A-Z0-9_]+|LZY_WORKER_[A-Z0-9_]+)$/;
+  /^(HOME|PATH|USER|LOGNAME|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|XDG_CACHE_HOME|PYENV_ROOT|SSL_CERT_FILE|SSL_CERT_DIR|NODE_EXTRA_CA_CERTS|REQUESTS_CA_BUNDLE|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy|UV_[A-Z0-9_]+|LZY_WORKER_[A-Z0-9_]+|OTEL_[A-Z0-9_]+|LZY_TRACE_FILE)$/;
 
 /**
  * The part of a user's shell environment that the suite's VMs inherit (through the allocator's

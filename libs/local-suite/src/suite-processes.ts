@@ -33,9 +33,11 @@ export async function startSuiteProcesses(infra: SuiteInfra): Promise<LocalSuite
     await stop();
     throw err;
   }
-  // The site's web port is not announced by the process; tests of the site start it in-process.
+  // The site's web port and metrics ports are not announced by the processes; tests that need
+  // them start the suite in-process (startLocalSuite).
   return {
     addresses: addresses as Record<SuiteService, string>,
+    metricsAddresses: {},
     siteUrl: '',
     siteLoginLink: () => Promise.resolve(''),
     stop,

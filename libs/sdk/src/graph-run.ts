@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { WorkSpan } from '@lzy/grpc';
 import type { lzyWorkflow } from '@lzy/proto';
 import type { LzyClients } from './lzy-clients.ts';
 import { progressOf, sameProgress } from './progress.ts';
@@ -28,9 +29,26 @@ export interface GraphRunParams {
  * persisted) or failed. Both ride out a restart of LZY (LzyClients.call): a repeated ExecuteGraph
  * is the same request bytes, which lzy-service answers with the graph id of the first (it keys
  * graphs by execution and request hash), so a graph is never submitted twice.
+ * The graph is one trace (W3C trace context on every call, so the services' spans of it share
+ * its trace id; recorded here too when this process exports spans).
  * @throws LzyExecutionError when the graph fails.
  */
 export async function runGraph(params: GraphRunParams): Promise<void> {
+  const span = new WorkSpan('sdk.graph', {
+    service: 'sdk',
+    newTrace: true,
+    attributes: { 'lzy.execution_id': params.executionId, 'lzy.ops': params.calls.length },
+  });
+  try {
+    await span.run(() => submitAndFollow(params));
+    span.end();
+  } catch (err) {
+    span.end({ error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}
+
+async function submitAndFollow(params: GraphRunParams): Promise<void> {
   const { clients, workflowName, executionId, graph, calls, onProgress } = params;
   const { workflows } = clients;
   const { graphId } = await clients.call(workflows.executeGraph.bind(workflows), {

@@ -107,6 +107,8 @@ const schema = z
       'LZY_WORKER_PYTHONS',
       'LZY_WORKER_ENV_CACHE_DIR',
       'LZY_WORKER_OP_HOST',
+      // Spans of VMs go where the allocator's go (OTEL_* are not LZY_*: they pass anyway).
+      'LZY_TRACE_FILE',
     ]),
     /** Where VMs run: `local` child processes, or pods on `kubernetes` (src/kube/). */
     LZY_ALLOCATOR_BACKEND: z.enum(['local', 'kubernetes']).default('local'),

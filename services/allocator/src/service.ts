@@ -9,6 +9,7 @@ import {
   IamAuthenticator,
   INTERNAL_SUBJECT_ID,
   LocalAuthenticator,
+  MetricsRegistry,
   ReadinessGate,
   createChannelClient,
   internalCallCredentials,
@@ -116,8 +117,11 @@ export async function startAllocator(
 ): Promise<RunningAllocator> {
   const log = deps.log;
   const clock = deps.clock ?? { now: () => Date.now() };
+  // One registry for the service's /metrics: RPCs served and made, statements run.
+  const metricsRegistry = new MetricsRegistry();
   const db = createDatabase<AllocatorDatabase>({
     url: config.dbUrl,
+    metrics: { registry: metricsRegistry, service: 'allocator' },
     applicationName: 'allocator',
     log: log.child({ component: 'db' }),
   });
@@ -166,6 +170,7 @@ export async function startAllocator(
   const server = await startGrpcServer({
     name: 'allocator',
     ...config.server,
+    metricsRegistry,
     log,
     authenticator: ids.authenticator,
     services: [

@@ -7,6 +7,7 @@ import {
 } from '@lzy/db';
 import { ChangeEvents } from '@lzy/events';
 import {
+  MetricsRegistry,
   createChannelClient,
   IamAuthenticator,
   internalCallCredentials,
@@ -65,8 +66,11 @@ export async function startChannelManager(
     iamClient = createChannelClient(iamAuthService.LzyAuthenticateServiceClient, config.iamAddress);
     authenticator = new IamAuthenticator({ client: iamClient, clock });
   }
+  // One registry for the service's /metrics: RPCs served and made, statements run.
+  const metricsRegistry = new MetricsRegistry();
   const db: Kysely<ChannelManagerDatabase> = createDatabase<ChannelManagerDatabase>({
     url: config.dbUrl,
+    metrics: { registry: metricsRegistry, service: 'channel-manager' },
     applicationName: 'channel-manager',
     log,
   });
@@ -99,6 +103,7 @@ export async function startChannelManager(
     server = await startGrpcServer({
       name: 'channel-manager',
       ...config.server,
+      metricsRegistry,
       log,
       authenticator,
       services: [service],

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { closeDatabase, createDatabase, startDatabaseInBackground } from '@lzy/db';
 import {
+  MetricsRegistry,
   createChannelClient,
   IamAuthenticator,
   internalCallCredentials,
@@ -58,15 +59,21 @@ export async function startGraphExecutor(
   const privateKeyPem = config.internalPrivateKeyPem;
   if (privateKeyPem === undefined)
     log.warn('LZY_INTERNAL_PRIVATE_KEY is not set: calls to the scheduler carry no credentials');
+  // One registry for the service's /metrics: RPCs served and made, statements run.
+  const metricsRegistry = new MetricsRegistry();
   const schedulerClient = createChannelClient(
     scheduler.SchedulerServiceClient,
     config.schedulerAddress,
-    privateKeyPem === undefined
-      ? {}
-      : { callCredentials: internalCallCredentials({ privateKeyPem, clock }) },
+    {
+      metricsRegistry,
+      ...(privateKeyPem === undefined
+        ? {}
+        : { callCredentials: internalCallCredentials({ privateKeyPem, clock }) }),
+    },
   );
   const db: Kysely<GraphExecutorDatabase> = createDatabase<GraphExecutorDatabase>({
     url: config.dbUrl,
+    metrics: { registry: metricsRegistry, service: 'graph-executor' },
     applicationName: 'graph-executor',
     log,
   });
@@ -89,6 +96,7 @@ export async function startGraphExecutor(
     server = await startGrpcServer({
       name: 'graph-executor',
       ...config.server,
+      metricsRegistry,
       log,
       authenticator,
       services: [service],

@@ -6,7 +6,7 @@ import {
   startDatabaseInBackground,
 } from '@lzy/db';
 import type { StartupStep } from '@lzy/db';
-import { ReadinessGate, startGrpcServer } from '@lzy/grpc';
+import { MetricsRegistry, ReadinessGate, startGrpcServer } from '@lzy/grpc';
 import type { Clock, GrpcServer } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import type { IamConfig } from './config.ts';
@@ -65,8 +65,11 @@ function bootstrapSteps(
 export async function startIam(config: IamConfig, deps: IamDeps): Promise<RunningIam> {
   const log = deps.log;
   const clock = deps.clock ?? { now: () => Date.now() };
+  // One registry for the service's /metrics: RPCs served and made, statements run.
+  const metricsRegistry = new MetricsRegistry();
   const db = createDatabase<IamDatabase>({
     url: config.dbUrl,
+    metrics: { registry: metricsRegistry, service: 'iam' },
     applicationName: 'iam',
     log: log.child({ component: 'db' }),
   });
@@ -104,6 +107,7 @@ export async function startIam(config: IamConfig, deps: IamDeps): Promise<Runnin
     server = await startGrpcServer({
       name: 'iam',
       ...config.server,
+      metricsRegistry,
       log,
       services,
       authenticator: new CallAuthenticator({

@@ -5,6 +5,7 @@ import {
   startDatabaseInBackground,
 } from '@lzy/db';
 import {
+  MetricsRegistry,
   createChannelClient,
   IamAuthenticator,
   internalCallCredentials,
@@ -76,8 +77,11 @@ export async function startLzyService(
 ): Promise<RunningLzyService> {
   const log = deps.log;
   const clock = deps.clock ?? { now: () => Date.now() };
+  // One registry for the service's /metrics: RPCs served and made, statements run.
+  const metricsRegistry = new MetricsRegistry();
   const db = createDatabase<LzyServiceDb>({
     url: config.dbUrl,
+    metrics: { registry: metricsRegistry, service: 'lzy-service' },
     applicationName: 'lzy-service',
     log,
   });
@@ -94,7 +98,9 @@ export async function startLzyService(
     log.warn('LZY_INTERNAL_PRIVATE_KEY is not set: calls to other services carry no credentials');
   }
   const created =
-    deps.neighbours === undefined ? createNeighbours(config, callCredentials) : undefined;
+    deps.neighbours === undefined
+      ? createNeighbours(config, callCredentials, metricsRegistry)
+      : undefined;
   // The site's execution monitor (issue 14) observes submitted graphs through the ports.
   const monitorStore = new MonitorStore({ db });
   const neighbours = recordGraphPlans(deps.neighbours ?? created!.neighbours, {
@@ -158,6 +164,7 @@ export async function startLzyService(
   const server = await startGrpcServer({
     name: 'lzy-service',
     ...config.server,
+    metricsRegistry,
     log,
     authenticator,
     services: [

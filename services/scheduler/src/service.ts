@@ -1,6 +1,7 @@
 import { closeDatabase, createDatabase, startDatabaseInBackground } from '@lzy/db';
 import {
   IamAuthenticator,
+  MetricsRegistry,
   createChannelClient,
   internalCallCredentials,
   startGrpcServer,
@@ -60,17 +61,22 @@ export async function startScheduler(
 ): Promise<RunningScheduler> {
   const { log } = deps;
   const clock = deps.clock ?? { now: () => Date.now() };
+  // One registry for the service's /metrics: RPCs served and made, statements run.
+  const metricsRegistry = new MetricsRegistry();
   const db = createDatabase<SchedulerDatabase>({
     url: config.dbUrl,
+    metrics: { registry: metricsRegistry, service: 'scheduler' },
     applicationName: 'lzy-scheduler',
     log: log.child({ component: 'db' }),
   });
   const pem = config.internalPrivateKeyPem;
   if (pem === undefined) log.warn('LZY_INTERNAL_PRIVATE_KEY unset: outbound calls carry no token');
-  const clientOptions =
-    pem === undefined
+  const clientOptions = {
+    metricsRegistry,
+    ...(pem === undefined
       ? {}
-      : { callCredentials: internalCallCredentials({ privateKeyPem: pem, clock }) };
+      : { callCredentials: internalCallCredentials({ privateKeyPem: pem, clock }) }),
+  };
   const allocator = new AllocatorClient(config.allocatorAddress, clientOptions);
   // grpc-js connects on the first call: unused when the authenticator is injected.
   const iamClient = createChannelClient(
@@ -142,6 +148,7 @@ export async function startScheduler(
     server = await startGrpcServer({
       name: 'scheduler',
       ...config.server,
+      metricsRegistry,
       log,
       authenticator,
       services: [schedulerService({ core, store, events, readiness })],

@@ -1,5 +1,11 @@
 import { closeDatabase, createDatabase, startDatabaseInBackground } from '@lzy/db';
-import { IamAuthenticator, ReadinessGate, createChannelClient, startGrpcServer } from '@lzy/grpc';
+import {
+  IamAuthenticator,
+  MetricsRegistry,
+  ReadinessGate,
+  createChannelClient,
+  startGrpcServer,
+} from '@lzy/grpc';
 import type { Authenticator, Clock } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { iamAuthService } from '@lzy/proto';
@@ -38,8 +44,11 @@ export async function startStorage(
 ): Promise<RunningStorage> {
   const { log } = deps;
   const clock = deps.clock ?? { now: () => Date.now() };
+  // One registry for the service's /metrics: RPCs served and made, statements run.
+  const metricsRegistry = new MetricsRegistry();
   const db = createDatabase<StorageDatabase>({
     url: config.dbUrl,
+    metrics: { registry: metricsRegistry, service: 'storage' },
     applicationName: 'lzy-storage',
     log: log.child({ component: 'db' }),
   });
@@ -67,6 +76,7 @@ export async function startStorage(
   const server = await startGrpcServer({
     name: 'storage',
     ...config.server,
+    metricsRegistry,
     log,
     authenticator,
     services: [storageService({ manager, ready: () => readiness.assertReady() })],

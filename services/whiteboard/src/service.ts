@@ -2,6 +2,7 @@ import { importPrivateKey } from '@lzy/auth';
 import { closeDatabase, createDatabase, startDatabaseInBackground } from '@lzy/db';
 import {
   IamAuthenticator,
+  MetricsRegistry,
   ReadinessGate,
   createChannelClient,
   internalCallCredentials,
@@ -77,8 +78,11 @@ export async function startWhiteboard(
   const log = deps.log;
   const clock = deps.clock ?? { now: () => Date.now() };
   const clients = iamClients(config, clock, log);
+  // One registry for the service's /metrics: RPCs served and made, statements run.
+  const metricsRegistry = new MetricsRegistry();
   const db = createDatabase<WhiteboardDatabase>({
     url: config.dbUrl,
+    metrics: { registry: metricsRegistry, service: 'whiteboard' },
     applicationName: 'whiteboard',
     log: log.child({ component: 'db' }),
   });
@@ -111,6 +115,7 @@ export async function startWhiteboard(
     server = await startGrpcServer({
       name: 'whiteboard',
       ...config.server,
+      metricsRegistry,
       log,
       authenticator: new IamAuthenticator({ client: clients.auth, clock }),
       services: [

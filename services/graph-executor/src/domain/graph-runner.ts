@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { NotFound } from '@lzy/errors';
+import { WorkSpan, untraced } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { graphExecutor } from '@lzy/proto';
 import { isTerminalGraphState, isTerminalTaskState, taskFailureDescription } from '@lzy/tasks';
@@ -51,6 +52,8 @@ interface ActiveGraph {
   submitted: Promise<void>;
   /** Its end is being stored: no second end. */
   finishing: boolean;
+  /** graph-executor.graph: submitting → executing, ended with the graph. */
+  span: WorkSpan;
 }
 
 const keyOf = (executionId: string, id: string) => `${executionId}\u0000${id}`;
@@ -216,10 +219,21 @@ export class GraphRunner {
       retryDelayMs: this.#retryDelayMs,
       submitted: Promise.resolve(),
       finishing: false,
+      // Child of ExecuteGraph (none after a restart): the tasks' spans nest under it.
+      span: new WorkSpan('graph-executor.graph', {
+        service: 'graph-executor',
+        attributes: {
+          'lzy.graph_id': record.graphId,
+          'lzy.execution_id': record.executionId,
+          'lzy.tasks': record.tasks.length,
+        },
+      }),
     };
+    graph.span.enter('graph-executor.submitting');
     this.#active.set(key, graph);
-    this.#watchExecution(record.executionId);
-    graph.submitted = this.#submit(graph);
+    // One stream per execution serves every graph of it: in no graph's trace.
+    untraced(() => this.#watchExecution(record.executionId));
+    graph.submitted = graph.span.run(() => this.#submit(graph));
   }
 
   /** Submit (idempotent), re-sent with backoff until it goes through or the graph ends. */
@@ -229,6 +243,7 @@ export class GraphRunner {
       if (this.#closed || isTerminalGraphState(record.state)) return;
       try {
         await this.#scheduler.submit(record);
+        graph.span.enter('graph-executor.executing');
         if (!record.submitted) {
           await this.#store.markSubmitted(record.executionId, record.graphId);
           record.submitted = true;
@@ -308,6 +323,10 @@ export class GraphRunner {
       if (stored !== undefined)
         Object.assign(record, { state: stored.state, description: stored.description });
     }
+    graph.span.end({
+      attributes: { 'lzy.graph_state': record.state },
+      ...(record.state === 'FAILED' ? { error: record.description } : {}),
+    });
     this.#notify(graph, []);
     this.#detachExecution(record.executionId);
     if (!won || state !== 'FAILED') return;

@@ -1,6 +1,6 @@
 import type { Client } from '@grpc/grpc-js';
 import { createChannelClient } from '@lzy/grpc';
-import type { ClientConstructor } from '@lzy/grpc';
+import type { ClientConstructor, MetricsRegistry } from '@lzy/grpc';
 import {
   allocator,
   channelManager,
@@ -34,10 +34,15 @@ export interface NeighbourAddresses {
 export function createNeighbours(
   addresses: NeighbourAddresses,
   callCredentials: (() => Promise<string>) | undefined,
+  /** Where outbound calls are counted (the service's /metrics registry). */
+  metricsRegistry?: MetricsRegistry,
 ): { neighbours: Neighbours; close(): void } {
   const clients: Client[] = [];
   const make = <C extends Client>(ctor: ClientConstructor<C>, address: string): C => {
-    const client = createChannelClient(ctor, address, callCredentials ? { callCredentials } : {});
+    const client = createChannelClient(ctor, address, {
+      ...(callCredentials ? { callCredentials } : {}),
+      ...(metricsRegistry ? { metricsRegistry } : {}),
+    });
     clients.push(client);
     return client;
   };

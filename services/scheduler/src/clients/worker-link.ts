@@ -51,6 +51,7 @@ function toRunMessage(run: RunRequest): worker.DispatchRequest {
         portalAddress: run.portalAddress,
         inputSenders: [...run.inputSenders].map(([channelId, slotUri]) => ({ channelId, slotUri })),
         attempt: run.attempt,
+        traceContext: run.traceContext,
       },
     },
   };

@@ -6,6 +6,7 @@ import type { HeldVm, LiveTask } from './live-task.ts';
 import type { ExposedOutput, PoolShape, RunRequest, UserNoticePort, WorkerEvent } from './ports.ts';
 import type { Task, TaskProgress } from './task.ts';
 import type { TaskWriter } from './task-writer.ts';
+import { TaskSpans } from './task-spans.ts';
 import { addNeeds, fits, subtractNeeds, tasksPerVm } from './vm-capacity.ts';
 import type { VmKeeper } from './vm-keeper.ts';
 
@@ -48,6 +49,7 @@ export class Dispatcher {
   readonly #liveCount = new Map<string, number>();
   readonly #sessions = new Map<string, Session>();
   readonly #pools = new Map<string, PoolShape>();
+  readonly #spans = new TaskSpans();
   #keeper: VmKeeper | undefined;
 
   constructor(deps: DispatcherDeps) {
@@ -75,6 +77,7 @@ export class Dispatcher {
   /** Adds an unfinished task (Submit, or resume after a restart). */
   add(live: LiveTask): void {
     this.#track(live);
+    this.#spans.begin(live);
     for (const dep of live.pending) {
       let set = this.#dependents.get(dep);
       if (set === undefined) this.#dependents.set(dep, (set = new Set()));
@@ -89,6 +92,7 @@ export class Dispatcher {
    */
   resumeOnVm(live: LiveTask, vm: HeldVm): void {
     this.#track(live);
+    this.#spans.begin(live);
     live.vm = vm;
     vm.running.set(live.task.taskId, live);
     vm.used = addNeeds(vm.used, live.needs);
@@ -319,6 +323,7 @@ export class Dispatcher {
       portalAddress: task.portalAddress,
       inputSenders,
       attempt: live.progress.attempt,
+      traceContext: this.#spans.traceContextOf(task.taskId),
     };
   }
 
@@ -442,6 +447,7 @@ export class Dispatcher {
   #progress(live: LiveTask, change: Partial<TaskProgress>): void {
     live.progress = { ...live.progress, ...change };
     this.#deps.writer.write(live.task.taskId, live.progress);
+    this.#spans.progress(live);
   }
 
   #now(): Date {

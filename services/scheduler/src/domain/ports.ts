@@ -63,6 +63,8 @@ export interface RunRequest {
   readonly inputSenders: ReadonlyMap<string, string>;
   /** 1 for the first run, then 2, … */
   readonly attempt: number;
+  /** The task's trace (W3C), for the worker's spans of it; undefined: none. */
+  readonly traceContext?: { readonly traceparent: string; readonly tracestate: string } | undefined;
 }
 
 /** An output a task exposed on its worker (a consumer's input sender). */

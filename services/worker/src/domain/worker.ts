@@ -6,6 +6,7 @@ import {
   NotFound,
   isDomainError,
 } from '@lzy/errors';
+import type { TraceContextFields } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { packMessage } from '@lzy/operations';
 import type { InMemoryOperations as OperationRegistry, Operation } from '@lzy/operations';
@@ -15,6 +16,7 @@ import { startupCommandForRepeatedInputs } from './pylzy-startup-command.ts';
 import { planSlots, taskDirectory } from './slot-plan.ts';
 import { TaskRecord } from './task-record.ts';
 import type { TaskEvent } from './task-record.ts';
+import { taskSpan } from './task-spans.ts';
 import { TaskRun } from './task-run.ts';
 import type { TaskOutcome, TaskRunDeps, TaskRunSpec } from './task-run.ts';
 
@@ -34,6 +36,11 @@ export interface ExecuteTask {
   inputSenders?: ReadonlyMap<string, string>;
   /** Which run of the task (scheduler retries); 0 or absent: 1. */
   attempt?: number;
+  /**
+   * The task's trace (Dispatch: from the scheduler); undefined: the active context (the
+   * Execute call's).
+   */
+  traceContext?: TraceContextFields | undefined;
 }
 
 interface Owner {
@@ -119,11 +126,13 @@ export class Worker {
       description: `Execute task ${task.taskId}`,
       createdBy,
     });
+    const traced = taskSpan(task);
     const record = new TaskRecord({
       taskId: task.taskId,
       executionId: task.executionId,
       operationId: op.id,
       onEvent: (event) => {
+        traced.onEvent(event);
         for (const listener of this.#listeners) listener(event);
       },
     });
@@ -145,7 +154,8 @@ export class Worker {
     );
     this.#tasks.set(task.taskId, { record, run, attempt });
     this.#forgetOldTasks();
-    void this.#drive(run, record, log);
+    // The run's calls (channel manager, slots, portal) join the task's trace.
+    void traced.span.run(() => this.#drive(run, record, log));
     return op;
   }
 

@@ -122,6 +122,8 @@ export class DispatchLinks {
           portalAddress: run.portalAddress,
           inputSenders: new Map(run.inputSenders.map((s) => [s.channelId, s.slotUri])),
           attempt: run.attempt,
+          // Never the stream's own context: the Dispatch call outlives every task.
+          traceContext: run.traceContext ?? { traceparent: '', tracestate: '' },
         },
         ctx.subject?.id ?? '',
       );

@@ -6,6 +6,8 @@ import { portal } from '@lzy/proto';
 /** Test double of PortalService (our own port) recording what WriteStd receives. */
 export class PortalDouble {
   readonly received: portal.WriteStdRequest[] = [];
+  /** The `traceparent` of each WriteStd call ('' without one). */
+  readonly traceparents: string[] = [];
   #server: GrpcServer | undefined;
 
   async start(log: Logger): Promise<string> {
@@ -23,7 +25,9 @@ export class PortalDouble {
             readStd: 'unimplemented',
             finish: 'unimplemented',
             stop: 'unimplemented',
-            writeStd: async (requests) => {
+            writeStd: async (requests, ctx) => {
+              const traceparent = ctx.metadata.get('traceparent')[0];
+              this.traceparents.push(typeof traceparent === 'string' ? traceparent : '');
               for await (const request of requests) this.received.push(request);
               return {};
             },

@@ -69,11 +69,22 @@ export interface DispatchRequest_Run {
    * its end, with a higher attempt, runs the task again; otherwise a repeated run is a no-op.
    */
   attempt: number;
+  /**
+   * The task's trace: the worker's spans of this task are its children. Per task, in the
+   * message: the Dispatch stream outlives every task, so its own metadata carries none.
+   */
+  traceContext?: TraceContext | undefined;
 }
 
 export interface DispatchRequest_Stop {
   taskId: string;
   reason: string;
+}
+
+/** W3C trace context (https://www.w3.org/TR/trace-context/); empty: the task has no trace. */
+export interface TraceContext {
+  traceparent: string;
+  tracestate: string;
 }
 
 /** The sender slot of an input channel. */
@@ -411,7 +422,15 @@ export const DispatchRequest_Attach: MessageFns<
 };
 
 function createBaseDispatchRequest_Run(): DispatchRequest_Run {
-  return { taskId: "", executionId: "", taskDesc: undefined, portalAddress: "", inputSenders: [], attempt: 0 };
+  return {
+    taskId: "",
+    executionId: "",
+    taskDesc: undefined,
+    portalAddress: "",
+    inputSenders: [],
+    attempt: 0,
+    traceContext: undefined,
+  };
 }
 
 export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.worker.v1.DispatchRequest.Run"> = {
@@ -435,6 +454,9 @@ export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.
     }
     if (message.attempt !== 0) {
       writer.uint32(48).uint32(message.attempt);
+    }
+    if (message.traceContext !== undefined) {
+      TraceContext.encode(message.traceContext, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -500,6 +522,14 @@ export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.
             message.attempt = reader.uint32();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.traceContext = TraceContext.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -540,6 +570,11 @@ export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.
         ? object.input_senders.map((e: any) => InputSender.fromJSON(e))
         : [],
       attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      traceContext: isSet(object.traceContext)
+        ? TraceContext.fromJSON(object.traceContext)
+        : isSet(object.trace_context)
+        ? TraceContext.fromJSON(object.trace_context)
+        : undefined,
     };
   },
 
@@ -563,6 +598,9 @@ export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.
     if (message.attempt !== 0) {
       obj.attempt = Math.round(message.attempt);
     }
+    if (message.traceContext !== undefined) {
+      obj.traceContext = TraceContext.toJSON(message.traceContext);
+    }
     return obj;
   },
 
@@ -579,6 +617,9 @@ export const DispatchRequest_Run: MessageFns<DispatchRequest_Run, "lzy.internal.
     message.portalAddress = object.portalAddress ?? "";
     message.inputSenders = object.inputSenders?.map((e) => InputSender.fromPartial(e)) || [];
     message.attempt = object.attempt ?? 0;
+    message.traceContext = (object.traceContext !== undefined && object.traceContext !== null)
+      ? TraceContext.fromPartial(object.traceContext)
+      : undefined;
     return message;
   },
 };
@@ -670,6 +711,93 @@ export const DispatchRequest_Stop: MessageFns<DispatchRequest_Stop, "lzy.interna
     const message = createBaseDispatchRequest_Stop();
     message.taskId = object.taskId ?? "";
     message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseTraceContext(): TraceContext {
+  return { traceparent: "", tracestate: "" };
+}
+
+export const TraceContext: MessageFns<TraceContext, "lzy.internal.worker.v1.TraceContext"> = {
+  $type: "lzy.internal.worker.v1.TraceContext" as const,
+
+  encode(message: TraceContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.traceparent !== "") {
+      writer.uint32(10).string(message.traceparent);
+    }
+    if (message.tracestate !== "") {
+      writer.uint32(18).string(message.tracestate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TraceContext {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTraceContext();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.traceparent = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tracestate = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TraceContext {
+    return {
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+      tracestate: isSet(object.tracestate) ? globalThis.String(object.tracestate) : "",
+    };
+  },
+
+  toJSON(message: TraceContext): unknown {
+    const obj: any = {};
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    if (message.tracestate !== "") {
+      obj.tracestate = message.tracestate;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TraceContext>, I>>(base?: I): TraceContext {
+    return TraceContext.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TraceContext>, I>>(object: I): TraceContext {
+    const message = createBaseTraceContext();
+    message.traceparent = object.traceparent ?? "";
+    message.tracestate = object.tracestate ?? "";
     return message;
   },
 };
