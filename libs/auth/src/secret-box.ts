@@ -75,6 +75,11 @@ export class SecretBox {
     }
   }
 
+  /** How every value sealed now begins (`lzy1.<key id>.`): rows without it need resealing. */
+  get sealingPrefix(): string {
+    return `${VERSION}.${this.#sealWith.id}.`;
+  }
+
   /** Whether `value` looks like a sealed secret (legacy rows hold plaintext). */
   static isSealed(value: string): boolean {
     return value.startsWith(`${VERSION}.`);
@@ -82,6 +87,6 @@ export class SecretBox {
 
   /** Whether `value` was sealed with another key than the one sealing now (to re-seal). */
   isStale(value: string): boolean {
-    return !value.startsWith(`${VERSION}.${this.#sealWith.id}.`);
+    return !value.startsWith(this.sealingPrefix);
   }
 }

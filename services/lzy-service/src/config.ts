@@ -1,6 +1,13 @@
 import { z } from 'zod';
-import { durationMs, hostPort, loadConfig, serverEnvShape, toServerConfig } from '@lzy/config';
-import type { Env, ServerConfig } from '@lzy/config';
+import {
+  durationMs,
+  encryptionKeys,
+  hostPort,
+  loadConfig,
+  serverEnvShape,
+  toServerConfig,
+} from '@lzy/config';
+import type { EncryptionKey, Env, ServerConfig } from '@lzy/config';
 
 const schema = z
   .object({
@@ -27,6 +34,11 @@ const schema = z
     LZY_PORTAL_ALLOCATION_TIMEOUT_MS: durationMs().default(600_000),
     /** How long FinishWorkflow lets the portal drain std streams and snapshots (ms; LZY: 5 min). */
     LZY_PORTAL_FINISH_TIMEOUT_MS: durationMs().default(300_000),
+    /**
+     * Key ring sealing the S3 credentials stored with each execution (`<id>:<base64 of 32
+     * bytes>`, comma separated, first seals; see encryptionKeys in @lzy/config).
+     */
+    LZY_ENCRYPTION_KEYS: encryptionKeys(),
   })
   .transform((env) => ({
     server: toServerConfig(env),
@@ -40,6 +52,7 @@ const schema = z
     portalPool: env.LZY_PORTAL_POOL,
     portalAllocationTimeoutMs: env.LZY_PORTAL_ALLOCATION_TIMEOUT_MS,
     portalFinishTimeoutMs: env.LZY_PORTAL_FINISH_TIMEOUT_MS,
+    encryptionKeys: env.LZY_ENCRYPTION_KEYS,
   }));
 
 export interface LzyServiceConfig {
@@ -54,6 +67,7 @@ export interface LzyServiceConfig {
   portalPool: string;
   portalAllocationTimeoutMs: number;
   portalFinishTimeoutMs: number;
+  encryptionKeys: readonly EncryptionKey[];
 }
 
 /** Parses the lzy-service environment once at start-up; throws ConfigError naming every bad variable. */

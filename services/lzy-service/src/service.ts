@@ -1,3 +1,4 @@
+import { SecretBox } from '@lzy/auth';
 import {
   closeDatabase,
   createDatabase,
@@ -108,7 +109,7 @@ export async function startLzyService(
 
   const operations = new OperationStore<LzyServiceDb>({ db, clock });
   const runner = new OperationRunner<LzyServiceDb>({ db, store: operations, clock, log });
-  const executions = new ExecutionStore({ db });
+  const executions = new ExecutionStore({ db, box: new SecretBox(config.encryptionKeys) });
   const graphStore = new GraphStore({ db });
   const tracker = new GraphTracker({
     graphs: neighbours.graphs,
@@ -166,6 +167,15 @@ export async function startLzyService(
       // A failing step is retried alone, so the runner starts once.
       { name: 'start the operation runner', run: () => runner.start() },
       { name: 'resume unfinished operations', run: () => runner.resumeUnfinished() },
+      {
+        name: 'seal stored S3 credentials',
+        run: async () => {
+          const count = await executions.resealStorage((executionId, err) =>
+            log.warn({ err, executionId }, 'stored S3 credentials do not open; left as they are'),
+          );
+          if (count > 0) log.info({ count }, 'sealed stored S3 credentials');
+        },
+      },
       {
         name: 'listen for execution changes',
         run: async () => {

@@ -1,8 +1,10 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { Aborted, NotFound, InvalidArgument, Unauthenticated, Unavailable } from '@lzy/errors';
+import { closeDatabase, createDatabase } from '@lzy/db';
+import { sql } from 'kysely';
 import { serverStream, unaryCall } from '@lzy/grpc';
 import { graphExecutor, lzyWorkflowService, portal, unpackAny } from '@lzy/proto';
-import { usePostgres } from '@lzy/testing';
+import { testEncryptionKeys, usePostgres } from '@lzy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLzyServiceConfig, startLzyService } from '../src/index.ts';
 import type { RunningLzyService } from '../src/index.ts';
@@ -29,6 +31,7 @@ beforeAll(async () => {
     LZY_ALLOCATOR_ADDRESS: cluster.address,
     LZY_CHANNEL_MANAGER_ADDRESS: cluster.address,
     LZY_GRAPH_EXECUTOR_ADDRESS: cluster.address,
+    LZY_ENCRYPTION_KEYS: testEncryptionKeys(),
   });
   service = await startLzyService(config, {
     log: silentLog,
@@ -102,6 +105,21 @@ describe('StartWorkflow', () => {
     const start = alice.start(`wf-${randomUUID()}`);
     await expect(start).rejects.toThrow(Unavailable);
     await expect(start).rejects.toThrow(/portal: out of memory/);
+  });
+
+  it('keeps the S3 secret of an execution sealed in its database', async () => {
+    const { executionId } = await alice.start(`wf-${randomUUID()}`);
+    const db = createDatabase({ url: pg.url });
+    try {
+      const { rows } = await sql<{ config: Record<string, unknown> }>`
+        SELECT storage_config AS config FROM execution WHERE execution_id = ${executionId}`.execute(
+        db,
+      );
+      expect(Object.keys(rows[0]?.config ?? {}).sort()).toEqual(['sealed', 'uri']);
+      expect(JSON.stringify(rows[0]?.config)).not.toContain('secretToken');
+    } finally {
+      await closeDatabase(db);
+    }
   });
 
   it('rejects user storage without credentials', async () => {
