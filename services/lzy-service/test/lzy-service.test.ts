@@ -1,5 +1,12 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { Aborted, NotFound, InvalidArgument, Unauthenticated, Unavailable } from '@lzy/errors';
+import {
+  Aborted,
+  InvalidArgument,
+  NotFound,
+  PermissionDenied,
+  Unauthenticated,
+  Unavailable,
+} from '@lzy/errors';
 import { closeDatabase, createDatabase } from '@lzy/db';
 import { sql } from 'kysely';
 import { serverStream, unaryCall } from '@lzy/grpc';
@@ -107,6 +114,12 @@ describe('StartWorkflow', () => {
     await expect(start).rejects.toThrow(/portal: out of memory/);
   });
 
+  it('refuses an empty or malformed workflow name, which could never be finished', async () => {
+    await expect(alice.start('')).rejects.toThrow(/workflowName is empty/);
+    await expect(alice.start('x'.repeat(3000))).rejects.toThrow(/over the 256 allowed/);
+    await expect(alice.start('bad\u0000name')).rejects.toThrow(InvalidArgument);
+  });
+
   it('keeps the S3 secret of an execution sealed in its database', async () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
     const db = createDatabase({ url: pg.url });
@@ -152,16 +165,44 @@ describe('GetStorageCredentials', () => {
 describe('ExecuteGraph and GraphStatus', () => {
   it('rejects a pool that does not exist, naming it', async () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
-    const graph = graphOf([operation('a', [], [`s3://b/${randomUUID()}`], 'gigantic')]);
+    const graph = graphOf([operation('a', [], [`s3://tmp-bucket-alice/${randomUUID()}`], 'gigantic')]);
     const call = executeGraph(executionId, graph);
     await expect(call).rejects.toThrow(InvalidArgument);
     await expect(call).rejects.toThrow(/gigantic/);
   });
 
+  it("refuses a URI in another user's bucket, naming it, and claims none of the graph's outputs", async () => {
+    const { executionId } = await alice.start(`wf-${randomUUID()}`);
+    const out = `s3://tmp-bucket-alice/${randomUUID()}`;
+    const stolen = 's3://tmp-bucket-bob/lzy_runs/wf/e/data/f.return_0.c';
+    const bad = executeGraph(executionId, graphOf([operation('a', [stolen], [out])]));
+    await expect(bad).rejects.toThrow(PermissionDenied);
+    await expect(bad).rejects.toThrow(stolen);
+    const planted = executeGraph(executionId, graphOf([operation('b', [], [stolen])]));
+    await expect(planted).rejects.toThrow(PermissionDenied);
+    // The refused graph claimed nothing: its output URI is still free.
+    await expect(executeGraph(executionId, graphOf([operation('a', [], [out])]))).resolves.toEqual({
+      graphId: expect.any(String) as unknown,
+    });
+  });
+
+  it('refuses a slot path that leaves the mount and an invalid graph before claiming outputs', async () => {
+    const { executionId } = await alice.start(`wf-${randomUUID()}`);
+    const out = `s3://tmp-bucket-alice/${randomUUID()}`;
+    const escaping = operation('a', [], [out]);
+    escaping.outputSlots[0]!.path = '/a/../../../etc/cron.d/x';
+    await expect(executeGraph(executionId, graphOf([escaping]))).rejects.toThrow(/path/);
+    const unknownPool = operation('a', [], [out], 'gigantic');
+    await expect(executeGraph(executionId, graphOf([unknownPool]))).rejects.toThrow(/gigantic/);
+    await expect(
+      executeGraph(executionId, graphOf([operation('a', [], [out])])),
+    ).resolves.toBeDefined();
+  });
+
   it('returns the same graph id for a repeated identical request', async () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
     const graph = graphOf([
-      operation('a', [`s3://b/in-${randomUUID()}`], [`s3://b/${randomUUID()}`]),
+      operation('a', [`s3://tmp-bucket-alice/in-${randomUUID()}`], [`s3://tmp-bucket-alice/${randomUUID()}`]),
     ]);
     const first = await executeGraph(executionId, graph);
     const second = await executeGraph(executionId, graph);
@@ -177,7 +218,7 @@ describe('ExecuteGraph and GraphStatus', () => {
       .update(`GET\n\n\n${expires}\n${resource}`)
       .digest('base64');
     const sigV2 = `http://127.0.0.1:9000${resource}?AWSAccessKeyId=key&Signature=${encodeURIComponent(signature)}&Expires=${expires}`;
-    const op = operation('a', [], [`s3://b/${randomUUID()}`]);
+    const op = operation('a', [], [`s3://tmp-bucket-alice/${randomUUID()}`]);
     op.env = { $case: 'python', value: { yaml: '', localModules: [{ name: 'm', url: sigV2 }] } };
     cluster.loseExecuteGraphAnswers = 1;
     await expect(executeGraph(executionId, graphOf([op]))).rejects.toThrow(Aborted);
@@ -198,7 +239,7 @@ describe('ExecuteGraph and GraphStatus', () => {
 
   it('is executing until graph-executor completed and every output is synced, then completed', async () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
-    const out = `s3://b/${randomUUID()}`;
+    const out = `s3://tmp-bucket-alice/${randomUUID()}`;
     const { graphId } = await executeGraph(executionId, graphOf([operation('a', [], [out])]));
     const portalDouble = cluster.portalOf(executionId);
     const slotName = `snapshot-${uriDigest(out)}`;
@@ -222,7 +263,7 @@ describe('ExecuteGraph and GraphStatus', () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
     const { graphId } = await executeGraph(
       executionId,
-      graphOf([operation('a', [], [`s3://b/${randomUUID()}`])]),
+      graphOf([operation('a', [], [`s3://tmp-bucket-alice/${randomUUID()}`])]),
     );
     cluster.reportGraph(
       executionId,
@@ -289,7 +330,7 @@ describe('isolation and auth', () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
     const { graphId } = await executeGraph(
       executionId,
-      graphOf([operation('a', [], [`s3://b/${randomUUID()}`])]),
+      graphOf([operation('a', [], [`s3://tmp-bucket-alice/${randomUUID()}`])]),
     );
     const c = bob.workflow;
     await expect(unaryCall(c.graphStatus.bind(c), { executionId, graphId })).rejects.toThrow(

@@ -6,6 +6,8 @@ import type { Execution, ExecutionStore } from '../db/execution-store.ts';
 import type { LzyServiceDb } from '../db/schema.ts';
 import type { ExecutionTeardown, FinishState } from './execution-teardown.ts';
 import { FINISH_WORKFLOW_KIND } from './execution-teardown.ts';
+import { LIMITS, checkId, checkLength, checkWorkflowName } from './input-limits.ts';
+import { checkUserStorage } from './storage-scope.ts';
 import type { Neighbours, StdChunk, StorageConfig, VmPool } from './ports.ts';
 
 export interface WorkflowsDeps {
@@ -44,8 +46,12 @@ export class Workflows {
     this.#deps = deps;
   }
 
-  /** The caller's active execution. @throws NotFound (the execution check). */
+  /**
+   * The caller's active execution.
+   * @throws InvalidArgument for a malformed id; NotFound (the execution check).
+   */
   async requireActive(userId: string, executionId: string): Promise<Execution> {
+    checkId(executionId, 'executionId');
     const execution = await this.#deps.executions.findActive(userId, executionId);
     if (execution === undefined) throw executionNotFound(executionId, userId);
     return execution;
@@ -53,7 +59,8 @@ export class Workflows {
 
   /**
    * Starts an execution; aborts (and tears down) the workflow's previous active one.
-   * @throws InvalidArgument for user storage without credentials; neighbours' errors.
+   * @throws InvalidArgument for a bad or empty workflow name or malformed user storage;
+   *   neighbours' errors.
    */
   async start(
     userId: string,
@@ -61,9 +68,8 @@ export class Workflows {
     userStorage: StorageConfig | undefined,
   ): Promise<{ executionId: string; internalStorage: StorageConfig | undefined }> {
     const { neighbours, executions, clock } = this.#deps;
-    if (userStorage !== undefined && userStorage.credentials === undefined) {
-      throw new InvalidArgument('Credentials are not set');
-    }
+    checkWorkflowName(workflowName);
+    if (userStorage !== undefined) checkUserStorage(userStorage);
     const storage =
       userStorage ?? (await neighbours.storage.createStorage(userId, internalBucketOf(userId)));
     const executionId = randomUUID();
@@ -144,7 +150,7 @@ export class Workflows {
     request: { workflowName: string; executionId: string; reason: string },
   ): Promise<Operation> {
     const { workflowName, executionId, reason } = request;
-    requireNames(workflowName, executionId);
+    requireNames(workflowName, executionId, reason);
     const operationId = randomUUID();
     const outcome = await this.#deps.executions.finish({
       userId,
@@ -198,7 +204,7 @@ export class Workflows {
     request: { workflowName: string; executionId: string; reason: string },
   ): Promise<void> {
     const { workflowName, executionId, reason } = request;
-    requireNames(workflowName, executionId);
+    requireNames(workflowName, executionId, reason);
     const outcome = await this.#deps.executions.finish({
       userId,
       workflowName,
@@ -245,6 +251,7 @@ export class Workflows {
     executionId: string,
     signal: AbortSignal,
   ): Promise<AsyncIterable<StdChunk>> {
+    checkId(executionId, 'executionId');
     const execution = await this.#deps.executions.get(executionId);
     if (execution?.userId !== userId || execution.status === 'COMPLETED') {
       throw executionNotFound(executionId, userId);
@@ -254,9 +261,16 @@ export class Workflows {
   }
 }
 
-function requireNames(workflowName: string, executionId: string): void {
+/**
+ * Finish/Abort (public-api §7.1: blank names are INVALID_ARGUMENT). Only the length of the name
+ * is checked beyond that: a stricter pattern could leave an execution started before it unable
+ * to end.
+ */
+function requireNames(workflowName: string, executionId: string, reason: string): void {
   if (workflowName.trim() === '') throw new InvalidArgument('workflowName is empty');
-  if (executionId.trim() === '') throw new InvalidArgument('executionId is empty');
+  checkLength(workflowName, LIMITS.workflowNameChars, 'workflowName');
+  checkId(executionId, 'executionId');
+  checkLength(reason, LIMITS.reasonChars, 'reason');
 }
 
 function notActive(executionId: string, workflowName: string): FailedPrecondition {
