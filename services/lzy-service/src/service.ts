@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { SecretBox } from '@lzy/auth';
 import {
   closeDatabase,
@@ -32,6 +33,7 @@ import { EXECUTION_CHANGED_CHANNEL } from './db/migrations/0003_monitor.ts';
 import { MonitorStore } from './db/monitor-store.ts';
 import type { LzyServiceDb } from './db/schema.ts';
 import { ExecutionTeardown, finishWorkflowKind } from './domain/execution-teardown.ts';
+import { EndpointPolicy } from './domain/endpoint-policy.ts';
 import { ExecutionMonitor } from './domain/execution-monitor.ts';
 import { recordGraphPlans } from './domain/graph-plan-recorder.ts';
 import { GraphTracker } from './domain/graph-tracker.ts';
@@ -132,6 +134,12 @@ export async function startLzyService(
     neighbours,
     executions,
     teardown,
+    endpoints: new EndpointPolicy({
+      resolveHost: async (host) =>
+        (await lookup(host, { all: true, verbatim: true })).map((a) => a.address),
+      trustedEndpoints: config.trustedS3Endpoints,
+      allowedNetworks: config.userS3AllowedNetworks,
+    }),
     runner,
     operations,
     clock,

@@ -39,6 +39,8 @@ beforeAll(async () => {
     LZY_CHANNEL_MANAGER_ADDRESS: cluster.address,
     LZY_GRAPH_EXECUTOR_ADDRESS: cluster.address,
     LZY_ENCRYPTION_KEYS: testEncryptionKeys(),
+    // The installation's S3 as the cluster double's storage answers it (a loopback address).
+    LZY_S3_ENDPOINT: 'http://127.0.0.1:9000',
   });
   service = await startLzyService(config, {
     log: silentLog,
@@ -120,6 +122,37 @@ describe('StartWorkflow', () => {
     await expect(alice.start('bad\u0000name')).rejects.toThrow(InvalidArgument);
   });
 
+  it('refuses a user S3 endpoint that reaches a private, loopback or metadata address', async () => {
+    const c = alice.workflow;
+    const start = (endpoint: string) =>
+      unaryCall(c.startWorkflow.bind(c), {
+        workflowName: `wf-${randomUUID()}`,
+        snapshotStorage: {
+          uri: 's3://mine/p',
+          credentials: { $case: 's3', value: { endpoint, accessToken: 'AK', secretToken: 'SK' } },
+        },
+      });
+    for (const endpoint of ['http://169.254.169.254', 'http://127.0.0.1:8899', 'http://[::1]']) {
+      await expect(start(endpoint)).rejects.toThrow(PermissionDenied);
+    }
+    await expect(start('http://127.0.0.1:9000')).resolves.toMatchObject({
+      internalSnapshotStorage: { uri: '' },
+    });
+  });
+
+  it("accepts its own internal storage sent back as the user's (pylzy's second workflow)", async () => {
+    const first = await alice.start(`wf-${randomUUID()}`);
+    const c = alice.workflow;
+    const second = await unaryCall(c.startWorkflow.bind(c), {
+      workflowName: `wf-${randomUUID()}`,
+      snapshotStorage: first.internalSnapshotStorage,
+    });
+    const graph = graphOf([operation('a', [], [`s3://tmp-bucket-alice/${randomUUID()}`])]);
+    await expect(executeGraph(second.executionId, graph)).resolves.toMatchObject({
+      graphId: expect.any(String) as unknown,
+    });
+  });
+
   it('keeps the S3 secret of an execution sealed in its database', async () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
     const db = createDatabase({ url: pg.url });
@@ -165,7 +198,9 @@ describe('GetStorageCredentials', () => {
 describe('ExecuteGraph and GraphStatus', () => {
   it('rejects a pool that does not exist, naming it', async () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
-    const graph = graphOf([operation('a', [], [`s3://tmp-bucket-alice/${randomUUID()}`], 'gigantic')]);
+    const graph = graphOf([
+      operation('a', [], [`s3://tmp-bucket-alice/${randomUUID()}`], 'gigantic'),
+    ]);
     const call = executeGraph(executionId, graph);
     await expect(call).rejects.toThrow(InvalidArgument);
     await expect(call).rejects.toThrow(/gigantic/);
@@ -202,7 +237,11 @@ describe('ExecuteGraph and GraphStatus', () => {
   it('returns the same graph id for a repeated identical request', async () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
     const graph = graphOf([
-      operation('a', [`s3://tmp-bucket-alice/in-${randomUUID()}`], [`s3://tmp-bucket-alice/${randomUUID()}`]),
+      operation(
+        'a',
+        [`s3://tmp-bucket-alice/in-${randomUUID()}`],
+        [`s3://tmp-bucket-alice/${randomUUID()}`],
+      ),
     ]);
     const first = await executeGraph(executionId, graph);
     const second = await executeGraph(executionId, graph);

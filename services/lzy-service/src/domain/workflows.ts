@@ -4,6 +4,7 @@ import type { Logger } from '@lzy/logging';
 import type { Clock, Operation, OperationRunner, OperationStore } from '@lzy/operations';
 import type { Execution, ExecutionStore } from '../db/execution-store.ts';
 import type { LzyServiceDb } from '../db/schema.ts';
+import type { EndpointPolicy } from './endpoint-policy.ts';
 import type { ExecutionTeardown, FinishState } from './execution-teardown.ts';
 import { FINISH_WORKFLOW_KIND } from './execution-teardown.ts';
 import { LIMITS, checkId, checkLength, checkWorkflowName } from './input-limits.ts';
@@ -14,6 +15,8 @@ export interface WorkflowsDeps {
   neighbours: Neighbours;
   executions: ExecutionStore;
   teardown: ExecutionTeardown;
+  /** Where users' own S3 endpoints may point (SSRF guard). */
+  endpoints: EndpointPolicy;
   runner: OperationRunner<LzyServiceDb>;
   operations: OperationStore<LzyServiceDb>;
   clock: Clock;
@@ -60,7 +63,7 @@ export class Workflows {
   /**
    * Starts an execution; aborts (and tears down) the workflow's previous active one.
    * @throws InvalidArgument for a bad or empty workflow name or malformed user storage;
-   *   neighbours' errors.
+   *   PermissionDenied for a user S3 endpoint the services may not reach; neighbours' errors.
    */
   async start(
     userId: string,
@@ -69,7 +72,14 @@ export class Workflows {
   ): Promise<{ executionId: string; internalStorage: StorageConfig | undefined }> {
     const { neighbours, executions, clock } = this.#deps;
     checkWorkflowName(workflowName);
-    if (userStorage !== undefined) checkUserStorage(userStorage);
+    let portalEndpoint: string | undefined;
+    if (userStorage !== undefined) {
+      checkUserStorage(userStorage);
+      if (userStorage.credentials?.$case === 's3') {
+        const { endpoint } = userStorage.credentials.value;
+        portalEndpoint = (await this.#deps.endpoints.check(endpoint)).portalEndpoint;
+      }
+    }
     const storage =
       userStorage ?? (await neighbours.storage.createStorage(userId, internalBucketOf(userId)));
     const executionId = randomUUID();
@@ -81,6 +91,7 @@ export class Workflows {
         workflowName,
         internalStorage: userStorage === undefined,
         storage,
+        ...(portalEndpoint === undefined ? {} : { portalEndpoint }),
         now: new Date(clock.now()),
       },
       CANCELLED_BY_NEW_START,
