@@ -72,10 +72,11 @@ export async function startStorage(
     iamClient = createChannelClient(iamAuthService.LzyAuthenticateServiceClient, config.iamAddress);
     authenticator = new IamAuthenticator({ client: iamClient, clock });
   }
+  const records = new StorageStore({ db, box: new SecretBox(config.encryptionKeys) });
   const manager = new StorageManager({
     buckets,
     keys: userKeyProvider(config, log),
-    records: new StorageStore({ db, box: new SecretBox(config.encryptionKeys) }),
+    records,
     endpoint: config.s3.publicEndpoint,
   });
   const readiness = new ReadinessGate({
@@ -94,6 +95,17 @@ export async function startStorage(
   const migration = startDatabaseInBackground({
     db,
     migrations: storageMigrations,
+    steps: [
+      {
+        name: 'reseal stored S3 secrets',
+        run: async () => {
+          const count = await records.resealKeys((userId, err) =>
+            log.warn({ err, userId }, 'a stored S3 secret does not open; left as it is'),
+          );
+          if (count > 0) log.info({ count }, 'resealed stored S3 secrets');
+        },
+      },
+    ],
     onReady: () => readiness.markReady(),
     log: log.child({ component: 'migrate' }),
   });

@@ -24,7 +24,7 @@ import { closeDatabase, createDatabase } from '@lzy/db';
 import { AlreadyExists, PermissionDenied } from '@lzy/errors';
 import { unaryCall } from '@lzy/grpc';
 import type { commonStorage } from '@lzy/proto';
-import { CleanupStack, s3Client, s3Config, usePostgres } from '@lzy/testing';
+import { CleanupStack, s3Client, s3Config, testEncryptionKeys, usePostgres } from '@lzy/testing';
 import { VersitygwUserKeys } from '../src/s3/versitygw-user-keys.ts';
 import { clientOf, createStorage, startStorageForTest, storageTemplate } from './fixtures.ts';
 import type { StorageUnderTest } from './fixtures.ts';
@@ -258,6 +258,33 @@ describe('per-user S3 keys', () => {
     expect(after.config).toEqual(before.config);
     await after.client.send(new PutObjectCommand({ Bucket: after.bucket, Key: 'k', Body: 'v' }));
     expect(await read(after.client, after.bucket, 'k')).toBe('v');
+  });
+
+  it('keeps keys across a rotation of LZY_ENCRYPTION_KEYS and reseals them with the new key', async () => {
+    const old = testEncryptionKeys('old');
+    const first = new CleanupStack();
+    const alice = newUser('alice');
+    let before: Awaited<ReturnType<typeof createStorage>>;
+    try {
+      const service = await startStorageForTest(pg.url, first, { LZY_ENCRYPTION_KEYS: old });
+      before = await createStorage(service.internal, alice);
+    } finally {
+      await first.close();
+    }
+    const ring = `${testEncryptionKeys('new')},${old}`;
+    const second = await startStorageForTest(pg.url, cleanup, { LZY_ENCRYPTION_KEYS: ring });
+    const c = second.internal;
+    expect(
+      (await unaryCall(c.getStorageCredentials.bind(c), { userId: alice, bucket: '' })).storage,
+    ).toEqual(before.storage);
+    const db = createDatabase({ url: pg.url });
+    try {
+      const { rows } = await sql<{ sealed: string }>`
+        SELECT secret_sealed AS sealed FROM user_key WHERE user_id = ${alice}`.execute(db);
+      expect(rows[0]?.sealed.startsWith('lzy1.new.')).toBe(true);
+    } finally {
+      await closeDatabase(db);
+    }
   });
 
   it('keeps the secret sealed in the database, never in plain text', async () => {

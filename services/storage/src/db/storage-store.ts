@@ -50,6 +50,46 @@ export class StorageStore implements StorageRecords {
     );
   }
 
+  /**
+   * Re-seals every stored secret sealed with a key that no longer seals (after a rotation of
+   * LZY_ENCRYPTION_KEYS). A secret that does not open is reported and left. Idempotent; run at
+   * start-up. Returns how many it rewrote.
+   */
+  async resealKeys(onUnreadable: (userId: string, err: unknown) => void): Promise<number> {
+    const prefix = this.#box.sealingPrefix;
+    let after = '';
+    let total = 0;
+    for (;;) {
+      const rows = await this.#db
+        .selectFrom('user_key')
+        .select(['user_id', 'secret_sealed'])
+        .where('user_id', '>', after)
+        .where(sql<boolean>`left(secret_sealed, ${prefix.length}) <> ${prefix}`)
+        .orderBy('user_id')
+        .limit(500)
+        .execute();
+      if (rows.length === 0) return total;
+      for (const row of rows) {
+        after = row.user_id;
+        const context = `user_key:${row.user_id}`;
+        let sealed: string;
+        try {
+          sealed = this.#box.seal(this.#box.open(row.secret_sealed, context), context);
+        } catch (err) {
+          onUnreadable(row.user_id, err);
+          continue;
+        }
+        await this.#db
+          .updateTable('user_key')
+          .set({ secret_sealed: sealed })
+          .where('user_id', '=', row.user_id)
+          .where('secret_sealed', '=', row.secret_sealed)
+          .execute();
+        total += 1;
+      }
+    }
+  }
+
   async peek(
     userId: string,
     bucket: string,
