@@ -79,3 +79,36 @@ export function csv() {
       .filter((item) => item !== ''),
   );
 }
+
+/** One AES-256 key of a key ring: its id (stored beside each value it seals) and 32 bytes. */
+export interface EncryptionKey {
+  readonly id: string;
+  readonly key: Uint8Array;
+}
+
+const KEY_ENTRY = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/=_-]+)$/;
+
+/**
+ * A key ring for data encrypted at rest: `<id>:<base64 of 32 random bytes>` entries separated by
+ * commas, e.g. `k2:…,k1:…` (make one with `openssl rand -base64 32`). The first key encrypts,
+ * every key decrypts: rotate by putting a new key first and dropping the old one once nothing
+ * sealed with it is left. Ids are unique.
+ */
+export function encryptionKeys() {
+  const expected =
+    'expected "<id>:<base64 of 32 bytes>" entries separated by commas (id: 1..32 of A-Z a-z 0-9 _ -; key: openssl rand -base64 32), ids unique';
+  return parsedString(expected, (raw): EncryptionKey[] | undefined => {
+    const entries = raw.split(',').map((entry) => entry.trim());
+    const keys: EncryptionKey[] = [];
+    for (const entry of entries) {
+      const match = KEY_ENTRY.exec(entry);
+      if (match === null) return undefined;
+      const [, id = '', encoded = ''] = match;
+      // Node's base64 decoder also reads the URL-safe alphabet.
+      const key = Buffer.from(encoded, 'base64');
+      if (key.length !== 32 || keys.some((k) => k.id === id)) return undefined;
+      keys.push({ id, key: new Uint8Array(key) });
+    }
+    return keys.length === 0 ? undefined : keys;
+  });
+}

@@ -44,9 +44,10 @@ export {
   url,
   logLevel,
   csv,
+  encryptionKeys,
   LOG_LEVELS,
 } from './fields.ts';
-export type { LogLevel } from './fields.ts';
+export type { EncryptionKey, LogLevel } from './fields.ts';
 export { serverEnvShape, toServerConfig } from './server-env.ts';
 export type { ServerConfig } from './server-env.ts';
 export { loadTracingConfig } from './tracing-env.ts';

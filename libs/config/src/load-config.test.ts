@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from './load-config.ts';
-import { csv, durationMs, hostPort, logLevel, port, stringBool, url } from './fields.ts';
+import {
+  csv,
+  durationMs,
+  encryptionKeys,
+  hostPort,
+  logLevel,
+  port,
+  stringBool,
+  url,
+} from './fields.ts';
 
 const schema = z
   .object({
@@ -128,5 +137,28 @@ describe('loadConfig', () => {
     const config = loadConfig(schema, { LZY_X_IAM_ADDRESS: 'iam:8443', LZY_X_POOLS: 'a' });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.pools)).toBe(true);
+  });
+
+  it('reads an encryption key ring, first key first, and hides it in errors', () => {
+    const ring = z.object({ LZY_X_ENCRYPTION_KEYS: encryptionKeys() });
+    const k1 = Buffer.alloc(32, 1).toString('base64');
+    const k2 = Buffer.alloc(32, 2).toString('base64url');
+    const { LZY_X_ENCRYPTION_KEYS: keys } = loadConfig(ring, {
+      LZY_X_ENCRYPTION_KEYS: `new:${k2}, old:${k1}`,
+    });
+    expect(keys.map((k) => [k.id, Buffer.from(k.key).toString('base64')])).toEqual([
+      ['new', Buffer.alloc(32, 2).toString('base64')],
+      ['old', k1],
+    ]);
+    for (const bad of [
+      '',
+      'nokey',
+      `a:${Buffer.alloc(16).toString('base64')}`,
+      `a:${k1},a:${k1}`,
+    ]) {
+      expect(() => loadConfig(ring, { LZY_X_ENCRYPTION_KEYS: bad })).toThrow(
+        /LZY_X_ENCRYPTION_KEYS: expected "<id>:<base64 of 32 bytes>".*hidden>/,
+      );
+    }
   });
 });

@@ -27,7 +27,7 @@ export class ConfigError extends Error {
 }
 
 // Values of these variables are never echoed back: a malformed DSN or key would land in the logs.
-const SECRET_NAME = /SECRET|PASSWORD|TOKEN|PRIVATE|CREDENTIAL|_KEY\b/i;
+const SECRET_NAME = /SECRET|PASSWORD|TOKEN|PRIVATE|CREDENTIAL|_KEYS?\b/i;
 
 function describeIssue(issue: z.core.$ZodIssue, env: Env): ConfigIssue {
   const variable = typeof issue.path[0] === 'string' ? issue.path[0] : 'config';
@@ -56,6 +56,8 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Env): Readonly<z
 }
 
 function deepFreeze<T>(value: T): T {
+  // A typed array with elements cannot be frozen (TypeError); key bytes stay mutable.
+  if (ArrayBuffer.isView(value)) return value;
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const child of Object.values(value)) deepFreeze(child);

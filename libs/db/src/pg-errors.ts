@@ -84,6 +84,17 @@ const PG_ERRORS: ReadonlyMap<string, ErrorFactory> = new Map<string, ErrorFactor
     (_i, cause) => new InvalidArgument('A value has an invalid format for its type', { cause }),
   ],
   ['22001', (_i, cause) => new InvalidArgument('A value is too long', { cause })],
+  // NUL in text (22021) or in a jsonb string (22P05): PostgreSQL stores neither.
+  [
+    '22021',
+    (_i, cause) => new InvalidArgument('A value contains a NUL character; remove it', { cause }),
+  ],
+  [
+    '22P05',
+    (_i, cause) => new InvalidArgument('A value contains a NUL character; remove it', { cause }),
+  ],
+  // program_limit_exceeded: e.g. a key over the ~2.7 KB a btree index entry may hold.
+  ['54000', (_i, cause) => new InvalidArgument('A value is too large to store', { cause })],
   ['22003', (_i, cause) => new InvalidArgument('A number is out of range', { cause })],
   [
     '40001',

@@ -10,6 +10,7 @@ import type {
   sendUnaryData,
 } from '@grpc/grpc-js';
 import type { Writable } from 'node:stream';
+import { InvalidArgument } from '@lzy/errors';
 import { authModeOf } from './handler-types.ts';
 import type {
   BidiStreamHandler,
@@ -40,6 +41,52 @@ export function serviceNameOf(registration: ServiceRegistration): string | undef
   return first === undefined ? undefined : splitRpcPath(first.path).service;
 }
 
+/** A request whose bytes did not decode as the method's message. */
+class UndecodableRequest {
+  readonly cause: unknown;
+  constructor(cause: unknown) {
+    this.cause = cause;
+  }
+}
+
+/**
+ * The definition with request decoding that never throws: grpc-js answers a request it cannot
+ * decode with INTERNAL "Error deserializing request" before any handler runs, so a malformed
+ * message (truncated, wrong wire type) looked like a server fault. The handler wrapper turns the
+ * marker into INVALID_ARGUMENT instead, after authentication.
+ */
+export function tolerantDefinition(
+  definition: ServiceRegistration['definition'],
+): ServiceRegistration['definition'] {
+  return Object.fromEntries(
+    Object.entries(definition).map(([key, method]) => {
+      const decode = (method as Method).requestDeserialize;
+      const requestDeserialize = (bytes: Buffer): unknown => {
+        try {
+          return decode(bytes);
+        } catch (err) {
+          return new UndecodableRequest(err);
+        }
+      };
+      return [key, { ...method, requestDeserialize }];
+    }),
+  );
+}
+
+/** @throws InvalidArgument for a request tolerantDefinition could not decode. */
+function decoded(request: unknown, info: MethodInfo): unknown {
+  if (request instanceof UndecodableRequest) {
+    throw new InvalidArgument(`the request is not a valid ${info.method} request message`, {
+      cause: request.cause,
+    });
+  }
+  return request;
+}
+
+async function* decodedStream(requests: AsyncIterable<unknown>, info: MethodInfo) {
+  for await (const request of requests) yield decoded(request, info);
+}
+
 /** Builds the grpc-js implementation object of a registration, every method wrapped by runCall. */
 export function adaptService(
   registration: ServiceRegistration,
@@ -68,7 +115,7 @@ function adaptMethod(
     if (method.responseStream) {
       const bidi = handler as BidiStreamHandler<unknown, unknown>;
       return (call: ServerDuplexStream<unknown, unknown>) => {
-        const requests = call as AsyncIterable<unknown>;
+        const requests = decodedStream(call as AsyncIterable<unknown>, info);
         runCall(deps, info, call, (ctx) => bidi(requests, ctx, makeSend(call, ctx)))
           .then((o) => endStream(call, o))
           .catch(logBug);
@@ -76,7 +123,7 @@ function adaptMethod(
     }
     const clientStream = handler as ClientStreamHandler<unknown, unknown>;
     return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-      const requests = call as AsyncIterable<unknown>;
+      const requests = decodedStream(call as AsyncIterable<unknown>, info);
       runCall(deps, info, call, (ctx) => clientStream(requests, ctx))
         .then((o) => answer(call, callback, o))
         .catch(logBug);
@@ -85,14 +132,16 @@ function adaptMethod(
   if (method.responseStream) {
     const serverStream = handler as ServerStreamHandler<unknown, unknown>;
     return (call: ServerWritableStream<unknown, unknown>) => {
-      runCall(deps, info, call, (ctx) => serverStream(call.request, ctx, makeSend(call, ctx)))
+      runCall(deps, info, call, (ctx) =>
+        serverStream(decoded(call.request, info), ctx, makeSend(call, ctx)),
+      )
         .then((o) => endStream(call, o))
         .catch(logBug);
     };
   }
   const unary = handler as UnaryHandler<unknown, unknown>;
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-    runCall(deps, info, call, (ctx) => unary(call.request, ctx))
+    runCall(deps, info, call, (ctx) => unary(decoded(call.request, info), ctx))
       .then((o) => answer(call, callback, o))
       .catch(logBug);
   };

@@ -51,6 +51,7 @@ export type {
   ServerStreamMethod,
   UnaryMethod,
 } from './client-calls.ts';
+export { rejectNulCharacters } from './request-text.ts';
 export { runMain } from './run-main.ts';
 export type { RunMainOptions, StartedService } from './run-main.ts';
 export {

@@ -1,7 +1,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
 import type { Logger } from '@lzy/logging';
-import { adaptService, serviceNameOf } from './adapt-service.ts';
+import { adaptService, serviceNameOf, tolerantDefinition } from './adapt-service.ts';
 import type { Authenticator } from './authenticator.ts';
 import type { CallRunnerDeps } from './call-runner.ts';
 import type { ServiceRegistration } from './handler-types.ts';
@@ -131,7 +131,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
 
   const server = new Server(serverOptions(options.maxReceiveMessageBytes ?? 64 * 1024 * 1024));
   for (const registration of [...options.services, healthService(health)]) {
-    server.addService(registration.definition, adaptService(registration, deps));
+    server.addService(
+      tolerantDefinition(registration.definition),
+      adaptService(registration, deps),
+    );
   }
 
   const boundPort = await bind(server, `${host}:${port}`);

@@ -79,6 +79,20 @@ describe('status mapping in the server bootstrap', () => {
     expect(error?.details).not.toContain('postgres');
   });
 
+  it('answers a request that does not decode with INVALID_ARGUMENT, never INTERNAL', async () => {
+    const error = await new Promise<ServiceError | null>((resolve) => {
+      client.makeUnaryRequest(
+        EchoService.echo.path,
+        (bytes: Buffer) => bytes,
+        (bytes: Buffer) => bytes,
+        Buffer.from('{"text": not json'),
+        (err) => resolve(err),
+      );
+    });
+    expect(error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(error?.details).toBe('the request is not a valid Echo request message');
+  });
+
   it('adopts an incoming x-request-id, echoes it and hands metadata to the handler', async () => {
     const { response, headers } = await rawEcho(
       client,

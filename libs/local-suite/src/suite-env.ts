@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import type { Env } from '@lzy/config';
 
 /** The services the suite starts itself; worker and portal run as VMs started by the allocator. */
@@ -53,6 +54,22 @@ export function vmHostEnv(env: Env): Record<string, string> {
   );
 }
 
+/**
+ * The key ring (LZY_ENCRYPTION_KEYS) sealing the S3 secrets storage and lzy-service keep: derived
+ * from the internal private key, which `lzy up` keeps in its home, so sealed rows open again
+ * after a restart without a key file of their own.
+ */
+function suiteEncryptionKeys(infra: SuiteInfra): string {
+  const key = hkdfSync(
+    'sha256',
+    infra.internalKeys.privateKeyPem,
+    'lzy-local-suite',
+    'LZY_ENCRYPTION_KEYS',
+    32,
+  );
+  return `suite:${Buffer.from(key).toString('base64')}`;
+}
+
 /** The database name of a service in a suite's PostgreSQL cluster. */
 export function databaseNameOf(service: SuiteService): string {
   return `lzy_${service.replaceAll('-', '_')}`;
@@ -91,6 +108,9 @@ export function suiteServiceEnv(
     LZY_S3_ACCESS_KEY_ID: infra.s3.accessKeyId,
     LZY_S3_SECRET_ACCESS_KEY: infra.s3.secretAccessKey,
     ...(service === 'iam' ? { LZY_IAM_INTERNAL_PUBLIC_KEY: infra.internalKeys.publicKeyPem } : {}),
+    ...(service === 'storage' || service === 'lzy-service'
+      ? { LZY_ENCRYPTION_KEYS: suiteEncryptionKeys(infra) }
+      : {}),
     // The allocator's local backend hands its non-LZY variables (and the LZY_WORKER_* ones it
     // passes through) to VM processes.
     ...(service === 'allocator' ? infra.vmEnv : {}),

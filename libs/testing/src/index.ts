@@ -13,6 +13,7 @@ export {
 } from './postgres-fixtures.ts';
 export { s3Client, startS3, type S3Config, type S3Server, type StartS3Options } from './s3.ts';
 export { s3Config, testBucket } from './s3-fixtures.ts';
+export { testEncryptionKeys } from './encryption-keys.ts';
 export { versitygwPath } from './versitygw-bin.ts';
 export { checkHealth } from './service-health.ts';
 export {

@@ -25,6 +25,11 @@ export interface StartS3Options {
   readonly readyTimeoutMs?: number;
   /** Keep the objects in this directory (not removed on stop) instead of a temp dir. */
   readonly dir?: string;
+  /**
+   * versitygw's internal IAM (user accounts the storage service creates, one per LZY user) is
+   * kept here; default `<dir>-iam` beside a persistent `dir`, else inside the temp dir.
+   */
+  readonly iamDir?: string;
   /** Fixed credentials (a persistent server keeps its clients' keys); default random. */
   readonly credentials?: { accessKeyId: string; secretAccessKey: string };
 }
@@ -43,34 +48,40 @@ const REGION = 'us-east-1';
 const START_ATTEMPTS = 3;
 
 /**
- * Starts versitygw (posix backend in a temp dir) on 127.0.0.1 with random credentials. Unlike
- * moto or s3rver it verifies request signatures, so tests catch credential mistakes.
+ * Starts versitygw (posix backend in a temp dir, internal IAM on) on 127.0.0.1 with random root
+ * credentials. Unlike moto or s3rver it verifies request signatures and enforces bucket ownership,
+ * so tests catch credential mistakes and one user's key reaching another's bucket.
  * Throws naming scripts/install-versitygw.sh when the binary is missing.
  */
 export async function startS3(opts: StartS3Options = {}): Promise<S3Server> {
   const binPath = opts.binPath ?? (await findVersitygw());
   const persistent = opts.dir !== undefined;
-  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'lzy-s3-')));
-  await mkdir(dir, { recursive: true });
+  const root = opts.dir ?? (await mkdtemp(join(tmpdir(), 'lzy-s3-')));
+  const dirs = persistent
+    ? { root, data: root, iam: opts.iamDir ?? `${root}-iam` }
+    : { root, data: join(root, 'data'), iam: opts.iamDir ?? join(root, 'iam') };
+  await mkdir(dirs.data, { recursive: true });
+  await mkdir(dirs.iam, { recursive: true });
   const credentials = opts.credentials ?? {
     accessKeyId: `lzy${randomBytes(6).toString('hex')}`,
     secretAccessKey: randomBytes(20).toString('hex'),
   };
   try {
-    return await startServer(binPath, dir, opts.readyTimeoutMs ?? 30_000, credentials, persistent);
+    return await startServer(binPath, dirs, opts.readyTimeoutMs ?? 30_000, credentials, persistent);
   } catch (err) {
-    if (!persistent) await rm(dir, { recursive: true, force: true });
+    if (!persistent) await rm(root, { recursive: true, force: true });
     throw err;
   }
 }
 
 async function startServer(
   binPath: string,
-  dir: string,
+  dirs: { root: string; data: string; iam: string },
   readyTimeoutMs: number,
   { accessKeyId, secretAccessKey }: { accessKeyId: string; secretAccessKey: string },
   persistent: boolean,
 ): Promise<S3Server> {
+  const dir = dirs.root;
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const config: S3Config = {
@@ -81,10 +92,12 @@ async function startServer(
     };
     const server = new ServerProcess({
       command: binPath,
-      // Global flags must precede the backend subcommand.
+      // Global flags must precede the backend subcommand. The root key is the installation's
+      // admin key; --iam-dir turns on the internal IAM (its admin API on the same port) where the
+      // storage service makes one account per LZY user, owning that user's buckets only.
       args: [
         ...['--port', `127.0.0.1:${port}`, '--access', accessKeyId, '--secret', secretAccessKey],
-        ...['--quiet', 'posix', dir],
+        ...['--iam-dir', dirs.iam, '--quiet', 'posix', dirs.data],
       ],
       stopSignal: 'SIGTERM',
       exitSignal: 'SIGKILL',

@@ -6,12 +6,21 @@ import { runServiceProcessToExit, startServiceProcess } from './service-process.
  * What every service's main.ts must do as a process of its own (STYLE.md §1, issue 3): start on
  * a free port and answer the gRPC health check, stop cleanly on SIGTERM, and refuse a bad
  * environment with exit code 2 and a message naming every bad variable. Call it from each
- * service's test/ with that service's main.ts path.
+ * service's test/ with that service's main.ts path; `requiredEnv` = the variables the service
+ * cannot start without (secrets that have no default, e.g. LZY_ENCRYPTION_KEYS).
  */
-export function describeServiceProcess(name: string, mainPath: string): void {
+export function describeServiceProcess(
+  name: string,
+  mainPath: string,
+  requiredEnv: Readonly<Record<string, string>> = {},
+): void {
   describe(`${name} as a process`, () => {
     it('answers the gRPC health check with SERVING and exits 0 on SIGTERM', async () => {
-      const service = await startServiceProcess(mainPath, { LZY_PORT: '0', LZY_METRICS_PORT: '0' });
+      const service = await startServiceProcess(mainPath, {
+        ...requiredEnv,
+        LZY_PORT: '0',
+        LZY_METRICS_PORT: '0',
+      });
       let exitCode: number | null;
       try {
         expect(await checkHealth(`127.0.0.1:${service.port}`)).toBe('SERVING');
@@ -25,6 +34,7 @@ export function describeServiceProcess(name: string, mainPath: string): void {
 
     it('exits with status 2 naming every bad variable', async () => {
       const exit = await runServiceProcessToExit(mainPath, {
+        ...requiredEnv,
         LZY_PORT: 'eighty',
         LZY_LOG_LEVEL: 'loud',
       });

@@ -1,6 +1,26 @@
 import { z } from 'zod';
-import { durationMs, hostPort, loadConfig, serverEnvShape, toServerConfig } from '@lzy/config';
-import type { Env, ServerConfig } from '@lzy/config';
+import { isIP } from 'node:net';
+import {
+  csv,
+  durationMs,
+  encryptionKeys,
+  hostPort,
+  loadConfig,
+  serverEnvShape,
+  toServerConfig,
+  url,
+} from '@lzy/config';
+import type { EncryptionKey, Env, ServerConfig } from '@lzy/config';
+
+/** `address/prefix` or a bare address, IPv4 or IPv6. */
+function isNetwork(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
 
 const schema = z
   .object({
@@ -28,6 +48,26 @@ const schema = z
     /** How long FinishWorkflow lets the portal drain std streams and snapshots (ms; LZY: 5 min). */
     LZY_PORTAL_FINISH_TIMEOUT_MS: durationMs().default(300_000),
     LZY_PORTAL_UNREACHABLE_MS: durationMs().default(30_000),
+    /**
+     * Key ring sealing the S3 credentials stored with each execution (`<id>:<base64 of 32
+     * bytes>`, comma separated, first seals; see encryptionKeys in @lzy/config).
+     */
+    LZY_ENCRYPTION_KEYS: encryptionKeys(),
+    /**
+     * The installation's own S3 (the chart and the local suite set them for every service):
+     * users may give these endpoints in StartWorkflow even when they are private addresses.
+     */
+    LZY_S3_ENDPOINT: url().optional(),
+    LZY_S3_PUBLIC_ENDPOINT: url().optional(),
+    /**
+     * Networks (CIDRs, IPv4 or IPv6) a user's own S3 endpoint may reach although they are
+     * loopback, private or link-local (e.g. an in-cluster MinIO); default none.
+     */
+    LZY_USER_S3_ALLOWED_NETWORKS: csv()
+      .refine((entries) => entries.every(isNetwork), {
+        error: 'expected CIDRs like 10.20.0.0/16 or fd00::/8, comma separated',
+      })
+      .default([]),
   })
   .transform((env) => ({
     server: toServerConfig(env),
@@ -42,6 +82,11 @@ const schema = z
     portalAllocationTimeoutMs: env.LZY_PORTAL_ALLOCATION_TIMEOUT_MS,
     portalFinishTimeoutMs: env.LZY_PORTAL_FINISH_TIMEOUT_MS,
     portalUnreachableMs: env.LZY_PORTAL_UNREACHABLE_MS,
+    encryptionKeys: env.LZY_ENCRYPTION_KEYS,
+    trustedS3Endpoints: [env.LZY_S3_ENDPOINT, env.LZY_S3_PUBLIC_ENDPOINT].filter(
+      (endpoint): endpoint is string => endpoint !== undefined,
+    ),
+    userS3AllowedNetworks: env.LZY_USER_S3_ALLOWED_NETWORKS,
   }));
 
 export interface LzyServiceConfig {
@@ -58,6 +103,10 @@ export interface LzyServiceConfig {
   portalFinishTimeoutMs: number;
   /** A portal that does not answer while its VM lives is given up after this (teardown). */
   portalUnreachableMs: number;
+  encryptionKeys: readonly EncryptionKey[];
+  /** The installation's S3 endpoints (always allowed as users' endpoints). */
+  trustedS3Endpoints: readonly string[];
+  userS3AllowedNetworks: readonly string[];
 }
 
 /** Parses the lzy-service environment once at start-up; throws ConfigError naming every bad variable. */

@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises';
+import { SecretBox } from '@lzy/auth';
 import {
   closeDatabase,
   createDatabase,
@@ -36,6 +38,7 @@ import {
   abortExecutionKind,
   finishWorkflowKind,
 } from './domain/execution-teardown.ts';
+import { EndpointPolicy } from './domain/endpoint-policy.ts';
 import { ExecutionMonitor } from './domain/execution-monitor.ts';
 import { recordGraphPlans } from './domain/graph-plan-recorder.ts';
 import { GraphTracker } from './domain/graph-tracker.ts';
@@ -118,7 +121,7 @@ export async function startLzyService(
 
   const operations = new OperationStore<LzyServiceDb>({ db, clock });
   const runner = new OperationRunner<LzyServiceDb>({ db, store: operations, clock, log });
-  const executions = new ExecutionStore({ db });
+  const executions = new ExecutionStore({ db, box: new SecretBox(config.encryptionKeys) });
   const graphStore = new GraphStore({ db });
   const tracker = new GraphTracker({
     graphs: neighbours.graphs,
@@ -146,6 +149,12 @@ export async function startLzyService(
   const workflows = new Workflows({
     neighbours,
     executions,
+    endpoints: new EndpointPolicy({
+      resolveHost: async (host) =>
+        (await lookup(host, { all: true, verbatim: true })).map((a) => a.address),
+      trustedEndpoints: config.trustedS3Endpoints,
+      allowedNetworks: config.userS3AllowedNetworks,
+    }),
     runner,
     operations,
     clock,
@@ -182,6 +191,15 @@ export async function startLzyService(
       // A failing step is retried alone, so the runner starts once.
       { name: 'start the operation runner', run: () => runner.start() },
       { name: 'resume unfinished operations', run: () => runner.resumeUnfinished() },
+      {
+        name: 'seal stored S3 credentials',
+        run: async () => {
+          const count = await executions.resealStorage((executionId, err) =>
+            log.warn({ err, executionId }, 'stored S3 credentials do not open; left as they are'),
+          );
+          if (count > 0) log.info({ count }, 'sealed stored S3 credentials');
+        },
+      },
       {
         name: 'listen for execution changes',
         run: async () => {

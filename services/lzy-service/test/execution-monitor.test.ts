@@ -3,7 +3,7 @@ import { NotFound, PermissionDenied } from '@lzy/errors';
 import { createChannelClient, serverStream, unaryCall } from '@lzy/grpc';
 import type { Authenticator, Subject } from '@lzy/grpc';
 import { graphExecutor, monitor } from '@lzy/proto';
-import { usePostgres } from '@lzy/testing';
+import { testEncryptionKeys, usePostgres } from '@lzy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLzyServiceConfig, startLzyService } from '../src/index.ts';
 import type { RunningLzyService } from '../src/index.ts';
@@ -44,6 +44,7 @@ beforeAll(async () => {
     LZY_ALLOCATOR_ADDRESS: cluster.address,
     LZY_CHANNEL_MANAGER_ADDRESS: cluster.address,
     LZY_GRAPH_EXECUTOR_ADDRESS: cluster.address,
+    LZY_ENCRYPTION_KEYS: testEncryptionKeys(),
   });
   service = await startLzyService(config, { log: silentLog, authenticator });
   expect(await service.ready).toBe(true);
@@ -84,7 +85,10 @@ describe('ExecutionMonitorService', () => {
     await unaryCall(c.executeGraph.bind(c), {
       workflowName: `${workflow}-b`,
       executionId: second.executionId,
-      graph: graphOf([operation('a', [], [`s3://b/${randomUUID()}`]), operation('b', [], [])]),
+      graph: graphOf([
+        operation('a', [], [`s3://tmp-bucket-alice/${randomUUID()}`]),
+        operation('b', [], []),
+      ]),
     });
     const page = await list({ userId: 'alice', workflowName: workflow.toUpperCase() });
     expect(page.executions.map((e) => e.executionId)).toEqual([
@@ -108,7 +112,7 @@ describe('ExecutionMonitorService', () => {
   it('gives the ops of a graph with their storage URIs and the channels that join them', async () => {
     const workflow = `detail-${randomUUID()}`;
     const { executionId } = await alice.start(workflow);
-    const data = `s3://b/${randomUUID()}`;
+    const data = `s3://tmp-bucket-alice/${randomUUID()}`;
     const c = alice.workflow;
     const { graphId } = await unaryCall(c.executeGraph.bind(c), {
       workflowName: workflow,
@@ -170,7 +174,7 @@ describe('ExecutionMonitorService', () => {
     const { graphId } = await unaryCall(c.executeGraph.bind(c), {
       workflowName: workflow,
       executionId,
-      graph: graphOf([operation('a', [], [`s3://b/${randomUUID()}`])]),
+      graph: graphOf([operation('a', [], [`s3://tmp-bucket-alice/${randomUUID()}`])]),
     });
     cluster.reportGraph(
       executionId,

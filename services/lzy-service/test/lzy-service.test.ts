@@ -1,8 +1,17 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { Aborted, NotFound, InvalidArgument, Unauthenticated, Unavailable } from '@lzy/errors';
+import {
+  Aborted,
+  InvalidArgument,
+  NotFound,
+  PermissionDenied,
+  Unauthenticated,
+  Unavailable,
+} from '@lzy/errors';
+import { closeDatabase, createDatabase } from '@lzy/db';
+import { sql } from 'kysely';
 import { serverStream, unaryCall } from '@lzy/grpc';
 import { graphExecutor, lzyWorkflowService, portal, unpackAny } from '@lzy/proto';
-import { usePostgres } from '@lzy/testing';
+import { testEncryptionKeys, usePostgres } from '@lzy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLzyServiceConfig, startLzyService } from '../src/index.ts';
 import type { RunningLzyService } from '../src/index.ts';
@@ -30,6 +39,9 @@ beforeAll(async () => {
     LZY_CHANNEL_MANAGER_ADDRESS: cluster.address,
     LZY_GRAPH_EXECUTOR_ADDRESS: cluster.address,
     LZY_PORTAL_UNREACHABLE_MS: '1500',
+    LZY_ENCRYPTION_KEYS: testEncryptionKeys(),
+    // The installation's S3 as the cluster double's storage answers it (a loopback address).
+    LZY_S3_ENDPOINT: 'http://127.0.0.1:9000',
   });
   service = await startLzyService(config, {
     log: silentLog,
@@ -106,6 +118,58 @@ describe('StartWorkflow', () => {
     await expect(start).rejects.toThrow(/portal: out of memory/);
   });
 
+  it('refuses an empty or malformed workflow name, which could never be finished', async () => {
+    await expect(alice.start('')).rejects.toThrow(/workflowName is empty/);
+    await expect(alice.start('x'.repeat(3000))).rejects.toThrow(/over the 256 allowed/);
+    await expect(alice.start('bad\u0000name')).rejects.toThrow(InvalidArgument);
+  });
+
+  it('refuses a user S3 endpoint that reaches a private, loopback or metadata address', async () => {
+    const c = alice.workflow;
+    const start = (endpoint: string) =>
+      unaryCall(c.startWorkflow.bind(c), {
+        workflowName: `wf-${randomUUID()}`,
+        snapshotStorage: {
+          uri: 's3://mine/p',
+          credentials: { $case: 's3', value: { endpoint, accessToken: 'AK', secretToken: 'SK' } },
+        },
+      });
+    for (const endpoint of ['http://169.254.169.254', 'http://127.0.0.1:8899', 'http://[::1]']) {
+      await expect(start(endpoint)).rejects.toThrow(PermissionDenied);
+    }
+    await expect(start('http://127.0.0.1:9000')).resolves.toMatchObject({
+      internalSnapshotStorage: { uri: '' },
+    });
+  });
+
+  it("accepts its own internal storage sent back as the user's (pylzy's second workflow)", async () => {
+    const first = await alice.start(`wf-${randomUUID()}`);
+    const c = alice.workflow;
+    const second = await unaryCall(c.startWorkflow.bind(c), {
+      workflowName: `wf-${randomUUID()}`,
+      snapshotStorage: first.internalSnapshotStorage,
+    });
+    const graph = graphOf([operation('a', [], [`s3://tmp-bucket-alice/${randomUUID()}`])]);
+    await expect(executeGraph(second.executionId, graph)).resolves.toMatchObject({
+      graphId: expect.any(String) as unknown,
+    });
+  });
+
+  it('keeps the S3 secret of an execution sealed in its database', async () => {
+    const { executionId } = await alice.start(`wf-${randomUUID()}`);
+    const db = createDatabase({ url: pg.url });
+    try {
+      const { rows } = await sql<{ config: Record<string, unknown> }>`
+        SELECT storage_config AS config FROM execution WHERE execution_id = ${executionId}`.execute(
+        db,
+      );
+      expect(Object.keys(rows[0]?.config ?? {}).sort()).toEqual(['sealed', 'uri']);
+      expect(JSON.stringify(rows[0]?.config)).not.toContain('secretToken');
+    } finally {
+      await closeDatabase(db);
+    }
+  });
+
   it('rejects user storage without credentials', async () => {
     const c = alice.workflow;
     await expect(
@@ -136,16 +200,50 @@ describe('GetStorageCredentials', () => {
 describe('ExecuteGraph and GraphStatus', () => {
   it('rejects a pool that does not exist, naming it', async () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
-    const graph = graphOf([operation('a', [], [`s3://b/${randomUUID()}`], 'gigantic')]);
+    const graph = graphOf([
+      operation('a', [], [`s3://tmp-bucket-alice/${randomUUID()}`], 'gigantic'),
+    ]);
     const call = executeGraph(executionId, graph);
     await expect(call).rejects.toThrow(InvalidArgument);
     await expect(call).rejects.toThrow(/gigantic/);
   });
 
+  it("refuses a URI in another user's bucket, naming it, and claims none of the graph's outputs", async () => {
+    const { executionId } = await alice.start(`wf-${randomUUID()}`);
+    const out = `s3://tmp-bucket-alice/${randomUUID()}`;
+    const stolen = 's3://tmp-bucket-bob/lzy_runs/wf/e/data/f.return_0.c';
+    const bad = executeGraph(executionId, graphOf([operation('a', [stolen], [out])]));
+    await expect(bad).rejects.toThrow(PermissionDenied);
+    await expect(bad).rejects.toThrow(stolen);
+    const planted = executeGraph(executionId, graphOf([operation('b', [], [stolen])]));
+    await expect(planted).rejects.toThrow(PermissionDenied);
+    // The refused graph claimed nothing: its output URI is still free.
+    await expect(executeGraph(executionId, graphOf([operation('a', [], [out])]))).resolves.toEqual({
+      graphId: expect.any(String) as unknown,
+    });
+  });
+
+  it('refuses a slot path that leaves the mount and an invalid graph before claiming outputs', async () => {
+    const { executionId } = await alice.start(`wf-${randomUUID()}`);
+    const out = `s3://tmp-bucket-alice/${randomUUID()}`;
+    const escaping = operation('a', [], [out]);
+    escaping.outputSlots[0]!.path = '/a/../../../etc/cron.d/x';
+    await expect(executeGraph(executionId, graphOf([escaping]))).rejects.toThrow(/path/);
+    const unknownPool = operation('a', [], [out], 'gigantic');
+    await expect(executeGraph(executionId, graphOf([unknownPool]))).rejects.toThrow(/gigantic/);
+    await expect(
+      executeGraph(executionId, graphOf([operation('a', [], [out])])),
+    ).resolves.toBeDefined();
+  });
+
   it('returns the same graph id for a repeated identical request', async () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
     const graph = graphOf([
-      operation('a', [`s3://b/in-${randomUUID()}`], [`s3://b/${randomUUID()}`]),
+      operation(
+        'a',
+        [`s3://tmp-bucket-alice/in-${randomUUID()}`],
+        [`s3://tmp-bucket-alice/${randomUUID()}`],
+      ),
     ]);
     const first = await executeGraph(executionId, graph);
     const second = await executeGraph(executionId, graph);
@@ -161,7 +259,7 @@ describe('ExecuteGraph and GraphStatus', () => {
       .update(`GET\n\n\n${expires}\n${resource}`)
       .digest('base64');
     const sigV2 = `http://127.0.0.1:9000${resource}?AWSAccessKeyId=key&Signature=${encodeURIComponent(signature)}&Expires=${expires}`;
-    const op = operation('a', [], [`s3://b/${randomUUID()}`]);
+    const op = operation('a', [], [`s3://tmp-bucket-alice/${randomUUID()}`]);
     op.env = { $case: 'python', value: { yaml: '', localModules: [{ name: 'm', url: sigV2 }] } };
     cluster.loseExecuteGraphAnswers = 1;
     await expect(executeGraph(executionId, graphOf([op]))).rejects.toThrow(Aborted);
@@ -182,7 +280,7 @@ describe('ExecuteGraph and GraphStatus', () => {
 
   it('is executing until graph-executor completed and every output is synced, then completed', async () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
-    const out = `s3://b/${randomUUID()}`;
+    const out = `s3://tmp-bucket-alice/${randomUUID()}`;
     const { graphId } = await executeGraph(executionId, graphOf([operation('a', [], [out])]));
     const portalDouble = cluster.portalOf(executionId);
     const slotName = `snapshot-${uriDigest(out)}`;
@@ -206,7 +304,7 @@ describe('ExecuteGraph and GraphStatus', () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
     const { graphId } = await executeGraph(
       executionId,
-      graphOf([operation('a', [], [`s3://b/${randomUUID()}`])]),
+      graphOf([operation('a', [], [`s3://tmp-bucket-alice/${randomUUID()}`])]),
     );
     cluster.reportGraph(
       executionId,
@@ -332,7 +430,7 @@ describe('isolation and auth', () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
     const { graphId } = await executeGraph(
       executionId,
-      graphOf([operation('a', [], [`s3://b/${randomUUID()}`])]),
+      graphOf([operation('a', [], [`s3://tmp-bucket-alice/${randomUUID()}`])]),
     );
     const c = bob.workflow;
     await expect(unaryCall(c.graphStatus.bind(c), { executionId, graphId })).rejects.toThrow(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Unavailable } from '@lzy/errors';
 import { unaryCall } from '@lzy/grpc';
-import { freePort } from '@lzy/testing';
+import { freePort, testEncryptionKeys } from '@lzy/testing';
 import { loadLzyServiceConfig, startLzyService } from '../src/index.ts';
 import type { RunningLzyService } from '../src/index.ts';
 import { ClusterDouble } from './doubles/cluster-double.ts';
@@ -24,6 +24,7 @@ beforeAll(async () => {
       LZY_ALLOCATOR_ADDRESS: cluster.address,
       LZY_CHANNEL_MANAGER_ADDRESS: cluster.address,
       LZY_GRAPH_EXECUTOR_ADDRESS: cluster.address,
+      LZY_ENCRYPTION_KEYS: testEncryptionKeys(),
     }),
     { log: silentLog },
   );

@@ -1,3 +1,4 @@
+import { SecretBox } from '@lzy/auth';
 import { closeDatabase, createDatabase, startDatabaseInBackground } from '@lzy/db';
 import {
   IamAuthenticator,
@@ -13,9 +14,12 @@ import type { StorageConfig } from './config.ts';
 import { storageMigrations } from './db/migrations/index.ts';
 import { StorageStore } from './db/storage-store.ts';
 import type { StorageDatabase } from './db/storage-store.ts';
+import type { UserKeyProvider } from './domain/ports.ts';
 import { StorageManager } from './domain/storage-manager.ts';
 import { storageService } from './rpc/storage-service.ts';
 import { S3BucketAdmin } from './s3/s3-bucket-admin.ts';
+import { SharedAdminKey } from './s3/shared-admin-key.ts';
+import { VersitygwUserKeys } from './s3/versitygw-user-keys.ts';
 
 export interface StorageDeps {
   log: Logger;
@@ -32,6 +36,24 @@ export interface RunningStorage {
 }
 
 const SERVICE_NAME = 'lzy.internal.storage.v1.StorageService';
+
+function userKeyProvider(config: StorageConfig, log: Logger): UserKeyProvider {
+  const { accessKeyId, secretAccessKey, region } = config.s3;
+  switch (config.userKeys) {
+    case 'versitygw':
+      return new VersitygwUserKeys({
+        endpoint: config.adminEndpoint,
+        region,
+        accessKeyId,
+        secretAccessKey,
+      });
+    case 'shared-admin-key':
+      log.warn(
+        "LZY_S3_USER_KEYS=shared-admin-key: every user receives the admin S3 key and can read and change every other user's data",
+      );
+      return new SharedAdminKey({ accessKeyId, secretAccessKey });
+  }
+}
 
 /**
  * Starts the storage service: per-user buckets and credentials on the configured S3 endpoint
@@ -59,14 +81,12 @@ export async function startStorage(
     iamClient = createChannelClient(iamAuthService.LzyAuthenticateServiceClient, config.iamAddress);
     authenticator = new IamAuthenticator({ client: iamClient, clock });
   }
+  const records = new StorageStore({ db, box: new SecretBox(config.encryptionKeys) });
   const manager = new StorageManager({
     buckets,
-    store: new StorageStore(db),
-    credentials: {
-      endpoint: config.s3.publicEndpoint,
-      accessKeyId: config.s3.accessKeyId,
-      secretAccessKey: config.s3.secretAccessKey,
-    },
+    keys: userKeyProvider(config, log),
+    records,
+    endpoint: config.s3.publicEndpoint,
   });
   const readiness = new ReadinessGate({
     services: [SERVICE_NAME],
@@ -85,6 +105,17 @@ export async function startStorage(
   const migration = startDatabaseInBackground({
     db,
     migrations: storageMigrations,
+    steps: [
+      {
+        name: 'reseal stored S3 secrets',
+        run: async () => {
+          const count = await records.resealKeys((userId, err) =>
+            log.warn({ err, userId }, 'a stored S3 secret does not open; left as it is'),
+          );
+          if (count > 0) log.info({ count }, 'resealed stored S3 secrets');
+        },
+      },
+    ],
     onReady: () => readiness.markReady(),
     log: log.child({ component: 'migrate' }),
   });

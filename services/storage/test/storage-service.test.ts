@@ -1,145 +1,32 @@
-import {
-  GetObjectCommand,
-  HeadBucketCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateRsaKeyPair, signLzyJwt } from '@lzy/auth';
-import type { RsaKeyPair } from '@lzy/auth';
-import { closeDatabase, createDatabase, migrateToLatest } from '@lzy/db';
 import { NotFound, PermissionDenied } from '@lzy/errors';
-import {
-  LocalAuthenticator,
-  createChannelClient,
-  internalCallCredentials,
-  unaryCall,
-} from '@lzy/grpc';
-import { createLogger } from '@lzy/logging';
-import { storage } from '@lzy/proto';
-import {
-  CleanupStack,
-  checkHealth,
-  pollUntil,
-  s3Client,
-  s3Config,
-  usePostgres,
-} from '@lzy/testing';
-import { loadStorageConfig } from '../src/config.ts';
-import { storageMigrations } from '../src/db/migrations/index.ts';
-import { startStorage } from '../src/service.ts';
-import type { RunningStorage } from '../src/service.ts';
+import { unaryCall } from '@lzy/grpc';
+import { CleanupStack, s3Client, s3Config, usePostgres } from '@lzy/testing';
+import { clientOf, createStorage, startStorageForTest, storageTemplate } from './fixtures.ts';
+import type { StorageUnderTest } from './fixtures.ts';
 
-const pg = usePostgres({
-  template: {
-    name: 'lzy_storage_template',
-    migrate: async (url) => {
-      const db = createDatabase({ url });
-      try {
-        await migrateToLatest(db, storageMigrations);
-      } finally {
-        await closeDatabase(db);
-      }
-    },
-  },
-});
-
-const clock = { now: () => Date.now() };
-const log = createLogger({ service: 'storage-test', level: 'silent' });
+const pg = usePostgres({ template: storageTemplate });
 const cleanup = new CleanupStack();
-let internalKey: RsaKeyPair;
-let aliceKey: RsaKeyPair;
-let service: RunningStorage;
-let internal: storage.StorageServiceClient;
-let asAlice: storage.StorageServiceClient;
+let storage: StorageUnderTest;
 
 beforeAll(async () => {
-  [internalKey, aliceKey] = await Promise.all([generateRsaKeyPair(), generateRsaKeyPair()]);
-  const authenticator = new LocalAuthenticator({
-    clock,
-    findPublicKeys: (login, provider) => {
-      if (login === 'lzy-internal' && provider === 'INTERNAL')
-        return Promise.resolve({
-          subject: { id: 'lzy-internal', type: 'USER' },
-          publicKeyPems: [internalKey.publicKeyPem],
-        });
-      if (login === 'alice' && provider === 'GITHUB')
-        return Promise.resolve({
-          subject: { id: 'alice', type: 'USER' },
-          publicKeyPems: [aliceKey.publicKeyPem],
-        });
-      return Promise.resolve(undefined);
-    },
-  });
-  const s3 = s3Config();
-  const config = loadStorageConfig({
-    LZY_PORT: '0',
-    LZY_LOG_LEVEL: 'silent',
-    LZY_DB_URL: pg.url,
-    LZY_S3_ENDPOINT: s3.endpoint,
-    LZY_S3_REGION: s3.region,
-    LZY_S3_ACCESS_KEY_ID: s3.accessKeyId,
-    LZY_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-  });
-  service = await startStorage(config, { log, authenticator, clock });
-  cleanup.defer(() => service.stop());
-  const address = `127.0.0.1:${service.port}`;
-  await pollUntil(
-    async () =>
-      (await checkHealth(address, 'lzy.internal.storage.v1.StorageService')) === 'SERVING'
-        ? true
-        : undefined,
-    { timeoutMs: 30_000, description: 'storage migrated' },
-  );
-  internal = createChannelClient(storage.StorageServiceClient, address, {
-    callCredentials: internalCallCredentials({ privateKeyPem: internalKey.privateKeyPem, clock }),
-  });
-  cleanup.defer(() => internal.close());
-  asAlice = createChannelClient(storage.StorageServiceClient, address, {
-    callCredentials: () =>
-      Promise.resolve(
-        signLzyJwt({
-          issuer: 'alice',
-          provider: 'GITHUB',
-          privateKeyPem: aliceKey.privateKeyPem,
-          nowMs: Date.now(),
-        }),
-      ),
-  });
-  cleanup.defer(() => asAlice.close());
+  storage = await startStorageForTest(pg.url, cleanup);
 });
 
 afterAll(() => cleanup.close());
 
-function create(client: storage.StorageServiceClient, userId: string, bucket = '') {
-  return unaryCall(client.createStorage.bind(client), { userId, bucket });
-}
+const create = (userId: string, bucket = '') => createStorage(storage.internal, userId, bucket);
 
 function credentialsOf(userId: string, bucket = '') {
-  return unaryCall(internal.getStorageCredentials.bind(internal), { userId, bucket });
-}
-
-function s3Of(config: storage.CreateStorageResponse['storage']): {
-  client: S3Client;
-  bucket: string;
-} {
-  if (config?.credentials?.$case !== 's3') throw new Error('expected S3 credentials');
-  const creds = config.credentials.value;
-  return {
-    client: new S3Client({
-      endpoint: creds.endpoint,
-      region: s3Config().region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: creds.accessToken, secretAccessKey: creds.secretToken },
-    }),
-    bucket: config.uri.replace(/^s3:\/\//, ''),
-  };
+  const c = storage.internal;
+  return unaryCall(c.getStorageCredentials.bind(c), { userId, bucket });
 }
 
 describe('StorageService', () => {
   it('creates the tmp-bucket of a user once and answers the same storage when asked again', async () => {
-    const first = await create(internal, 'user-twice');
-    const second = await create(internal, 'user-twice');
+    const first = await create('user-twice');
+    const second = await create('user-twice');
     expect(first.storage?.uri).toBe('s3://tmp-bucket-user-twice');
     expect(second).toEqual(first);
     const admin = s3Client(s3Config());
@@ -151,9 +38,7 @@ describe('StorageService', () => {
   });
 
   it('creates the storage once when a new user asks for it concurrently', async () => {
-    const answers = await Promise.all(
-      Array.from({ length: 6 }, () => create(internal, 'user-concurrent')),
-    );
+    const answers = await Promise.all(Array.from({ length: 6 }, () => create('user-concurrent')));
     expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(
       new Set([JSON.stringify(answers[0])]),
     );
@@ -161,8 +46,8 @@ describe('StorageService', () => {
   });
 
   it('hands out credentials that can put and get objects in the bucket', async () => {
-    const { storage: config } = await create(internal, 'user-rw');
-    const { client, bucket } = s3Of(config);
+    const { storage: config } = await create('user-rw');
+    const { client, bucket } = clientOf(config);
     try {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k/v', Body: 'hello' }));
       const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k/v' }));
@@ -173,16 +58,17 @@ describe('StorageService', () => {
   });
 
   it('answers the credentials of a created storage and NOT_FOUND for a user without one', async () => {
-    const { storage: created } = await create(internal, 'user-creds');
+    const { storage: created } = await create('user-creds');
     expect((await credentialsOf('user-creds')).storage).toEqual(created);
     await expect(credentialsOf('user-never-created')).rejects.toThrow(NotFound);
   });
 
   it('deletes the bucket and forgets it, and deleting again is OK', async () => {
-    await create(internal, 'user-delete');
+    await create('user-delete');
     const request = { userId: 'user-delete', bucket: '' };
-    await unaryCall(internal.deleteStorage.bind(internal), request);
-    await unaryCall(internal.deleteStorage.bind(internal), request);
+    const c = storage.internal;
+    await unaryCall(c.deleteStorage.bind(c), request);
+    await unaryCall(c.deleteStorage.bind(c), request);
     await expect(credentialsOf('user-delete')).rejects.toThrow(NotFound);
     const admin = s3Client(s3Config());
     try {
@@ -195,6 +81,6 @@ describe('StorageService', () => {
   });
 
   it('refuses end users with PERMISSION_DENIED', async () => {
-    await expect(create(asAlice, 'alice')).rejects.toThrow(PermissionDenied);
+    await expect(createStorage(storage.asAlice, 'alice')).rejects.toThrow(PermissionDenied);
   });
 });

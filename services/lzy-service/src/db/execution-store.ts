@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
+import type { SecretBox } from '@lzy/auth';
 import { withTransaction } from '@lzy/db';
 import { commonStorage } from '@lzy/proto';
 import type { ExecutionStatus, ExecutionTable, LzyServiceDb } from './schema.ts';
@@ -11,7 +13,13 @@ export interface Execution {
   workflowName: string;
   status: ExecutionStatus;
   internalStorage: boolean;
+  /** The storage as the user gave it (or the internal one): what pylzy signs URLs for. */
   storage: StorageConfig;
+  /**
+   * The same storage as the portal reaches it: a user's plain-http endpoint pinned to the
+   * address EndpointPolicy checked at start (DNS rebinding); otherwise equal to `storage`.
+   */
+  portalStorage: StorageConfig;
   sessionId: string | undefined;
   portalVmId: string | undefined;
   portalAddress: string | undefined;
@@ -26,14 +34,66 @@ export type FinishOutcome =
   /** A Finish already ran for this execution: its operation (public-api §7.3). */
   | { kind: 'ALREADY_FINISHING'; operationId: string };
 
-function toExecution(row: Selectable<ExecutionTable>): Execution {
+/** What execution.storage_config seals (protobuf-JSON storage, the portal's endpoint). */
+interface StoredStorage {
+  storage: unknown;
+  portalEndpoint: string;
+}
+
+/** Domain view of the column `{ uri, sealed }` (or a legacy row: plain protobuf-JSON). */
+function storageOf(row: Selectable<ExecutionTable>, box: SecretBox) {
+  const column = row.storage_config as { sealed?: unknown };
+  const stored: StoredStorage =
+    typeof column.sealed === 'string'
+      ? (JSON.parse(box.open(column.sealed, contextOf(row.execution_id))) as StoredStorage)
+      : {
+          storage: column,
+          portalEndpoint: endpointOf(commonStorage.StorageConfig.fromJSON(column)),
+        };
+  const storage = commonStorage.StorageConfig.fromJSON(stored.storage);
+  return { storage, portalStorage: withEndpoint(storage, stored.portalEndpoint) };
+}
+
+function endpointOf(storage: StorageConfig): string {
+  return storage.credentials?.$case === 's3' ? storage.credentials.value.endpoint : '';
+}
+
+function withEndpoint(storage: StorageConfig, endpoint: string): StorageConfig {
+  if (storage.credentials?.$case !== 's3') return storage;
+  const s3 = { ...storage.credentials.value, endpoint };
+  return { ...storage, credentials: { $case: 's3', value: s3 } };
+}
+
+const contextOf = (executionId: string) => `execution:${executionId}`;
+
+/**
+ * The storage_config column: the uri in clear (operators read it), the credentials only inside
+ * `sealed` (SecretBox, bound to the execution id).
+ */
+function sealedColumn(
+  box: SecretBox,
+  executionId: string,
+  storage: StorageConfig,
+  portalEndpoint: string,
+): string {
+  const stored: StoredStorage = {
+    storage: commonStorage.StorageConfig.toJSON(storage),
+    portalEndpoint,
+  };
+  return JSON.stringify({
+    uri: storage.uri,
+    sealed: box.seal(JSON.stringify(stored), contextOf(executionId)),
+  });
+}
+
+function toExecution(row: Selectable<ExecutionTable>, box: SecretBox): Execution {
   return {
     executionId: row.execution_id,
     userId: row.user_id,
     workflowName: row.workflow_name,
     status: row.status,
     internalStorage: row.internal_storage,
-    storage: commonStorage.StorageConfig.fromJSON(row.storage_config),
+    ...storageOf(row, box),
     sessionId: row.allocator_session_id ?? undefined,
     portalVmId: row.portal_vm_id ?? undefined,
     portalAddress: row.portal_address ?? undefined,
@@ -41,12 +101,56 @@ function toExecution(row: Selectable<ExecutionTable>): Execution {
   };
 }
 
-/** SQL of tables `workflow` and `execution`. */
+/** SQL of tables `workflow` and `execution`; storage credentials sealed with `box`. */
 export class ExecutionStore {
   readonly #db: Kysely<LzyServiceDb>;
+  readonly #box: SecretBox;
 
-  constructor(deps: { db: Kysely<LzyServiceDb> }) {
+  constructor(deps: { db: Kysely<LzyServiceDb>; box: SecretBox }) {
     this.#db = deps.db;
+    this.#box = deps.box;
+  }
+
+  /**
+   * Seals every execution's credentials that are stored in plain text (rows written before
+   * sealing) or sealed with a key that no longer seals (after a key rotation). Idempotent; run at
+   * start-up. A row that does not open (its key was dropped) is reported and skipped, never
+   * retried forever. Returns how many rows it rewrote.
+   */
+  async resealStorage(onUnreadable: (executionId: string, err: unknown) => void): Promise<number> {
+    const prefix = this.#box.sealingPrefix;
+    let after = '';
+    let total = 0;
+    for (;;) {
+      const rows = await this.#db
+        .selectFrom('execution')
+        .selectAll()
+        .where('execution_id', '>', after)
+        .where(
+          sql<boolean>`coalesce(left(storage_config->>'sealed', ${prefix.length}) <> ${prefix}, true)`,
+        )
+        .orderBy('execution_id')
+        .limit(500)
+        .execute();
+      if (rows.length === 0) return total;
+      for (const row of rows) {
+        after = row.execution_id;
+        let column: string;
+        try {
+          const { storage, portalStorage } = storageOf(row, this.#box);
+          column = sealedColumn(this.#box, row.execution_id, storage, endpointOf(portalStorage));
+        } catch (err) {
+          onUnreadable(row.execution_id, err);
+          continue;
+        }
+        await this.#db
+          .updateTable('execution')
+          .set({ storage_config: column })
+          .where('execution_id', '=', row.execution_id)
+          .execute();
+        total += 1;
+      }
+    }
   }
 
   /**
@@ -60,6 +164,8 @@ export class ExecutionStore {
       workflowName: string;
       internalStorage: boolean;
       storage: StorageConfig;
+      /** The endpoint the portal uses (EndpointPolicy); default the storage's own. */
+      portalEndpoint?: string;
       now: Date;
     },
     previousReason: string,
@@ -74,7 +180,12 @@ export class ExecutionStore {
           workflow_name: workflowName,
           status: 'RUN',
           internal_storage: execution.internalStorage,
-          storage_config: JSON.stringify(commonStorage.StorageConfig.toJSON(execution.storage)),
+          storage_config: sealedColumn(
+            this.#box,
+            executionId,
+            execution.storage,
+            execution.portalEndpoint ?? endpointOf(execution.storage),
+          ),
           created_at: now,
         })
         .execute();
@@ -135,7 +246,7 @@ export class ExecutionStore {
       .selectAll()
       .where('execution_id', '=', executionId)
       .executeTakeFirst();
-    return row === undefined ? undefined : toExecution(row);
+    return row === undefined ? undefined : toExecution(row, this.#box);
   }
 
   /** The execution if it is the active one of a workflow of `userId`. */
@@ -152,7 +263,7 @@ export class ExecutionStore {
       .where('execution.user_id', '=', userId)
       .where('execution.status', '=', 'RUN')
       .executeTakeFirst();
-    return row === undefined ? undefined : toExecution(row);
+    return row === undefined ? undefined : toExecution(row, this.#box);
   }
 
   /**

@@ -53,25 +53,31 @@ export class GraphStore {
 
   /** Which of `uris` were already produced by some graph of some execution. */
   async usedOutputs(uris: readonly string[]): Promise<string[]> {
-    if (uris.length === 0) return [];
-    const rows = await this.#db
-      .selectFrom('snapshot')
-      .select('storage_uri')
-      .where('storage_uri', 'in', uris)
-      .execute();
-    return rows.map((row) => row.storage_uri);
+    const used: string[] = [];
+    for (const chunk of chunksOf(uris)) {
+      const rows = await this.#db
+        .selectFrom('snapshot')
+        .select('storage_uri')
+        .where('storage_uri', 'in', chunk)
+        .execute();
+      used.push(...rows.map((row) => row.storage_uri));
+    }
+    return used;
   }
 
   /** Of `uris`, those produced by an earlier graph of this execution. */
   async producedIn(executionId: string, uris: readonly string[]): Promise<Set<string>> {
-    if (uris.length === 0) return new Set();
-    const rows = await this.#db
-      .selectFrom('snapshot')
-      .select('storage_uri')
-      .where('execution_id', '=', executionId)
-      .where('storage_uri', 'in', uris)
-      .execute();
-    return new Set(rows.map((row) => row.storage_uri));
+    const produced = new Set<string>();
+    for (const chunk of chunksOf(uris)) {
+      const rows = await this.#db
+        .selectFrom('snapshot')
+        .select('storage_uri')
+        .where('execution_id', '=', executionId)
+        .where('storage_uri', 'in', chunk)
+        .execute();
+      for (const row of rows) produced.add(row.storage_uri);
+    }
+    return produced;
   }
 
   /**
@@ -109,11 +115,11 @@ export class GraphStore {
         if (existing !== undefined) return existing;
         throw new InvalidArgument('The same graph was submitted concurrently; retry');
       }
-      if (graph.outputUris.length > 0) {
+      for (const chunk of chunksOf(graph.outputUris)) {
         const claimed = await trx
           .insertInto('snapshot')
           .values(
-            graph.outputUris.map((uri) => ({
+            chunk.map((uri) => ({
               storage_uri: uri,
               execution_id: graph.executionId,
               graph_id: graph.graphId,
@@ -122,10 +128,9 @@ export class GraphStore {
           .onConflict((oc) => oc.column('storage_uri').doNothing())
           .returning('storage_uri')
           .execute();
-        if (claimed.length !== graph.outputUris.length) {
-          const taken = graph.outputUris.filter(
-            (uri) => !claimed.some((c) => c.storage_uri === uri),
-          );
+        if (claimed.length !== chunk.length) {
+          const got = new Set(claimed.map((c) => c.storage_uri));
+          const taken = chunk.filter((uri) => !got.has(uri));
           throw new InvalidArgument(
             `Output storage URI '${taken[0] ?? ''}' is already used; outputs are write-once`,
           );
@@ -152,6 +157,14 @@ export class GraphStore {
       .where('graph_id', '=', graphId)
       .execute();
   }
+}
+
+/**
+ * `items` in slices small enough for one statement: PostgreSQL takes at most 65,535 bind
+ * parameters, which a 100,000-op graph's URIs exceeded (the driver's error became INTERNAL).
+ */
+function* chunksOf<T>(items: readonly T[], size = 10_000): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
 function toRecord(row: {

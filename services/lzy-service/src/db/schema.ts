@@ -9,7 +9,7 @@ export interface ExecutionTable {
   workflow_name: string;
   status: ExecutionStatus;
   internal_storage: boolean;
-  /** protobuf-JSON of the StorageConfig. */
+  /** `{ uri, sealed }`: credentials sealed by ExecutionStore (legacy rows: protobuf-JSON). */
   storage_config: ColumnType<unknown, string, string>;
   allocator_session_id: string | null;
   portal_vm_id: string | null;

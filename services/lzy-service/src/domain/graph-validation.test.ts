@@ -57,6 +57,15 @@ describe('validateGraph', () => {
     expect(() => validateGraph(cyclic, pools)).toThrow(/cycle/);
   });
 
+  it('checks a chain of 100,000 ops without overflowing the stack', () => {
+    const chain = Array.from({ length: 100_000 }, (_, i) =>
+      op(`o${i}`, i === 0 ? [] : [`u${i - 1}`], [`u${i}`]),
+    );
+    expect(validateGraph(graph(chain), pools)).toBe('a');
+    const closed = [...chain.slice(1), op('o0', ['u99999'], ['u0'])];
+    expect(() => validateGraph(graph(closed), pools)).toThrow(/cycle/);
+  });
+
   it('names an unknown pool', () => {
     expect(() => validateGraph(graph([op('a', [], ['x'], 'huge')]), pools)).toThrow(/'huge'/);
   });

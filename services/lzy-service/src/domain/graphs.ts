@@ -9,6 +9,8 @@ import { planGraph } from './graph-plan.ts';
 import type { GraphPlan } from './graph-plan.ts';
 import type { GraphTracker } from './graph-tracker.ts';
 import { validateGraph } from './graph-validation.ts';
+import { LIMITS, checkId, checkGraphLimits, checkLength } from './input-limits.ts';
+import { checkGraphStorage } from './storage-scope.ts';
 import { withSigV4LocalModules } from './local-module-urls.ts';
 import { initialView, userStatusOf } from './graph-view.ts';
 import type { UserGraphStatus } from './graph-view.ts';
@@ -36,19 +38,24 @@ export class Graphs {
    * Validates, creates channels and portal slots, and submits the graph to graph-executor
    * (pylzy's SigV2 local-module URLs re-signed as SigV4: withSigV4LocalModules).
    * An identical request (same execution, same bytes: `requestHash`) returns the same graph id,
-   * finishing a submission that was interrupted (every step is idempotent).
-   * @throws NotFound (execution check), InvalidArgument (bad graph), neighbours' errors.
+   * finishing a submission that was interrupted (every step is idempotent). Every check (limits,
+   * storage scope, structure, pools) passes before an output URI is claimed.
+   * @throws NotFound (execution check), InvalidArgument (bad graph), PermissionDenied (a URI
+   *   outside the execution's storage), neighbours' errors.
    */
   async execute(
     userId: string,
     request: { executionId: string; workflowName: string; graph: lzyWorkflow.Graph },
     requestHash: string,
   ): Promise<string> {
+    checkLength(request.workflowName, LIMITS.workflowNameChars, 'workflowName');
     const execution = await this.#deps.workflows.requireActive(userId, request.executionId);
     const { store, neighbours } = this.#deps;
     const { graph } = request;
     let record = await store.findByHash(execution.executionId, requestHash);
     if (record?.submitted === true) return record.graphId;
+    checkGraphLimits(graph);
+    checkGraphStorage(graph, execution.storage);
     const zone = validateGraph(graph, await neighbours.allocator.listWorkerPools());
     const graphId = record?.graphId ?? randomUUID();
     const inputs = graph.operations.flatMap((op) => op.inputSlots.map((s) => s.storageUri));
@@ -61,7 +68,7 @@ export class Graphs {
       graphId,
       graph: withSigV4LocalModules(graph, execution.storage, signedAtMs),
       zone,
-      storage: execution.storage,
+      storage: execution.portalStorage,
       producedEarlier: await store.producedIn(execution.executionId, inputs),
     });
     if (record === undefined) {
@@ -121,8 +128,9 @@ export class Graphs {
     this.#deps.log.info({ executionId, graphId, tasks: plan.tasks.length }, 'graph submitted');
   }
 
-  /** @throws NotFound (execution check, unknown graph). */
+  /** @throws InvalidArgument (malformed ids), NotFound (execution check, unknown graph). */
   async status(userId: string, executionId: string, graphId: string): Promise<UserGraphStatus> {
+    checkId(graphId, 'graphId');
     const execution = await this.#deps.workflows.requireActive(userId, executionId);
     const inMemory = this.#deps.tracker.view(executionId, graphId);
     if (inMemory !== undefined) return userStatusOf(inMemory);
@@ -149,6 +157,7 @@ export class Graphs {
 
   /** Forwards to graph-executor. @throws NotFound (execution check). */
   async stop(userId: string, executionId: string, graphId: string): Promise<void> {
+    checkId(graphId, 'graphId');
     await this.#deps.workflows.requireActive(userId, executionId);
     await this.#deps.neighbours.graphs.stop(executionId, graphId, 'Stopped by the user');
   }

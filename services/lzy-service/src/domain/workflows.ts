@@ -6,11 +6,16 @@ import type { Execution, ExecutionStore } from '../db/execution-store.ts';
 import type { LzyServiceDb } from '../db/schema.ts';
 import type { TeardownState } from './execution-teardown.ts';
 import { ABORT_EXECUTION_KIND, FINISH_WORKFLOW_KIND } from './execution-teardown.ts';
+import type { EndpointPolicy } from './endpoint-policy.ts';
+import { LIMITS, checkId, checkLength, checkWorkflowName } from './input-limits.ts';
+import { checkUserStorage } from './storage-scope.ts';
 import type { Neighbours, StdChunk, StorageConfig, VmPool } from './ports.ts';
 
 export interface WorkflowsDeps {
   neighbours: Neighbours;
   executions: ExecutionStore;
+  /** Where users' own S3 endpoints may point (SSRF guard). */
+  endpoints: EndpointPolicy;
   runner: OperationRunner<LzyServiceDb>;
   operations: OperationStore<LzyServiceDb>;
   clock: Clock;
@@ -45,8 +50,12 @@ export class Workflows {
     this.#deps = deps;
   }
 
-  /** The caller's active execution. @throws NotFound (the execution check). */
+  /**
+   * The caller's active execution.
+   * @throws InvalidArgument for a malformed id; NotFound (the execution check).
+   */
   async requireActive(userId: string, executionId: string): Promise<Execution> {
+    checkId(executionId, 'executionId');
     const execution = await this.#deps.executions.findActive(userId, executionId);
     if (execution === undefined) throw executionNotFound(executionId, userId);
     return execution;
@@ -54,7 +63,8 @@ export class Workflows {
 
   /**
    * Starts an execution; aborts (and tears down) the workflow's previous active one.
-   * @throws InvalidArgument for user storage without credentials; neighbours' errors.
+   * @throws InvalidArgument for a bad or empty workflow name or malformed user storage;
+   *   PermissionDenied for a user S3 endpoint the services may not reach; neighbours' errors.
    */
   async start(
     userId: string,
@@ -62,8 +72,14 @@ export class Workflows {
     userStorage: StorageConfig | undefined,
   ): Promise<{ executionId: string; internalStorage: StorageConfig | undefined }> {
     const { neighbours, executions, clock } = this.#deps;
-    if (userStorage !== undefined && userStorage.credentials === undefined) {
-      throw new InvalidArgument('Credentials are not set');
+    checkWorkflowName(workflowName);
+    let portalEndpoint: string | undefined;
+    if (userStorage !== undefined) {
+      checkUserStorage(userStorage);
+      if (userStorage.credentials?.$case === 's3') {
+        const { endpoint } = userStorage.credentials.value;
+        portalEndpoint = (await this.#deps.endpoints.check(endpoint)).portalEndpoint;
+      }
     }
     const storage =
       userStorage ?? (await neighbours.storage.createStorage(userId, internalBucketOf(userId)));
@@ -76,6 +92,7 @@ export class Workflows {
         workflowName,
         internalStorage: userStorage === undefined,
         storage,
+        ...(portalEndpoint === undefined ? {} : { portalEndpoint }),
         now: new Date(clock.now()),
       },
       CANCELLED_BY_NEW_START,
@@ -141,7 +158,7 @@ export class Workflows {
     request: { workflowName: string; executionId: string; reason: string },
   ): Promise<Operation> {
     const { workflowName, executionId, reason } = request;
-    requireNames(workflowName, executionId);
+    requireNames(workflowName, executionId, reason);
     const operationId = randomUUID();
     const outcome = await this.#deps.executions.finish({
       userId,
@@ -195,7 +212,7 @@ export class Workflows {
     request: { workflowName: string; executionId: string; reason: string },
   ): Promise<void> {
     const { workflowName, executionId, reason } = request;
-    requireNames(workflowName, executionId);
+    requireNames(workflowName, executionId, reason);
     const outcome = await this.#deps.executions.finish({
       userId,
       workflowName,
@@ -266,6 +283,7 @@ export class Workflows {
     executionId: string,
     signal: AbortSignal,
   ): Promise<AsyncIterable<StdChunk>> {
+    checkId(executionId, 'executionId');
     const execution = await this.#deps.executions.get(executionId);
     if (execution?.userId !== userId || execution.status === 'COMPLETED') {
       throw executionNotFound(executionId, userId);
@@ -275,9 +293,16 @@ export class Workflows {
   }
 }
 
-function requireNames(workflowName: string, executionId: string): void {
+/**
+ * Finish/Abort (public-api §7.1: blank names are INVALID_ARGUMENT). Only the length of the name
+ * is checked beyond that: a stricter pattern could leave an execution started before it unable
+ * to end.
+ */
+function requireNames(workflowName: string, executionId: string, reason: string): void {
   if (workflowName.trim() === '') throw new InvalidArgument('workflowName is empty');
-  if (executionId.trim() === '') throw new InvalidArgument('executionId is empty');
+  checkLength(workflowName, LIMITS.workflowNameChars, 'workflowName');
+  checkId(executionId, 'executionId');
+  checkLength(reason, LIMITS.reasonChars, 'reason');
 }
 
 function notActive(executionId: string, workflowName: string): FailedPrecondition {

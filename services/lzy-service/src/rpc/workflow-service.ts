@@ -1,5 +1,5 @@
 import { Unauthenticated } from '@lzy/errors';
-import { implement } from '@lzy/grpc';
+import { implement, rejectNulCharacters } from '@lzy/grpc';
 import type { CallContext, ServiceRegistration } from '@lzy/grpc';
 import { requestHash, toProtoOperation } from '@lzy/operations';
 import { lzyWorkflowService } from '@lzy/proto';
@@ -12,6 +12,13 @@ type GraphStatusResponse = lzyWorkflowService.GraphStatusResponse;
 function userIdOf(ctx: CallContext): string {
   if (ctx.subject === undefined) throw new Unauthenticated('Authorization header is missing');
   return ctx.subject.id;
+}
+
+/** The caller's id, once the request has no NUL in any string (issue 13 item 10). */
+function callerOf(request: unknown, ctx: CallContext): string {
+  const userId = userIdOf(ctx);
+  rejectNulCharacters(request);
+  return userId;
 }
 
 /** public-api §3.5: exactly one member, empty members still present (`1a 00` = completed). */
@@ -47,7 +54,7 @@ export function workflowService(deps: {
   return implement(lzyWorkflowService.LzyWorkflowServiceService, {
     startWorkflow: async (request, ctx) => {
       const started = await workflows.start(
-        userIdOf(ctx),
+        callerOf(request, ctx),
         request.workflowName,
         request.snapshotStorage,
       );
@@ -58,15 +65,16 @@ export function workflowService(deps: {
       };
     },
     finishWorkflow: async (request, ctx) =>
-      toProtoOperation(await workflows.finish(userIdOf(ctx), request)),
+      toProtoOperation(await workflows.finish(callerOf(request, ctx), request)),
     abortWorkflow: async (request, ctx) => {
-      await workflows.abort(userIdOf(ctx), request);
+      await workflows.abort(callerOf(request, ctx), request);
       return {};
     },
     executeGraph: async (request, ctx) => {
+      const userId = callerOf(request, ctx);
       const hash = requestHash(lzyWorkflowService.ExecuteGraphRequest.encode(request).finish());
       const graphId = await graphs.execute(
-        userIdOf(ctx),
+        userId,
         {
           executionId: request.executionId,
           workflowName: request.workflowName,
@@ -84,20 +92,24 @@ export function workflowService(deps: {
     },
     graphStatus: async (request, ctx) =>
       toGraphStatusResponse(
-        await graphs.status(userIdOf(ctx), request.executionId, request.graphId),
+        await graphs.status(callerOf(request, ctx), request.executionId, request.graphId),
       ),
     stopGraph: async (request, ctx) => {
-      await graphs.stop(userIdOf(ctx), request.executionId, request.graphId);
+      await graphs.stop(callerOf(request, ctx), request.executionId, request.graphId);
       return {};
     },
     readStdSlots: async (request, ctx, send) => {
-      const chunks = await workflows.readStd(userIdOf(ctx), request.executionId, ctx.signal);
+      const chunks = await workflows.readStd(
+        callerOf(request, ctx),
+        request.executionId,
+        ctx.signal,
+      );
       for await (const chunk of chunks) {
         await send({ data: { $case: chunk.stream, value: { data: [chunk.data] } } });
       }
     },
     getAvailablePools: async (request, ctx) => {
-      const pools = await workflows.pools(userIdOf(ctx), request.executionId);
+      const pools = await workflows.pools(callerOf(request, ctx), request.executionId);
       return {
         poolSpecs: pools.map((pool) => ({
           poolSpecName: pool.label,

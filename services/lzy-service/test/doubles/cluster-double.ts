@@ -187,6 +187,7 @@ export class ClusterDouble {
           return Promise.resolve({ storage: configOf(request.bucket) });
         },
         deleteStorage: unimplemented,
+        rotateStorageCredentials: unimplemented,
         getStorageCredentials: (request) =>
           this.buckets.has(request.bucket)
             ? Promise.resolve({ storage: configOf(request.bucket) })

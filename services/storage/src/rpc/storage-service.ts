@@ -43,5 +43,12 @@ export function storageService(deps: {
       ready();
       return { storage: toStorageConfig(await manager.credentials(req.userId, req.bucket)) };
     },
+    rotateStorageCredentials: async (req, ctx) => {
+      requireInternalCaller(ctx);
+      ready();
+      const rotated = await manager.rotate(req.userId, req.bucket);
+      ctx.log.info({ userId: req.userId, accessKeyId: rotated.accessKeyId }, 'S3 key rotated');
+      return { storage: toStorageConfig(rotated) };
+    },
   });
 }

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Unavailable } from '@lzy/errors';
 import type { S3AdminConfig } from '../config.ts';
-import type { BucketAdmin } from '../domain/storage-manager.ts';
+import type { BucketAdmin } from '../domain/ports.ts';
 
 /** HTTP statuses an S3 server answers when a bucket is missing or already there. */
 const MISSING = new Set(['NoSuchBucket', 'NotFound']);
@@ -29,12 +29,13 @@ export class S3BucketAdmin implements BucketAdmin {
     });
   }
 
-  async ensureBucket(bucket: string): Promise<void> {
-    if (await this.#exists(bucket)) return;
+  async ensureBucket(bucket: string): Promise<boolean> {
+    if (await this.#exists(bucket)) return false;
     try {
       await this.#client.send(new CreateBucketCommand({ Bucket: bucket }));
+      return true;
     } catch (err) {
-      if (err instanceof S3ServiceException && ALREADY_THERE.has(err.name)) return;
+      if (err instanceof S3ServiceException && ALREADY_THERE.has(err.name)) return false;
       throw mapS3Error(err, `creating bucket ${bucket}`);
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyUpdate, validateRegistration } from './whiteboard.ts';
+import { applyUpdate, checkQueryLimits, validateRegistration } from './whiteboard.ts';
 import type { Whiteboard, WhiteboardInput } from './whiteboard.ts';
 
 const scheme = { dataFormat: 'pickle', schemeFormat: 'py', schemeContent: '', metadata: {} };
@@ -79,5 +79,25 @@ describe('applyUpdate', () => {
       status: 'FINALIZED',
       createdAt: { seconds: 1, nanos: 2 },
     });
+  });
+});
+
+describe('limits', () => {
+  it('refuses oversized names, too many tags and a bad createdAt, naming the member', () => {
+    expect(() => validateRegistration({ ...stored, id: 'x'.repeat(3000) })).toThrow(
+      'whiteboard.id is 3000 characters long, over the 256 allowed',
+    );
+    const tags = Array.from({ length: 257 }, (_, i) => `t${i}`);
+    expect(() => validateRegistration({ ...stored, tags })).toThrow(/whiteboard.tags has 257/);
+    const createdAt = { seconds: 1675432800, nanos: 1_000_000_000 };
+    expect(() => validateRegistration({ ...stored, createdAt })).toThrow(
+      'whiteboard.createdAt.nanos must be 0..999999999',
+    );
+    expect(() => applyUpdate(stored, { ...empty, name: 'n'.repeat(300) })).toThrow(
+      /whiteboard.name is 300/,
+    );
+    expect(() => checkQueryLimits({ from: { seconds: 2 ** 60, nanos: 0 } })).toThrow(
+      /createdTimeBounds.from.seconds/,
+    );
   });
 });

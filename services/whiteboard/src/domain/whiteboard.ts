@@ -55,6 +55,108 @@ export interface WhiteboardInput {
 
 const isBlank = (value: string): boolean => value.trim() === '';
 
+/**
+ * Sizes a whiteboard may have (issue 13 item 10), far above what pylzy sends (a uuid id, a
+ * Python identifier name, a few tags and fields); the whole record is also capped in bytes
+ * (LZY_MAX_WHITEBOARD_BYTES).
+ */
+export const WHITEBOARD_LIMITS = {
+  /** id, name, namespace, tags, field names, storage name, scheme formats. */
+  nameChars: 256,
+  tags: 256,
+  fields: 10_000,
+  storageUriChars: 2048,
+  descriptionChars: 4096,
+  schemeContentChars: 1024 * 1024,
+  metadataEntries: 100,
+} as const;
+
+function checkLength(value: string, max: number, field: string): void {
+  if (value.length > max) {
+    throw new InvalidArgument(
+      `${field} is ${value.length} characters long, over the ${max} allowed`,
+    );
+  }
+}
+
+function checkCount(count: number, max: number, field: string): void {
+  if (count > max)
+    throw new InvalidArgument(`${field} has ${count} entries, over the ${max} allowed`);
+}
+
+/** A protobuf Timestamp's range: nanos 0..999,999,999, seconds an exact integer. */
+function checkTime(time: ExactTime | undefined, field: string): void {
+  if (time === undefined) return;
+  if (!Number.isSafeInteger(time.seconds)) {
+    throw new InvalidArgument(`${field}.seconds ${time.seconds} is out of range`);
+  }
+  if (!Number.isInteger(time.nanos) || time.nanos < 0 || time.nanos > 999_999_999) {
+    throw new InvalidArgument(`${field}.nanos must be 0..999999999, got ${time.nanos}`);
+  }
+}
+
+/**
+ * The limits of WHITEBOARD_LIMITS on what a client sends (Register, Update).
+ * @throws InvalidArgument naming the first member over a limit
+ */
+export function checkWhiteboardLimits(input: WhiteboardInput): void {
+  const { nameChars } = WHITEBOARD_LIMITS;
+  checkTime(input.createdAt, 'whiteboard.createdAt');
+  checkLength(input.id, nameChars, 'whiteboard.id');
+  checkLength(input.name, nameChars, 'whiteboard.name');
+  checkLength(input.namespace, nameChars, 'whiteboard.namespace');
+  checkCount(input.tags.length, WHITEBOARD_LIMITS.tags, 'whiteboard.tags');
+  input.tags.forEach((tag, i) => checkLength(tag, nameChars, `whiteboard.tags[${i}]`));
+  checkLength(input.storage.name, nameChars, 'whiteboard.storage.name');
+  checkLength(input.storage.uri, WHITEBOARD_LIMITS.storageUriChars, 'whiteboard.storage.uri');
+  checkLength(
+    input.storage.description,
+    WHITEBOARD_LIMITS.descriptionChars,
+    'whiteboard.storage.description',
+  );
+  checkCount(input.fields.length, WHITEBOARD_LIMITS.fields, 'whiteboard.fields');
+  input.fields.forEach((field, i) => {
+    const at = `whiteboard.fields[${i}]`;
+    checkLength(field.name, nameChars, `${at}.name`);
+    const scheme = field.scheme;
+    if (scheme === undefined) return;
+    checkLength(scheme.dataFormat, nameChars, `${at}.scheme.dataFormat`);
+    checkLength(scheme.schemeFormat, nameChars, `${at}.scheme.schemeFormat`);
+    checkLength(
+      scheme.schemeContent,
+      WHITEBOARD_LIMITS.schemeContentChars,
+      `${at}.scheme.schemeContent`,
+    );
+    const entries = Object.entries(scheme.metadata);
+    checkCount(entries.length, WHITEBOARD_LIMITS.metadataEntries, `${at}.scheme.metadata`);
+    for (const [key, value] of entries) {
+      checkLength(key, nameChars, `${at}.scheme.metadata key`);
+      checkLength(value, nameChars, `${at}.scheme.metadata value`);
+    }
+  });
+}
+
+/**
+ * The limits on a List filter and a Get id.
+ * @throws InvalidArgument
+ */
+export function checkQueryLimits(query: {
+  id?: string;
+  name?: string;
+  tags?: string[];
+  from?: ExactTime;
+  to?: ExactTime;
+}): void {
+  const { nameChars } = WHITEBOARD_LIMITS;
+  checkTime(query.from, 'createdTimeBounds.from');
+  checkTime(query.to, 'createdTimeBounds.to');
+  if (query.id !== undefined) checkLength(query.id, nameChars, 'whiteboardId');
+  if (query.name !== undefined) checkLength(query.name, nameChars, 'name');
+  const tags = query.tags ?? [];
+  checkCount(tags.length, WHITEBOARD_LIMITS.tags, 'tags');
+  tags.forEach((tag, i) => checkLength(tag, nameChars, `tags[${i}]`));
+}
+
 function checkFields(fields: WhiteboardInput['fields']): WhiteboardField[] {
   const seen = new Set<string>();
   return fields.map((field, i) => {
@@ -87,6 +189,7 @@ function checkStatus(status: WhiteboardInput['status']): WhiteboardStatus {
  * @throws InvalidArgument
  */
 export function validateRegistration(input: WhiteboardInput): Whiteboard {
+  checkWhiteboardLimits(input);
   if (isBlank(input.id)) throw new InvalidArgument('whiteboard.id is blank');
   if (isBlank(input.name)) throw new InvalidArgument('whiteboard.name is blank');
   if (input.fields.length === 0) throw new InvalidArgument('whiteboard.fields is empty');
@@ -116,6 +219,7 @@ export function validateRegistration(input: WhiteboardInput): Whiteboard {
  * @throws InvalidArgument for an unknown status or a bad field
  */
 export function applyUpdate(stored: Whiteboard, update: WhiteboardInput): Whiteboard {
+  checkWhiteboardLimits(update);
   const keep = (next: string, current: string) => (next === '' ? current : next);
   return {
     id: stored.id,

@@ -1,6 +1,11 @@
 import { InvalidArgument, NotFound, PermissionDenied } from '@lzy/errors';
 import type { Subject } from '@lzy/grpc';
-import { applyUpdate, validateRegistration } from './whiteboard.ts';
+import {
+  applyUpdate,
+  checkQueryLimits,
+  checkWhiteboardLimits,
+  validateRegistration,
+} from './whiteboard.ts';
 import type { Whiteboard, WhiteboardFilter, WhiteboardInput } from './whiteboard.ts';
 import type { WhiteboardAccess } from './whiteboard-access.ts';
 
@@ -55,6 +60,7 @@ export class Whiteboards {
    */
   async update(input: WhiteboardInput, caller: Subject): Promise<void> {
     if (input.id.trim() === '') throw new InvalidArgument('whiteboard.id is blank');
+    checkWhiteboardLimits(input);
     if ((await this.#deps.repository.find(input.id)) === undefined) throw notFound(input.id);
     if (!(await this.#deps.access.canUpdate(caller, input.id))) {
       throw new PermissionDenied(`No access to whiteboard '${input.id}'`);
@@ -67,6 +73,7 @@ export class Whiteboards {
   /** @throws InvalidArgument (blank id), NotFound (unknown, or the caller may not read it) */
   async get(id: string, caller: Subject): Promise<Whiteboard> {
     if (id.trim() === '') throw new InvalidArgument('whiteboardId is blank');
+    checkQueryLimits({ id });
     const whiteboard = await this.#deps.repository.find(id);
     // Existence is not revealed to someone who may not read it (public-api.md §6.3).
     if (whiteboard === undefined || !(await this.#deps.access.canRead(caller, id))) {
@@ -77,6 +84,7 @@ export class Whiteboards {
 
   /** The caller's own whiteboards matching the filter. */
   list(filter: WhiteboardFilter, caller: Subject): Promise<Whiteboard[]> {
+    checkQueryLimits(filter);
     return this.#deps.repository.list(caller.id, filter);
   }
 

@@ -1,5 +1,5 @@
 import { InvalidArgument, ResourceExhausted, Unauthenticated } from '@lzy/errors';
-import { implement } from '@lzy/grpc';
+import { implement, rejectNulCharacters } from '@lzy/grpc';
 import type { CallContext, ServiceRegistration, Subject } from '@lzy/grpc';
 import type { Whiteboards } from '../domain/whiteboards.ts';
 import { encodeWhiteboards, whiteboardServiceDefinition } from './whiteboard-wire.ts';
@@ -13,9 +13,14 @@ export interface WhiteboardServiceDeps {
   assertReady: () => void;
 }
 
-function callerOf(ctx: CallContext): Subject {
+/**
+ * The authenticated caller, once the request has no NUL in any string (PostgreSQL stores none;
+ * issue 13 item 10).
+ */
+function callerOf(request: unknown, ctx: CallContext): Subject {
   // Every method requires auth, so the bootstrap has set it; guard against a policy change.
   if (ctx.subject === undefined) throw new Unauthenticated('Authorization header is missing');
+  rejectNulCharacters(request);
   return ctx.subject;
 }
 
@@ -39,22 +44,22 @@ export function whiteboardService(deps: WhiteboardServiceDeps): ServiceRegistrat
   return implement(whiteboardServiceDefinition, {
     registerWhiteboard: async (request, ctx) => {
       assertReady();
-      await whiteboards.register(whiteboardOf(request), callerOf(ctx));
+      await whiteboards.register(whiteboardOf(request), callerOf(request, ctx));
       return {};
     },
     updateWhiteboard: async (request, ctx) => {
       assertReady();
-      await whiteboards.update(whiteboardOf(request), callerOf(ctx));
+      await whiteboards.update(whiteboardOf(request), callerOf(request, ctx));
       return {};
     },
     get: async (request, ctx) => {
       assertReady();
-      const whiteboard = await whiteboards.get(request.whiteboardId, callerOf(ctx));
+      const whiteboard = await whiteboards.get(request.whiteboardId, callerOf(request, ctx));
       return encodeWhiteboards([whiteboard]);
     },
     list: async (query, ctx) => {
       assertReady();
-      const found = await whiteboards.list(filterOf(query), callerOf(ctx));
+      const found = await whiteboards.list(filterOf(query), callerOf(query, ctx));
       const response = encodeWhiteboards(found);
       // No pagination in the protocol: an answer the client cannot receive becomes an error
       // that tells the user how to get a smaller one.

@@ -27,7 +27,8 @@ export const protobufFileName = "lzy/internal/storage/v1/storage.proto";
 /**
  * Storage (reference-lzy-internals.md §9): per-user buckets and the credentials to use them.
  * lzy-service gives each user one internal bucket (`tmp-bucket-<userId>`) when a workflow starts
- * without user storage. Internal callers only.
+ * without user storage. Each user gets one S3 key of their own (the same across executions),
+ * able to use only that user's buckets. Internal callers only.
  */
 
 export interface CreateStorageRequest {
@@ -55,6 +56,17 @@ export interface GetStorageCredentialsRequest {
 }
 
 export interface GetStorageCredentialsResponse {
+  storage?: StorageConfig | undefined;
+}
+
+export interface RotateStorageCredentialsRequest {
+  userId: string;
+  /** Whose storage config to answer with ('' = the user's internal bucket); the key is per user. */
+  bucket: string;
+}
+
+export interface RotateStorageCredentialsResponse {
+  /** The bucket with the user's new key. */
   storage?: StorageConfig | undefined;
 }
 
@@ -537,6 +549,180 @@ export const GetStorageCredentialsResponse: MessageFns<
   },
 };
 
+function createBaseRotateStorageCredentialsRequest(): RotateStorageCredentialsRequest {
+  return { userId: "", bucket: "" };
+}
+
+export const RotateStorageCredentialsRequest: MessageFns<
+  RotateStorageCredentialsRequest,
+  "lzy.internal.storage.v1.RotateStorageCredentialsRequest"
+> = {
+  $type: "lzy.internal.storage.v1.RotateStorageCredentialsRequest" as const,
+
+  encode(message: RotateStorageCredentialsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.bucket !== "") {
+      writer.uint32(18).string(message.bucket);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateStorageCredentialsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateStorageCredentialsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bucket = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateStorageCredentialsRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      bucket: isSet(object.bucket) ? globalThis.String(object.bucket) : "",
+    };
+  },
+
+  toJSON(message: RotateStorageCredentialsRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.bucket !== "") {
+      obj.bucket = message.bucket;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotateStorageCredentialsRequest>, I>>(base?: I): RotateStorageCredentialsRequest {
+    return RotateStorageCredentialsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotateStorageCredentialsRequest>, I>>(
+    object: I,
+  ): RotateStorageCredentialsRequest {
+    const message = createBaseRotateStorageCredentialsRequest();
+    message.userId = object.userId ?? "";
+    message.bucket = object.bucket ?? "";
+    return message;
+  },
+};
+
+function createBaseRotateStorageCredentialsResponse(): RotateStorageCredentialsResponse {
+  return { storage: undefined };
+}
+
+export const RotateStorageCredentialsResponse: MessageFns<
+  RotateStorageCredentialsResponse,
+  "lzy.internal.storage.v1.RotateStorageCredentialsResponse"
+> = {
+  $type: "lzy.internal.storage.v1.RotateStorageCredentialsResponse" as const,
+
+  encode(message: RotateStorageCredentialsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.storage !== undefined) {
+      StorageConfig.encode(message.storage, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateStorageCredentialsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateStorageCredentialsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.storage = StorageConfig.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateStorageCredentialsResponse {
+    return { storage: isSet(object.storage) ? StorageConfig.fromJSON(object.storage) : undefined };
+  },
+
+  toJSON(message: RotateStorageCredentialsResponse): unknown {
+    const obj: any = {};
+    if (message.storage !== undefined) {
+      obj.storage = StorageConfig.toJSON(message.storage);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotateStorageCredentialsResponse>, I>>(
+    base?: I,
+  ): RotateStorageCredentialsResponse {
+    return RotateStorageCredentialsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotateStorageCredentialsResponse>, I>>(
+    object: I,
+  ): RotateStorageCredentialsResponse {
+    const message = createBaseRotateStorageCredentialsResponse();
+    message.storage = (object.storage !== undefined && object.storage !== null)
+      ? StorageConfig.fromPartial(object.storage)
+      : undefined;
+    return message;
+  },
+};
+
 export type StorageServiceService = typeof StorageServiceService;
 export const StorageServiceService = {
   /**
@@ -583,6 +769,25 @@ export const StorageServiceService = {
       Buffer.from(GetStorageCredentialsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetStorageCredentialsResponse => GetStorageCredentialsResponse.decode(value),
   },
+  /**
+   * Replaces the user's S3 key (e.g. after a leak): the old one stops working at once, so clients
+   * holding it (pylzy caches it per process) fail until they ask again. Callers: operators.
+   * NOT_FOUND if the bucket was never created for the user; FAILED_PRECONDITION when the
+   * installation hands out one shared key (nothing per user to rotate).
+   */
+  rotateStorageCredentials: {
+    path: "/lzy.internal.storage.v1.StorageService/RotateStorageCredentials" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RotateStorageCredentialsRequest): Buffer =>
+      Buffer.from(RotateStorageCredentialsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RotateStorageCredentialsRequest =>
+      RotateStorageCredentialsRequest.decode(value),
+    responseSerialize: (value: RotateStorageCredentialsResponse): Buffer =>
+      Buffer.from(RotateStorageCredentialsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotateStorageCredentialsResponse =>
+      RotateStorageCredentialsResponse.decode(value),
+  },
 } as const;
 
 export interface StorageServiceServer extends UntypedServiceImplementation {
@@ -602,6 +807,13 @@ export interface StorageServiceServer extends UntypedServiceImplementation {
    * if it was never created. Read-only.
    */
   getStorageCredentials: handleUnaryCall<GetStorageCredentialsRequest, GetStorageCredentialsResponse>;
+  /**
+   * Replaces the user's S3 key (e.g. after a leak): the old one stops working at once, so clients
+   * holding it (pylzy caches it per process) fail until they ask again. Callers: operators.
+   * NOT_FOUND if the bucket was never created for the user; FAILED_PRECONDITION when the
+   * installation hands out one shared key (nothing per user to rotate).
+   */
+  rotateStorageCredentials: handleUnaryCall<RotateStorageCredentialsRequest, RotateStorageCredentialsResponse>;
 }
 
 export interface StorageServiceClient extends Client {
@@ -662,6 +874,27 @@ export interface StorageServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetStorageCredentialsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Replaces the user's S3 key (e.g. after a leak): the old one stops working at once, so clients
+   * holding it (pylzy caches it per process) fail until they ask again. Callers: operators.
+   * NOT_FOUND if the bucket was never created for the user; FAILED_PRECONDITION when the
+   * installation hands out one shared key (nothing per user to rotate).
+   */
+  rotateStorageCredentials(
+    request: RotateStorageCredentialsRequest,
+    callback: (error: ServiceError | null, response: RotateStorageCredentialsResponse) => void,
+  ): ClientUnaryCall;
+  rotateStorageCredentials(
+    request: RotateStorageCredentialsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotateStorageCredentialsResponse) => void,
+  ): ClientUnaryCall;
+  rotateStorageCredentials(
+    request: RotateStorageCredentialsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotateStorageCredentialsResponse) => void,
   ): ClientUnaryCall;
 }
 
