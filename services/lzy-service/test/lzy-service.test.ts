@@ -322,7 +322,7 @@ describe('ExecuteGraph and GraphStatus', () => {
     const { executionId } = await alice.start(`wf-${randomUUID()}`);
     const { graphId } = await executeGraph(
       executionId,
-      graphOf([operation('a', [], [`s3://b/${randomUUID()}`])]),
+      graphOf([operation('a', [], [`s3://tmp-bucket-alice/${randomUUID()}`])]),
     );
     cluster.reportGraph(executionId, graphId, graphExecutor.GraphState.GRAPH_STATE_EXECUTING);
     await cluster.killPortal(executionId, 'process exited with signal SIGKILL');
