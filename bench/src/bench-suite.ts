@@ -25,6 +25,11 @@ export interface BenchSuite {
   /** Wall time of each start phase (ms). */
   phasesMs: Record<'postgres' | 's3' | 'services' | 'user', number>;
   stop(): Promise<void>;
+  /**
+   * Registers another iam user `login` with its own key pair (as `lzy add-user` does) and
+   * returns its client config; the key file lives in the suite's directory.
+   */
+  addUser(login: string): Promise<ClientConfig>;
 }
 
 /**
@@ -76,28 +81,33 @@ export async function startBenchSuite(extraEnv: SuiteInfra['extraEnv'] = {}): Pr
     });
     stops.push(() => suite.stop());
     lap('services');
-    const userKeys = await generateRsaKeyPair();
-    await ensureLocalUser({
-      iamAddress: suite.addresses.iam,
-      internalPrivateKeyPem: internalKeys.privateKeyPem,
-      login: 'bench',
-      publicKeyPem: userKeys.publicKeyPem,
-      clock: { now: () => Date.now() },
-    });
-    const keyPath = join(dir, 'user.pem');
-    await writeFile(keyPath, userKeys.privateKeyPem, { mode: 0o600 });
-    lap('user');
-    return {
-      config: {
+    const addUser = async (login: string, keyFile = `${login}.pem`): Promise<ClientConfig> => {
+      const userKeys = await generateRsaKeyPair();
+      await ensureLocalUser({
+        iamAddress: suite.addresses.iam,
+        internalPrivateKeyPem: internalKeys.privateKeyPem,
+        login,
+        publicKeyPem: userKeys.publicKeyPem,
+        clock: { now: () => Date.now() },
+      });
+      const keyPath = join(dir, keyFile);
+      await writeFile(keyPath, userKeys.privateKeyPem, { mode: 0o600 });
+      return {
         endpoint: suite.addresses['lzy-service'],
         whiteboardEndpoint: suite.addresses.whiteboard,
-        user: 'bench',
+        user: login,
         keyPath,
-      },
+      };
+    };
+    const config = await addUser('bench', 'user.pem');
+    lap('user');
+    return {
+      config,
       scratchDbUrl: pgCluster.urlFor('bench_scratch'),
       s3,
       phasesMs,
       stop,
+      addUser: (login) => addUser(login),
     };
   } catch (err) {
     await stop();
