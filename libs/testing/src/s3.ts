@@ -27,6 +27,8 @@ export interface StartS3Options {
   readonly dir?: string;
   /** Fixed credentials (a persistent server keeps its clients' keys); default random. */
   readonly credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Listen on this address instead of 127.0.0.1 (pods of a real test node reach it there). */
+  readonly host?: string;
 }
 
 /** A running versitygw server. */
@@ -57,7 +59,14 @@ export async function startS3(opts: StartS3Options = {}): Promise<S3Server> {
     secretAccessKey: randomBytes(20).toString('hex'),
   };
   try {
-    return await startServer(binPath, dir, opts.readyTimeoutMs ?? 30_000, credentials, persistent);
+    return await startServer(
+      binPath,
+      dir,
+      opts.readyTimeoutMs ?? 30_000,
+      credentials,
+      persistent,
+      opts.host ?? '127.0.0.1',
+    );
   } catch (err) {
     if (!persistent) await rm(dir, { recursive: true, force: true });
     throw err;
@@ -70,11 +79,12 @@ async function startServer(
   readyTimeoutMs: number,
   { accessKeyId, secretAccessKey }: { accessKeyId: string; secretAccessKey: string },
   persistent: boolean,
+  host: string,
 ): Promise<S3Server> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const config: S3Config = {
-      endpoint: `http://127.0.0.1:${port}`,
+      endpoint: `http://${host}:${port}`,
       region: REGION,
       accessKeyId,
       secretAccessKey,
@@ -83,7 +93,7 @@ async function startServer(
       command: binPath,
       // Global flags must precede the backend subcommand.
       args: [
-        ...['--port', `127.0.0.1:${port}`, '--access', accessKeyId, '--secret', secretAccessKey],
+        ...['--port', `${host}:${port}`, '--access', accessKeyId, '--secret', secretAccessKey],
         ...['--quiet', 'posix', dir],
       ],
       stopSignal: 'SIGTERM',
@@ -95,7 +105,7 @@ async function startServer(
       await pollUntil(() => client.send(new ListBucketsCommand({})).then(() => true), {
         timeoutMs: readyTimeoutMs,
         signal: server.exited,
-        description: `versitygw on 127.0.0.1:${port} answers ListBuckets`,
+        description: `versitygw on ${host}:${port} answers ListBuckets`,
       });
     } catch (err) {
       await server.stop();
