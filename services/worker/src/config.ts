@@ -75,6 +75,12 @@ const schema = z
      * op) instead of `bash -c <node op-runner.ts …>`; `false` starts a process per op.
      */
     LZY_WORKER_OP_HOST: z.stringbool().default(true),
+    /**
+     * Also copy what ops print to the worker's own stdout/stderr (the container log: `kubectl
+     * logs` of a worker pod shows it, as with LZY). The worker image sets it; the local suite
+     * keeps VM output apart from op output.
+     */
+    LZY_WORKER_OP_OUTPUT_TO_LOG: z.stringbool().default(false),
     /** Stop: SIGTERM to the command's process group, SIGKILL after this long (ms). */
     LZY_WORKER_STOP_GRACE_MS: durationMs().default(5_000),
     /** Environment of user commands: a clean one, never the worker's own (it holds secrets). */
@@ -140,6 +146,7 @@ const schema = z
         path.join(os.tmpdir(), `lzy-worker-${env.LZY_VM_ID ?? `pid${process.pid}`}`),
       stopGraceMs: env.LZY_WORKER_STOP_GRACE_MS,
       opHost: env.LZY_WORKER_OP_HOST,
+      opOutputToLog: env.LZY_WORKER_OP_OUTPUT_TO_LOG,
       commandEnv: { PATH: env.PATH, HOME: env.HOME, LANG: env.LANG },
       python: {
         pythons: env.LZY_WORKER_PYTHONS,
@@ -174,6 +181,8 @@ export interface WorkerConfig {
   stopGraceMs: number;
   /** SDK op calls run in a warm op host (LZY_WORKER_OP_HOST). */
   opHost: boolean;
+  /** Copy op output to the worker's own stdout/stderr too (container logs). */
+  opOutputToLog: boolean;
   /** PATH/LANG always, HOME if set (else the task directory). */
   commandEnv: { PATH: string; HOME: string | undefined; LANG: string };
   /** Python ops: interpreters, uv, the environment cache (python-client-protocol §4.6). */

@@ -5,6 +5,7 @@ import type { Logger } from '@lzy/logging';
 import { InMemoryOperations } from '@lzy/operations';
 import { AllocatorAgent } from './clients/allocator-agent.ts';
 import { ChannelManagerClient, MissingChannelManager } from './clients/channel-manager-client.ts';
+import { StdLogTee } from './clients/std-log-tee.ts';
 import { PortalStdClient } from './clients/portal-std-client.ts';
 import { SlotsClient } from './clients/slots-client.ts';
 import type { WorkerConfig } from './config.ts';
@@ -52,11 +53,14 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
       ? new MissingChannelManager()
       : new ChannelManagerClient(config.channelManagerAddress, credentials);
   const slotReader = new SlotsClient(credentials);
-  const stdSink = new PortalStdClient({ callCredentials: credentials, log });
+  const portalStd = new PortalStdClient({ callCredentials: credentials, log });
+  const stdSink = config.opOutputToLog
+    ? new StdLogTee({ inner: portalStd, stdout: process.stdout, stderr: process.stderr })
+    : portalStd;
   const closeClients = () => {
     if (channelManager instanceof ChannelManagerClient) channelManager.close();
     slotReader.close();
-    stdSink.close();
+    portalStd.close();
     inbound.close();
   };
   const slots = new SlotTable();
