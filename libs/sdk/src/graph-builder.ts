@@ -65,7 +65,7 @@ export function buildGraph(calls: readonly GraphCall[], runtime: GraphRuntime): 
         storageUri: arg.uri,
       })),
       outputSlots: [{ path: returnSlotPath(call.callId), storageUri: call.returnUri }],
-      dockerImage: '',
+      dockerImage: call.op.options.dockerImage ?? '',
       env: undefined,
       poolSpecName: call.poolName,
     };

@@ -81,6 +81,17 @@ const schema = z
      * keeps VM output apart from op output.
      */
     LZY_WORKER_OP_OUTPUT_TO_LOG: z.stringbool().default(false),
+    /**
+     * How an op that names an image (Operation.dockerImage) runs: `podman` (`podman run` with the
+     * task's mount directory and local modules mounted, as LZY ran `docker run`), `none` (such
+     * ops fail with rc 97 saying why: the worker image, whose pods cannot start containers),
+     * `auto` (podman when it is on PATH, else none).
+     */
+    LZY_WORKER_OP_IMAGE_RUNTIME: z.enum(['auto', 'podman', 'none']).default('auto'),
+    /** Extra `podman run` flags, space-separated (e.g. `--runtime runc` where crun fails). */
+    LZY_WORKER_PODMAN_ARGS: z.string().default(''),
+    /** podman's own configuration file; given to podman only, never to ops. */
+    CONTAINERS_CONF: z.string().min(1).optional(),
     /** Stop: SIGTERM to the command's process group, SIGKILL after this long (ms). */
     LZY_WORKER_STOP_GRACE_MS: durationMs().default(5_000),
     /** Environment of user commands: a clean one, never the worker's own (it holds secrets). */
@@ -147,6 +158,11 @@ const schema = z
       stopGraceMs: env.LZY_WORKER_STOP_GRACE_MS,
       opHost: env.LZY_WORKER_OP_HOST,
       opOutputToLog: env.LZY_WORKER_OP_OUTPUT_TO_LOG,
+      opImages: {
+        runtime: env.LZY_WORKER_OP_IMAGE_RUNTIME,
+        podmanArgs: env.LZY_WORKER_PODMAN_ARGS.split(/\s+/).filter((a) => a !== ''),
+        containersConf: env.CONTAINERS_CONF,
+      },
       commandEnv: { PATH: env.PATH, HOME: env.HOME, LANG: env.LANG },
       python: {
         pythons: env.LZY_WORKER_PYTHONS,
@@ -183,6 +199,12 @@ export interface WorkerConfig {
   opHost: boolean;
   /** Copy op output to the worker's own stdout/stderr too (container logs). */
   opOutputToLog: boolean;
+  /** Ops that name an image: how they run (LZY_WORKER_OP_IMAGE_RUNTIME). */
+  opImages: {
+    runtime: 'auto' | 'podman' | 'none';
+    podmanArgs: string[];
+    containersConf: string | undefined;
+  };
   /** PATH/LANG always, HOME if set (else the task directory). */
   commandEnv: { PATH: string; HOME: string | undefined; LANG: string };
   /** Python ops: interpreters, uv, the environment cache (python-client-protocol §4.6). */

@@ -6,6 +6,7 @@ import { InMemoryOperations } from '@lzy/operations';
 import { AllocatorAgent } from './clients/allocator-agent.ts';
 import { ChannelManagerClient, MissingChannelManager } from './clients/channel-manager-client.ts';
 import { StdLogTee } from './clients/std-log-tee.ts';
+import { createOpImageRunner } from './containers/op-image-runner.ts';
 import { PortalStdClient } from './clients/portal-std-client.ts';
 import { SlotsClient } from './clients/slots-client.ts';
 import type { WorkerConfig } from './config.ts';
@@ -72,12 +73,14 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
         env: { PATH, LANG, HOME: HOME ?? config.mountDir },
       })
     : undefined;
+  const opImages = createOpImageRunner(config.opImages, PATH);
   const operations = new InMemoryOperations({ clock });
   let address = '';
   const worker = new Worker({
     channelManager,
     slotReader,
     stdSink,
+    opImages,
     slots,
     operations,
     log: log.child({ component: 'worker' }),

@@ -14,6 +14,7 @@ import { startupCommandForRepeatedInputs } from './pylzy-startup-command.ts';
 import { planSlots, taskDirectory } from './slot-plan.ts';
 import { TaskRecord } from './task-record.ts';
 import { TaskRun } from './task-run.ts';
+import { opImageOf } from './op-image.ts';
 import type { TaskOutcome, TaskRunDeps, TaskRunSpec } from './task-run.ts';
 
 export interface WorkerDomainDeps extends TaskRunDeps {
@@ -111,6 +112,7 @@ export class Worker {
         taskDir,
         slots,
         portalAddress: task.portalAddress,
+        image: opImageOf(task.taskDesc),
         pythonEnv,
         startupRewrite,
       },
