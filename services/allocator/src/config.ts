@@ -136,6 +136,12 @@ const schema = z
      * node too small for its pool; one VM per node comes from anti-affinity. 0: no requests (LZY).
      */
     LZY_ALLOCATOR_KUBE_REQUEST_PERCENT: z.coerce.number().int().min(0).max(100).default(50),
+    /**
+     * LZY's node isolation (reference §3.6): at most one VM per node, and no pod of another
+     * tenant beside it. `false` lets VMs share nodes (a single-node development or test cluster);
+     * tenants are then not kept apart.
+     */
+    LZY_ALLOCATOR_KUBE_EXCLUSIVE_NODES: stringBool().default(true),
   })
   .superRefine((env, ctx) => {
     if (env.LZY_ALLOCATOR_BACKEND === 'kubernetes') {
@@ -193,6 +199,7 @@ const schema = z
       hostNetwork: env.LZY_ALLOCATOR_HOST_NETWORK,
       unschedulableDeadlineMs: env.LZY_ALLOCATOR_UNSCHEDULABLE_DEADLINE_MS,
       requestPercent: env.LZY_ALLOCATOR_KUBE_REQUEST_PERCENT,
+      exclusiveNodes: env.LZY_ALLOCATOR_KUBE_EXCLUSIVE_NODES,
     },
   }));
 
@@ -257,6 +264,7 @@ export interface KubeBackendConfig {
   hostNetwork: boolean;
   unschedulableDeadlineMs: number;
   requestPercent: number;
+  exclusiveNodes: boolean;
 }
 
 /** Parses the allocator environment once at start-up; throws ConfigError naming every bad variable. */

@@ -9,6 +9,7 @@ const settings: VmPodSettings = {
   defaultImage: 'lzy/worker:1',
   hostNetwork: true,
   requestPercent: 50,
+  exclusiveNodes: true,
   heartbeatPeriodMs: 20_000,
   terminationGraceSeconds: 5,
 };
@@ -72,6 +73,10 @@ describe('vmPod', () => {
       { key: 'lzy.ai/pod-tenant', operator: 'Exists' },
       { key: 'lzy.ai/pod-tenant', operator: 'NotIn', values: [tenantOf('alice/wf')] },
     ]);
+  });
+
+  it('lets VMs share nodes, with no affinity at all, when nodes are not exclusive', () => {
+    expect(vmPod(launch(), { ...settings, exclusiveNodes: false }).spec?.affinity).toBeUndefined();
   });
 
   it('treats every workflow of one user as one tenant', () => {

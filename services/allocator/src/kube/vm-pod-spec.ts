@@ -28,6 +28,8 @@ export interface VmPodSettings {
   readonly hostNetwork: boolean;
   /** CPU/memory requests in percent of the pool shape; limits are the whole shape. */
   readonly requestPercent: number;
+  /** LZY's anti-affinity (one VM per node, one tenant per node); false: none. */
+  readonly exclusiveNodes: boolean;
   readonly heartbeatPeriodMs: number;
   readonly terminationGraceSeconds: number;
 }
@@ -117,7 +119,7 @@ export function vmPod(launch: VmLaunch, settings: VmPodSettings): V1Pod {
           ? [{ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' }]
           : []),
       ],
-      affinity: antiAffinity(tenantOf(launch.sessionOwner)),
+      ...(settings.exclusiveNodes ? { affinity: antiAffinity(tenantOf(launch.sessionOwner)) } : {}),
       ...(initContainers.length > 0 ? { initContainers } : {}),
       containers,
       volumes: launch.spec.volumes.map(toVolume),
