@@ -133,7 +133,8 @@ const schema = z
     /**
      * CPU and memory requests of a VM pod, in percent of its pool shape (limits are the whole
      * shape). 50: fits the pool's node after kubelet/system reservations yet keeps a VM off a
-     * node too small for its pool; one VM per node comes from anti-affinity. 0: no requests (LZY).
+     * node too small for its pool; one VM per node comes from anti-affinity. 0: requests of zero
+     * (LZY set none; Kubernetes would make absent requests equal to the limits).
      */
     LZY_ALLOCATOR_KUBE_REQUEST_PERCENT: z.coerce.number().int().min(0).max(100).default(50),
     /**

@@ -100,6 +100,11 @@ describe('vmPod', () => {
     });
   });
 
+  it('requests zero, not the limits, at 0 percent', () => {
+    const [main] = vmPod(launch(), { ...settings, requestPercent: 0 }).spec?.containers ?? [];
+    expect(main?.resources?.requests).toEqual({ cpu: '0m', memory: '0Mi' });
+  });
+
   it('runs the default image of its cluster when the request has no workloads', () => {
     const [main] = vmPod(launch(), settings).spec?.containers ?? [];
     expect(main?.name).toBe('worker');

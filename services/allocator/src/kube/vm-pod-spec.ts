@@ -234,11 +234,12 @@ function resources(launch: VmLaunch, requestPercent: number): V1ResourceRequirem
   const { cpuCount, ramGb, gpuCount } = launch.pool;
   const gpu: Record<string, string> = gpuCount > 0 ? { [GPU_RESOURCE]: String(gpuCount) } : {};
   const limits = { cpu: String(cpuCount), memory: `${ramGb}Gi`, ...gpu };
-  const requests: Record<string, string> = { ...gpu };
-  if (requestPercent > 0) {
-    requests.cpu = `${Math.floor((cpuCount * 1000 * requestPercent) / 100)}m`;
-    requests.memory = `${Math.floor((ramGb * 1024 * requestPercent) / 100)}Mi`;
-  }
+  // Always explicit: a container with limits and no requests gets requests = limits.
+  const requests: Record<string, string> = {
+    cpu: `${Math.floor((cpuCount * 1000 * requestPercent) / 100)}m`,
+    memory: `${Math.floor((ramGb * 1024 * requestPercent) / 100)}Mi`,
+    ...gpu,
+  };
   return { limits, requests };
 }
 
