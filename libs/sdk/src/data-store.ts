@@ -3,6 +3,7 @@ import { CopyObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3BlobStore } from '@lzy/blob';
 import { FailedPrecondition, InvalidArgument, NotFound } from '@lzy/errors';
 import type { commonStorage } from '@lzy/proto';
+import { presignS3Get } from './s3-presign.ts';
 import { decodeFrom, encodeAny } from './serialization.ts';
 
 /** The region sent to S3-compatible servers that ignore it (the local suite's versitygw). */
@@ -55,6 +56,33 @@ export class DataStore {
     const info = await store.head(key);
     if (info === undefined) throw new NotFound(`no value stored at ${uri}`);
     return decodeFrom(await store.get(key), info.sizeBytes);
+  }
+
+  /** Stores `bytes` as they are at `uri` unless something is there already (content-addressed). */
+  async putBytesOnce(uri: string, bytes: Buffer): Promise<void> {
+    const { bucket, key } = parseS3Uri(uri);
+    const store = this.#store(bucket);
+    if ((await store.head(key)) !== undefined) return;
+    await store.put(key, Readable.from([bytes]), { sizeBytes: bytes.length });
+  }
+
+  /** A presigned GET URL of the object at `uri`, valid `expiresInS` seconds from `nowMs`. */
+  presignGet(uri: string, nowMs: number, expiresInS: number): string {
+    const { bucket, key } = parseS3Uri(uri);
+    const { endpoint, region, accessKeyId, secretAccessKey } = this.#options();
+    if (endpoint === undefined) {
+      throw new FailedPrecondition('storage has no S3 endpoint: cannot hand workers a URL');
+    }
+    return presignS3Get({
+      endpoint,
+      region,
+      accessKeyId,
+      secretAccessKey,
+      bucket,
+      key,
+      nowMs,
+      expiresInS,
+    });
   }
 
   /** Server-side copy of the object at `from` to `to` (same S3 endpoint). */

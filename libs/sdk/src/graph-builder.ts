@@ -35,6 +35,8 @@ export function dataUri(runPrefix: string, op: string, entry: string, callId: st
 export interface GraphRuntime {
   nodePath: string;
   runnerPath: string;
+  /** Op module path → what the command names instead (a shipped bundle, op-modules.ts). */
+  modules?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -51,8 +53,9 @@ export function buildGraph(calls: readonly GraphCall[], runtime: GraphRuntime): 
       name: call.op.name,
       description: call.op.options.description ?? '',
       command: opCommand({
-        ...runtime,
-        modulePath: call.op.modulePath,
+        nodePath: runtime.nodePath,
+        runnerPath: runtime.runnerPath,
+        modulePath: runtime.modules?.get(call.op.modulePath) ?? call.op.modulePath,
         exportName: call.op.exportName,
         callId: call.callId,
         argCount: call.args.length,
@@ -62,7 +65,7 @@ export function buildGraph(calls: readonly GraphCall[], runtime: GraphRuntime): 
         storageUri: arg.uri,
       })),
       outputSlots: [{ path: returnSlotPath(call.callId), storageUri: call.returnUri }],
-      dockerImage: '',
+      dockerImage: call.op.options.dockerImage ?? '',
       env: undefined,
       poolSpecName: call.poolName,
       lzyTsRequirements: {

@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { opMountDir } from './config.ts';
+import { fetchOpModule, isOpModuleRef } from './op-modules.ts';
 import { opMetaOf } from './op.ts';
 import { decodeFrom, encodeAny } from './serialization.ts';
 import { markInsideOp } from './workflow-context.ts';
@@ -34,10 +35,10 @@ export async function runOpCall(argv: readonly string[]): Promise<void> {
     }),
   );
   markInsideOp();
-  const module = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+  const path = isOpModuleRef(modulePath) ? await fetchOpModule(modulePath) : modulePath;
+  const module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   const meta = opMetaOf(module[exportName]);
-  if (meta === undefined)
-    throw new Error(`${modulePath} does not export an op named '${exportName}'`);
+  if (meta === undefined) throw new Error(`${path} does not export an op named '${exportName}'`);
   const result: unknown = await meta.fn(...(args as never[]));
   // A Readable result is piped to the slot file as the op produces it (never held whole).
   const encoded = encodeAny(result);

@@ -27,6 +27,11 @@ export interface OpOptions {
   retryOnFailure?: boolean;
   /** Shown in the graph; free text. */
   description?: string;
+  /**
+   * Run the op inside this image (pylzy's `docker_image`): the worker runs it there with its mount
+   * directory and its own node + SDK mounted, so the image needs glibc (e.g. Debian-based).
+   */
+  dockerImage?: string;
 }
 
 /** Everything the SDK knows about an op; also how the worker's runner finds its function. */

@@ -8,6 +8,7 @@ import type { CallArg, GraphCall } from './graph-builder.ts';
 import { runGraph } from './graph-run.ts';
 import type { LzyClients } from './lzy-clients.ts';
 import { LzyResult } from './lzy-result.ts';
+import { bundleOpModule, opModuleRef } from './op-modules.ts';
 import { checkOpExport } from './op.ts';
 import type { OpMeta } from './op.ts';
 import { choosePool } from './pools.ts';
@@ -37,6 +38,9 @@ export interface WorkflowRunDeps {
   onProgress: ((event: ProgressEvent) => void) | undefined;
 }
 
+/** Validity of the op module URLs in a graph: SigV4's longest. */
+const MODULE_URL_TTL_S = 7 * 24 * 3600;
+
 const RUNTIME = {
   nodePath: process.execPath,
   runnerPath: fileURLToPath(new URL('./op-runner.ts', import.meta.url)),
@@ -53,6 +57,8 @@ export class WorkflowRun implements CallRecorder {
   readonly #calls = new Map<string, Call>();
   readonly #graphs: Promise<void>[] = [];
   readonly #checkedOps = new Set<string>();
+  /** Op module path → its shipped reference (one upload per module and run). */
+  readonly #modules = new Map<string, Promise<string>>();
   readonly #whiteboards: Whiteboard[] = [];
   #chain: Promise<unknown> = Promise.resolve();
   #pools: Promise<lzyWorkflow.VmPoolSpec[]> | undefined;
@@ -196,8 +202,32 @@ export class WorkflowRun implements CallRecorder {
         else this.#checkProducer(call, arg.producerCallId, batch);
       }
     }
+    const modules = new Map<string, string>();
+    for (const path of new Set(batch.map((call) => call.op.modulePath))) {
+      modules.set(path, await this.#shippedModule(path));
+    }
     await Promise.all(uploads);
-    return buildGraph(calls, RUNTIME);
+    return buildGraph(calls, { ...RUNTIME, modules });
+  }
+
+  /**
+   * The op module reference workers import `modulePath` from (op-modules.ts): its bundle in the
+   * user's storage (uploaded once per content) behind a presigned URL valid for a week (SigV4's
+   * longest; a graph that waits longer fails to fetch it).
+   */
+  #shippedModule(modulePath: string): Promise<string> {
+    let ref = this.#modules.get(modulePath);
+    if (ref === undefined) {
+      ref = (async () => {
+        const bundle = await bundleOpModule(modulePath);
+        const uri = `${this.#deps.storageUri}/lzy_ts_modules/${bundle.sha256}`;
+        await this.#deps.data.putBytesOnce(uri, bundle.bytes);
+        return opModuleRef(this.#deps.data.presignGet(uri, Date.now(), MODULE_URL_TTL_S), bundle);
+      })();
+      this.#modules.set(modulePath, ref);
+      ref.catch(() => this.#modules.delete(modulePath));
+    }
+    return ref;
   }
 
   #checkProducer(call: Call, producerCallId: string, batch: readonly Call[]): void {

@@ -13,13 +13,19 @@ import type { ClientConfig } from '../src/index.ts';
  */
 export async function startSdkSuite(
   cleanup: CleanupStack,
-  options: { prefix?: string; vmIdleTimeoutMs?: number } = {},
+  options: {
+    prefix?: string;
+    vmIdleTimeoutMs?: number;
+    /** Extra variables of the allocator (its VMs get the non-LZY ones and its passthrough). */
+    allocatorEnv?: Record<string, string>;
+  } = {},
 ): Promise<ClientConfig> {
   const infra = await testSuiteInfra(cleanup, {
     prefix: options.prefix ?? 'sdk',
     // Idle workers of finished workflows are reaped after 20 s instead of 10 min.
     extraEnv: {
       scheduler: { LZY_SCHEDULER_VM_IDLE_TIMEOUT_MS: String(options.vmIdleTimeoutMs ?? 20_000) },
+      ...(options.allocatorEnv === undefined ? {} : { allocator: options.allocatorEnv }),
     },
   });
   const suite = await startSuiteProcesses(infra);

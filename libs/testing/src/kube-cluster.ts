@@ -39,7 +39,13 @@ export interface StartClusterOptions {
   readonly timeoutMs?: number;
 }
 
-const SERVICE_CIDR = '10.96.0.0/16';
+/**
+ * ClusterIPs. RFC 2544's benchmark range, never routed off the machine: only the `kubernetes`
+ * Service's address is ever served, by the real-node harness (kube-node.ts) on the pods' bridge.
+ */
+const SERVICE_CIDR = '198.19.0.0/16';
+/** The `kubernetes` Service's ClusterIP (first of SERVICE_CIDR; in the apiserver's SAN). */
+export const KUBERNETES_SERVICE_IP = '198.19.0.1';
 
 /**
  * Starts one cluster: PKI and admin kubeconfig, etcd, kube-apiserver, then kube-controller-manager,
@@ -141,6 +147,8 @@ export async function startCluster(opts: StartClusterOptions): Promise<KubeClust
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     '--authorization-mode=Node,RBAC',
     '--allow-privileged=true',
+    // A real node (kube-node.ts) is named apart from the host: reach kubelets by their node IP.
+    '--kubelet-preferred-address-types=InternalIP',
     '--enable-priority-and-fairness=false',
     '--profiling=false',
   ]);

@@ -15,6 +15,14 @@ export {
   type TestPool,
 } from './kube-nodes.ts';
 export { K8S_VERSION, kubeTools, type KubeTools } from './kube-tools.ts';
+export type { ClusterDns } from './kube-dns.ts';
+export {
+  realNodeUnavailable,
+  startRealNodes,
+  type RealNodes,
+  type RealNodeSpec,
+  type StartRealNodesOptions,
+} from './kube-node.ts';
 
 /** The two test clusters and the tools; plain data, provided by the global setup to test files. */
 export interface TestKubernetes {

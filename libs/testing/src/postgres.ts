@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +25,11 @@ export interface StartPostgresOptions {
    * cluster yet, and nothing is removed on stop (the local suite's data survives restarts).
    */
   readonly dir?: string;
+  /**
+   * Also listen on this address and let clients from `allowFrom` (a CIDR) in without a password
+   * (trust, like loopback): pods of a real test node reach the cluster there. Default: loopback.
+   */
+  readonly extraListen?: { readonly address: string; readonly allowFrom: string };
 }
 
 /** A running throwaway cluster: admin operations plus `stop()`. */
@@ -60,6 +65,12 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
         join(binDir, 'initdb'),
         ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
         { ...runAs },
+      );
+    }
+    if (opts.extraListen !== undefined) {
+      await appendFile(
+        join(dataDir, 'pg_hba.conf'),
+        `host all all ${opts.extraListen.allowFrom} trust\n`,
       );
     }
     return await startServer({ ...opts, binDir, dir, dataDir, runAs, persistent });
@@ -112,7 +123,7 @@ async function startServer(params: ServerParams): Promise<PostgresCluster> {
 
 function serverArgs(params: ServerParams, port: number): string[] {
   const settings = {
-    listen_addresses: '127.0.0.1',
+    listen_addresses: ['127.0.0.1', params.extraListen?.address].filter(Boolean).join(','),
     max_connections: String(params.maxConnections ?? 300),
     // A throwaway test cluster trades durability for speed; a persistent one keeps its data.
     fsync: params.persistent ? 'on' : 'off',

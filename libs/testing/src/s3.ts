@@ -32,6 +32,8 @@ export interface StartS3Options {
   readonly iamDir?: string;
   /** Fixed credentials (a persistent server keeps its clients' keys); default random. */
   readonly credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Listen on this address instead of 127.0.0.1 (pods of a real test node reach it there). */
+  readonly host?: string;
 }
 
 /** A running versitygw server. */
@@ -67,7 +69,14 @@ export async function startS3(opts: StartS3Options = {}): Promise<S3Server> {
     secretAccessKey: randomBytes(20).toString('hex'),
   };
   try {
-    return await startServer(binPath, dirs, opts.readyTimeoutMs ?? 30_000, credentials, persistent);
+    return await startServer(
+      binPath,
+      dirs,
+      opts.readyTimeoutMs ?? 30_000,
+      credentials,
+      persistent,
+      opts.host ?? '127.0.0.1',
+    );
   } catch (err) {
     if (!persistent) await rm(root, { recursive: true, force: true });
     throw err;
@@ -80,12 +89,13 @@ async function startServer(
   readyTimeoutMs: number,
   { accessKeyId, secretAccessKey }: { accessKeyId: string; secretAccessKey: string },
   persistent: boolean,
+  host: string,
 ): Promise<S3Server> {
   const dir = dirs.root;
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const config: S3Config = {
-      endpoint: `http://127.0.0.1:${port}`,
+      endpoint: `http://${host}:${port}`,
       region: REGION,
       accessKeyId,
       secretAccessKey,
@@ -96,7 +106,7 @@ async function startServer(
       // admin key; --iam-dir turns on the internal IAM (its admin API on the same port) where the
       // storage service makes one account per LZY user, owning that user's buckets only.
       args: [
-        ...['--port', `127.0.0.1:${port}`, '--access', accessKeyId, '--secret', secretAccessKey],
+        ...['--port', `${host}:${port}`, '--access', accessKeyId, '--secret', secretAccessKey],
         ...['--iam-dir', dirs.iam, '--quiet', 'posix', dirs.data],
       ],
       stopSignal: 'SIGTERM',
@@ -108,7 +118,7 @@ async function startServer(
       await pollUntil(() => client.send(new ListBucketsCommand({})).then(() => true), {
         timeoutMs: readyTimeoutMs,
         signal: server.exited,
-        description: `versitygw on 127.0.0.1:${port} answers ListBuckets`,
+        description: `versitygw on ${host}:${port} answers ListBuckets`,
       });
     } catch (err) {
       await server.stop();

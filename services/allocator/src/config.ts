@@ -135,9 +135,16 @@ const schema = z
     /**
      * CPU and memory requests of a VM pod, in percent of its pool shape (limits are the whole
      * shape). 50: fits the pool's node after kubelet/system reservations yet keeps a VM off a
-     * node too small for its pool; one VM per node comes from anti-affinity. 0: no requests (LZY).
+     * node too small for its pool; one VM per node comes from anti-affinity. 0: requests of zero
+     * (LZY set none; Kubernetes would make absent requests equal to the limits).
      */
     LZY_ALLOCATOR_KUBE_REQUEST_PERCENT: z.coerce.number().int().min(0).max(100).default(50),
+    /**
+     * LZY's node isolation (reference §3.6): at most one VM per node, and no pod of another
+     * tenant beside it. `false` lets VMs share nodes (a single-node development or test cluster);
+     * tenants are then not kept apart.
+     */
+    LZY_ALLOCATOR_KUBE_EXCLUSIVE_NODES: stringBool().default(true),
   })
   .superRefine((env, ctx) => {
     if (env.LZY_ALLOCATOR_BACKEND === 'kubernetes') {
@@ -195,6 +202,7 @@ const schema = z
       hostNetwork: env.LZY_ALLOCATOR_HOST_NETWORK,
       unschedulableDeadlineMs: env.LZY_ALLOCATOR_UNSCHEDULABLE_DEADLINE_MS,
       requestPercent: env.LZY_ALLOCATOR_KUBE_REQUEST_PERCENT,
+      exclusiveNodes: env.LZY_ALLOCATOR_KUBE_EXCLUSIVE_NODES,
     },
   }));
 
@@ -259,6 +267,7 @@ export interface KubeBackendConfig {
   hostNetwork: boolean;
   unschedulableDeadlineMs: number;
   requestPercent: number;
+  exclusiveNodes: boolean;
 }
 
 /** Parses the allocator environment once at start-up; throws ConfigError naming every bad variable. */

@@ -31,6 +31,7 @@ export function createVmBackend(config: AllocatorConfig, log: Logger): VmBackend
     images: kube.images,
     hostNetwork: kube.hostNetwork,
     requestPercent: kube.requestPercent,
+    exclusiveNodes: kube.exclusiveNodes,
     heartbeatPeriodMs: heartbeatPeriodOf(config.heartbeatTimeoutMs),
     killGraceMs: config.killGraceMs,
     unschedulableDeadlineMs: kube.unschedulableDeadlineMs,

@@ -81,6 +81,23 @@ const schema = z
      * interpreter per op; `false` starts one per op.
      */
     LZY_WORKER_FORK_SERVER: z.stringbool().default(true),
+    /**
+     * Also copy what ops print to the worker's own stdout/stderr (the container log: `kubectl
+     * logs` of a worker pod shows it, as with LZY). The worker image sets it; the local suite
+     * keeps VM output apart from op output.
+     */
+    LZY_WORKER_OP_OUTPUT_TO_LOG: z.stringbool().default(false),
+    /**
+     * How an op that names an image (Operation.dockerImage) runs: `podman` (`podman run` with the
+     * task's mount directory and local modules mounted, as LZY ran `docker run`), `none` (such
+     * ops fail with rc 97 saying why: the worker image, whose pods cannot start containers),
+     * `auto` (podman when it is on PATH, else none).
+     */
+    LZY_WORKER_OP_IMAGE_RUNTIME: z.enum(['auto', 'podman', 'none']).default('auto'),
+    /** Extra `podman run` flags, space-separated (e.g. `--runtime runc` where crun fails). */
+    LZY_WORKER_PODMAN_ARGS: z.string().default(''),
+    /** podman's own configuration file; given to podman only, never to ops. */
+    CONTAINERS_CONF: z.string().min(1).optional(),
     /** Stop: SIGTERM to the command's process group, SIGKILL after this long (ms). */
     LZY_WORKER_STOP_GRACE_MS: durationMs().default(5_000),
     /** Environment of user commands: a clean one, never the worker's own (it holds secrets). */
@@ -146,6 +163,12 @@ const schema = z
         path.join(os.tmpdir(), `lzy-worker-${env.LZY_VM_ID ?? `pid${process.pid}`}`),
       stopGraceMs: env.LZY_WORKER_STOP_GRACE_MS,
       opHost: env.LZY_WORKER_OP_HOST,
+      opOutputToLog: env.LZY_WORKER_OP_OUTPUT_TO_LOG,
+      opImages: {
+        runtime: env.LZY_WORKER_OP_IMAGE_RUNTIME,
+        podmanArgs: env.LZY_WORKER_PODMAN_ARGS.split(/\s+/).filter((a) => a !== ''),
+        containersConf: env.CONTAINERS_CONF,
+      },
       commandEnv: { PATH: env.PATH, HOME: env.HOME, LANG: env.LANG },
       python: {
         pythons: env.LZY_WORKER_PYTHONS,
@@ -181,6 +204,14 @@ export interface WorkerConfig {
   stopGraceMs: number;
   /** SDK op calls run in a warm op host (LZY_WORKER_OP_HOST). */
   opHost: boolean;
+  /** Copy op output to the worker's own stdout/stderr too (container logs). */
+  opOutputToLog: boolean;
+  /** Ops that name an image: how they run (LZY_WORKER_OP_IMAGE_RUNTIME). */
+  opImages: {
+    runtime: 'auto' | 'podman' | 'none';
+    podmanArgs: string[];
+    containersConf: string | undefined;
+  };
   /** PATH/LANG always, HOME if set (else the task directory). */
   commandEnv: { PATH: string; HOME: string | undefined; LANG: string };
   /** Python ops: interpreters, uv, the environment cache (python-client-protocol §4.6). */

@@ -6,6 +6,8 @@ import type { Logger } from '@lzy/logging';
 import { InMemoryOperations } from '@lzy/operations';
 import { AllocatorAgent } from './clients/allocator-agent.ts';
 import { ChannelManagerClient, MissingChannelManager } from './clients/channel-manager-client.ts';
+import { StdLogTee } from './clients/std-log-tee.ts';
+import { createOpImageRunner } from './containers/op-image-runner.ts';
 import { PortalStdClient } from './clients/portal-std-client.ts';
 import { SlotsClient } from './clients/slots-client.ts';
 import type { WorkerConfig } from './config.ts';
@@ -53,13 +55,16 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
       ? new MissingChannelManager()
       : new ChannelManagerClient(config.channelManagerAddress, credentials);
   const slotReader = new SlotsClient(credentials);
-  const stdSink = new PortalStdClient({ callCredentials: credentials, log });
+  const portalStd = new PortalStdClient({ callCredentials: credentials, log });
+  const stdSink = config.opOutputToLog
+    ? new StdLogTee({ inner: portalStd, stdout: process.stdout, stderr: process.stderr })
+    : portalStd;
   const partWriter = new PresignedUploader();
   const closeClients = () => {
     partWriter.close();
     if (channelManager instanceof ChannelManagerClient) channelManager.close();
     slotReader.close();
-    stdSink.close();
+    portalStd.close();
     inbound.close();
   };
   const slots = new SlotTable();
@@ -71,6 +76,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
         env: { PATH, LANG, HOME: HOME ?? config.mountDir },
       })
     : undefined;
+  const opImages = createOpImageRunner(config.opImages, PATH);
   const operations = new InMemoryOperations({ clock });
   const pythonEnvs = new PythonEnvironments(config.python, { log });
   let address = '';
@@ -78,6 +84,7 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
     channelManager,
     slotReader,
     stdSink,
+    opImages,
     slots,
     operations,
     log: log.child({ component: 'worker' }),

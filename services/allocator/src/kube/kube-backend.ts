@@ -17,6 +17,8 @@ export interface KubeBackendDeps {
   readonly images: Readonly<Record<ClusterType, string>>;
   readonly hostNetwork: boolean;
   readonly requestPercent: number;
+  /** One VM per node and no other tenant beside it (LZY); false: VMs share nodes. */
+  readonly exclusiveNodes: boolean;
   readonly heartbeatPeriodMs: number;
   /** Pod termination grace; kill() waits up to this + KILL_SLACK_MS for the pod to go. */
   readonly killGraceMs: number;
@@ -70,12 +72,14 @@ export class KubeBackend implements VmBackend {
   check(_spec: VmSpec, _clusterType: ClusterType): void {}
 
   #settings(clusterType: ClusterType): VmPodSettings {
-    const { namespace, images, hostNetwork, requestPercent, heartbeatPeriodMs } = this.#deps;
+    const { namespace, images, hostNetwork, requestPercent, heartbeatPeriodMs, exclusiveNodes } =
+      this.#deps;
     return {
       namespace,
       defaultImage: images[clusterType],
       hostNetwork,
       requestPercent,
+      exclusiveNodes,
       heartbeatPeriodMs,
       terminationGraceSeconds: Math.ceil(this.#deps.killGraceMs / 1000),
     };

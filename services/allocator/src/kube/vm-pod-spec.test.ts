@@ -9,6 +9,7 @@ const settings: VmPodSettings = {
   defaultImage: 'lzy/worker:1',
   hostNetwork: true,
   requestPercent: 50,
+  exclusiveNodes: true,
   heartbeatPeriodMs: 20_000,
   terminationGraceSeconds: 5,
 };
@@ -74,6 +75,10 @@ describe('vmPod', () => {
     ]);
   });
 
+  it('lets VMs share nodes, with no affinity at all, when nodes are not exclusive', () => {
+    expect(vmPod(launch(), { ...settings, exclusiveNodes: false }).spec?.affinity).toBeUndefined();
+  });
+
   it('treats every workflow of one user as one tenant', () => {
     expect(tenantOf('alice/wf')).toBe(tenantOf('alice/other'));
     expect(tenantOf('alice/wf')).not.toBe(tenantOf('bob/wf'));
@@ -93,6 +98,11 @@ describe('vmPod', () => {
       operator: 'Exists',
       effect: 'NoSchedule',
     });
+  });
+
+  it('requests zero, not the limits, at 0 percent', () => {
+    const [main] = vmPod(launch(), { ...settings, requestPercent: 0 }).spec?.containers ?? [];
+    expect(main?.resources?.requests).toEqual({ cpu: '0m', memory: '0Mi' });
   });
 
   it('runs the default image of its cluster when the request has no workloads', () => {

@@ -28,6 +28,8 @@ export interface VmPodSettings {
   readonly hostNetwork: boolean;
   /** CPU/memory requests in percent of the pool shape; limits are the whole shape. */
   readonly requestPercent: number;
+  /** LZY's anti-affinity (one VM per node, one tenant per node); false: none. */
+  readonly exclusiveNodes: boolean;
   readonly heartbeatPeriodMs: number;
   readonly terminationGraceSeconds: number;
 }
@@ -117,7 +119,7 @@ export function vmPod(launch: VmLaunch, settings: VmPodSettings): V1Pod {
           ? [{ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' }]
           : []),
       ],
-      affinity: antiAffinity(tenantOf(launch.sessionOwner)),
+      ...(settings.exclusiveNodes ? { affinity: antiAffinity(tenantOf(launch.sessionOwner)) } : {}),
       ...(initContainers.length > 0 ? { initContainers } : {}),
       containers,
       volumes: launch.spec.volumes.map(toVolume),
@@ -232,11 +234,12 @@ function resources(launch: VmLaunch, requestPercent: number): V1ResourceRequirem
   const { cpuCount, ramGb, gpuCount } = launch.pool;
   const gpu: Record<string, string> = gpuCount > 0 ? { [GPU_RESOURCE]: String(gpuCount) } : {};
   const limits = { cpu: String(cpuCount), memory: `${ramGb}Gi`, ...gpu };
-  const requests: Record<string, string> = { ...gpu };
-  if (requestPercent > 0) {
-    requests.cpu = `${Math.floor((cpuCount * 1000 * requestPercent) / 100)}m`;
-    requests.memory = `${Math.floor((ramGb * 1024 * requestPercent) / 100)}Mi`;
-  }
+  // Always explicit: a container with limits and no requests gets requests = limits.
+  const requests: Record<string, string> = {
+    cpu: `${Math.floor((cpuCount * 1000 * requestPercent) / 100)}m`,
+    memory: `${Math.floor((ramGb * 1024 * requestPercent) / 100)}Mi`,
+    ...gpu,
+  };
   return { limits, requests };
 }
 

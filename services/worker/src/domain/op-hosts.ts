@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from '@lzy/logging';
 import type { CommandExit, RunningCommand } from './command-process.ts';
 import { OpHost } from './op-host.ts';
@@ -14,7 +15,18 @@ export interface OpHostsDeps {
   cwd: string;
   /** Environment of a host process (each call sets its own, see TaskRun). */
   env: Record<string, string>;
+  /**
+   * The worker's own node binary and SDK op host, used when the command's (the client's) are not
+   * on this machine: a remote worker running shipped op modules. Default: this process's node
+   * and the SDK of the workspace the worker runs from (libs/sdk, as in the images).
+   */
+  ownHost?: { nodePath: string; hostPath: string };
 }
+
+const OWN_HOST = {
+  nodePath: process.execPath,
+  hostPath: fileURLToPath(new URL('../../../../libs/sdk/src/op-host.ts', import.meta.url)),
+};
 
 /** A host that reports its modules changed this many times in a row fails the call. */
 const MAX_STALE_RETRIES = 2;
@@ -42,21 +54,30 @@ export class OpHosts {
   }
 
   /**
-   * The SDK op call `command` is (parseSdkOpCommand), when its host file and node binary exist;
-   * undefined: run the command with bash (an SDK without op-host.ts, or not an SDK call).
+   * The SDK op call `command` is (parseSdkOpCommand), with the node binary and host file to run
+   * it: the command's when they exist here, else the worker's own (ownHost); undefined: run the
+   * command with bash (neither exists, or not an SDK call).
    */
   async recognize(command: string): Promise<SdkOpCommand | undefined> {
-    const op = parseSdkOpCommand(command);
-    if (op === undefined) return undefined;
-    const key = hostKey(op);
-    if (this.#present.has(key)) return op;
-    try {
-      await Promise.all([access(op.hostPath, constants.R_OK), access(op.nodePath, constants.X_OK)]);
-    } catch {
-      return undefined;
+    const parsed = parseSdkOpCommand(command);
+    if (parsed === undefined) return undefined;
+    const own = { ...parsed, ...(this.#deps.ownHost ?? OWN_HOST) };
+    // The client's SDK when this machine has it (the local suite), else the worker's own.
+    for (const op of [parsed, own]) {
+      const key = hostKey(op);
+      if (this.#present.has(key)) return op;
+      try {
+        await Promise.all([
+          access(op.hostPath, constants.R_OK),
+          access(op.nodePath, constants.X_OK),
+        ]);
+      } catch {
+        continue;
+      }
+      this.#present.add(key);
+      return op;
     }
-    this.#present.add(key);
-    return op;
+    return undefined;
   }
 
   /** Runs the call on a warm host (a new one if none is usable). */

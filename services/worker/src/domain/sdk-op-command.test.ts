@@ -19,6 +19,16 @@ describe('parseSdkOpCommand', () => {
     });
   });
 
+  it('recognises a shipped module bundle (presigned URL + content hash + entry) as the module', () => {
+    const module = `http://s3:9000/b/lzy_ts_modules/x?X-Amz-Signature=ab#lzy-op-module=${'a'.repeat(64)}:examples%2Fts%2Ffan-out.ts`;
+    const command = sdkCommand(['/client/node', '/client/sdk/op-runner.ts', module, 'sum', 'c'], 3);
+    expect(parseSdkOpCommand(command)?.argv).toEqual([module, 'sum', 'c', '3']);
+    const unhashed = module.replace(/lzy-op-module=a+/, 'lzy-op-module=abc');
+    expect(
+      parseSdkOpCommand(sdkCommand(['/n', '/sdk/op-runner.ts', unhashed, 'f', 'c'], 0)),
+    ).toBeUndefined();
+  });
+
   it("unquotes paths holding a ' and spaces", () => {
     const command = sdkCommand(['/n o/node', "/it's/op-runner.js", "/a b/it's.ts", 'f', 'c'], 0);
     expect(parseSdkOpCommand(command)).toMatchObject({

@@ -23,10 +23,16 @@ function unquote(word: string): string {
   return word.slice(1, -1).replaceAll(String.raw`'\''`, "'");
 }
 
+/** libs/sdk/src/op-modules.ts opModuleRef: `<http(s) URL>#lzy-op-module=<sha256>:<entry>`. */
+function isShippedModule(module: string): boolean {
+  return /^https?:\/\/[^\s]+#lzy-op-module=[0-9a-f]{64}:\S+$/.test(module);
+}
+
 /**
  * Recognises exactly the command the SDK emits for an op call:
- * `'<node>' '<dir>/op-runner.ts' '<module>' '<export>' '<callId>' <nArgs>` with absolute node,
- * runner and module paths and a JavaScript identifier as the export. Anything else (another
+ * `'<node>' '<dir>/op-runner.ts' '<module>' '<export>' '<callId>' <nArgs>` with absolute node
+ * and runner paths, an absolute module path or a shipped module bundle's URL, and a JavaScript
+ * identifier as the export. Anything else (another
  * quoting, extra words, redirections, `;`) is not an SDK op call and runs under `bash -c`.
  */
 export function parseSdkOpCommand(command: string): SdkOpCommand | undefined {
@@ -47,7 +53,9 @@ export function parseSdkOpCommand(command: string): SdkOpCommand | undefined {
     return undefined;
   const runnerFile = RUNNER_FILE.exec(path.basename(runnerPath));
   if (runnerFile === null) return undefined;
-  if (![nodePath, runnerPath, modulePath].every((p) => path.isAbsolute(p))) return undefined;
+  if (![nodePath, runnerPath].every((p) => path.isAbsolute(p))) return undefined;
+  // A local module path (the worker shares the client's files), or a shipped module bundle.
+  if (!path.isAbsolute(modulePath) && !isShippedModule(modulePath)) return undefined;
   if (!/^[A-Za-z_$][\w$]*$/.test(exportName) || callId === '') return undefined;
   return {
     nodePath,

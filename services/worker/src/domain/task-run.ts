@@ -17,6 +17,8 @@ import type {
 } from './ports.ts';
 import type { LocalOutputs } from './local-outputs.ts';
 import type { OpHosts } from './op-hosts.ts';
+import { opInImage, UnavailableOpRunner } from './op-image.ts';
+import type { OpImageRunnerPort } from './op-image.ts';
 import type { PlannedSlot } from './slot-plan.ts';
 import type { SlotTable } from './slot-table.ts';
 import type { StdStreamName, TaskRecord } from './task-record.ts';
@@ -34,6 +36,8 @@ export interface TaskRunDeps {
   localOutputs: LocalOutputs;
   /** Warm hosts for the SDK's op calls; undefined: every command runs with `bash -c`. */
   opHosts: OpHosts | undefined;
+  /** Runs ops that name an image (op-image.ts); undefined: such ops fail saying so. */
+  opImages?: OpImageRunnerPort;
 }
 
 export interface TaskRunSpec {
@@ -45,6 +49,8 @@ export interface TaskRunSpec {
   portalAddress: string;
   /** Known senders of input channels (channel id → slot URI), read without the channel manager. */
   inputSenders: ReadonlyMap<string, string>;
+  /** The image the op asks to run in (op-image.ts); undefined: on the worker itself. */
+  image?: string | undefined;
   /** The op's Python environment (EnvSpec.auxEnv.pyenv); undefined: a plain command. */
   pythonEnv: { yaml: string; localModules: Array<{ name: string; uri: string }> } | undefined;
   /**
@@ -228,19 +234,22 @@ export class TaskRun {
         ? {}
         : { LOCAL_MODULES: pythonEnv.localModulesDir }),
     };
-    const opHosts = pythonEnv === undefined ? this.#deps.opHosts : undefined;
+    const { image } = this.#spec;
+    const opHosts = pythonEnv === undefined && image === undefined ? this.#deps.opHosts : undefined;
     const sdkOp = await opHosts?.recognize(command);
     this.#abort.signal.throwIfAborted();
     // A Python start-up command: a fork of the environment's warm interpreter, when it has one.
     const forked =
-      pythonEnv === undefined
+      pythonEnv === undefined || image !== undefined
         ? undefined
         : this.#deps.pythonEnvs.launch(command, { env, cwd: taskDir });
     const child: RunningCommand =
-      forked ??
-      (opHosts === undefined || sdkOp === undefined
-        ? new CommandProcess({ command, cwd: taskDir, env })
-        : opHosts.start(sdkOp, { env, cwd: taskDir }));
+      image !== undefined
+        ? this.#startInImage(image, command, env, pythonEnv)
+        : (forked ??
+          (opHosts === undefined || sdkOp === undefined
+            ? new CommandProcess({ command, cwd: taskDir, env })
+            : opHosts.start(sdkOp, { env, cwd: taskDir })));
     this.#process = child;
     this.#record.markStarted();
     this.#deps.log.info(
@@ -258,6 +267,26 @@ export class TaskRun {
     await pumps;
     this.#deps.log.info({ rc: exit.rc, signal: exit.signal }, 'command exited');
     return exit;
+  }
+
+  /** Issue 15: an op that names an image runs inside it, with the image's PATH and HOME. */
+  #startInImage(
+    image: string,
+    command: string,
+    env: Record<string, string>,
+    pythonEnv: PreparedPythonEnv | undefined,
+  ): RunningCommand {
+    const { PATH: _path, HOME: _home, ...opEnv } = env;
+    const runner = this.#deps.opImages ?? new UnavailableOpRunner('no image runner is configured');
+    return runner.start(
+      opInImage({
+        image,
+        command,
+        cwd: this.#spec.taskDir,
+        env: opEnv,
+        localModulesDir: pythonEnv?.localModulesDir,
+      }),
+    );
   }
 
   async #pump(stream: Readable, name: StdStreamName): Promise<void> {

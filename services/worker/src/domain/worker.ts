@@ -18,6 +18,7 @@ import { TaskRecord } from './task-record.ts';
 import type { TaskEvent } from './task-record.ts';
 import { taskSpan } from './task-spans.ts';
 import { TaskRun } from './task-run.ts';
+import { opImageOf } from './op-image.ts';
 import type { TaskOutcome, TaskRunDeps, TaskRunSpec } from './task-run.ts';
 
 export interface WorkerDomainDeps extends TaskRunDeps {
@@ -147,6 +148,7 @@ export class Worker {
         slots,
         portalAddress: task.portalAddress,
         inputSenders: task.inputSenders ?? new Map(),
+        image: opImageOf(task.taskDesc),
         pythonEnv,
         startupRewrite,
       },
