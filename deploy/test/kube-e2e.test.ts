@@ -16,6 +16,7 @@ import {
   buildImages,
   DB_PASSWORD_KEYS,
   kubectlOf,
+  killWorkerPodMidOp,
   listPods,
   rsaKeyPair,
   SERVICE_DATABASES,
@@ -249,6 +250,24 @@ describe('LZY-TS on real nodes of the test control plane', () => {
     expect(pod, 'a worker pod whose log shows "squaring 7"').toBeDefined();
     const [worker] = await listPods(kubectl, ns, 'lzy.ai/cluster-type=worker');
     if (worker !== undefined) expect(worker.spec.nodeName).toBe(WORKER_NODE);
+  }, 600_000);
+
+  it('runs an op again in a new pod after its worker pod is deleted mid-op; the user sees the retry', async () => {
+    const marker = uniqueName('pod-kill');
+    const workflowRun = timed('pod kill', () =>
+      run(process.execPath, [join(REPO_DIR, 'deploy/test/fixtures/pod-kill.ts'), marker], {
+        env: client.env,
+      }),
+    );
+    const killed = await killWorkerPodMidOp(kubectl, ns, `${marker} running`);
+    const result = await workflowRun;
+    expect(result.code, `${result.stderr}\n${result.stdout}`).toBe(0);
+    expect(result.stdout).toContain('result=49');
+    expect(result.stderr).toMatch(
+      /op 'slowSquare' \(task [^)]+\): attempt 1 of 3 .*running it again/,
+    );
+    const pods = await listPods(kubectl, ns, 'lzy.ai/cluster-type=worker');
+    expect(pods.map((p) => p.metadata.name)).not.toContain(killed);
   }, 600_000);
 
   it('stops the real nodes leaving no bridge, cgroup, mount or Kubernetes iptables rule behind', async () => {

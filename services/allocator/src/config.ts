@@ -12,6 +12,7 @@ import {
 import type { Env, ServerConfig } from '@lzy/config';
 import type { VmPoolSpec } from './domain/vm-pool.ts';
 import type { ClusterType } from './domain/vm.ts';
+import type { VmPodPolicy } from './kube/vm-pod-policy.ts';
 
 const poolSchema = z.object({
   label: z.string().min(1),
@@ -125,6 +126,15 @@ const schema = z
     LZY_ALLOCATOR_WORKER_IMAGE: z.string().min(1).optional(),
     /** Image of VMs without workloads in the SYSTEM cluster (portals). */
     LZY_ALLOCATOR_PORTAL_IMAGE: z.string().min(1).optional(),
+    /**
+     * Images an Allocate may name for a workload besides the two above (comma separated; exact
+     * names). VM pods run users' code: anything else is refused with PERMISSION_DENIED.
+     */
+    LZY_ALLOCATOR_ALLOWED_IMAGES: csv().default([]),
+    /** Node paths hostPath volumes of VM pods may name (exact paths); default none. */
+    LZY_ALLOCATOR_ALLOWED_HOST_PATHS: csv().default([]),
+    /** Allow Bidirectional mounts (privileged VM containers); default false. */
+    LZY_ALLOCATOR_ALLOW_PRIVILEGED_VMS: stringBool().default(false),
     /** VM pods use the node's network (LZY: slots are served on the node address). */
     LZY_ALLOCATOR_HOST_NETWORK: stringBool().default(true),
     /**
@@ -203,6 +213,17 @@ const schema = z
       unschedulableDeadlineMs: env.LZY_ALLOCATOR_UNSCHEDULABLE_DEADLINE_MS,
       requestPercent: env.LZY_ALLOCATOR_KUBE_REQUEST_PERCENT,
       exclusiveNodes: env.LZY_ALLOCATOR_KUBE_EXCLUSIVE_NODES,
+      podPolicy: {
+        allowedImages: new Set(
+          [
+            env.LZY_ALLOCATOR_WORKER_IMAGE,
+            env.LZY_ALLOCATOR_PORTAL_IMAGE,
+            ...env.LZY_ALLOCATOR_ALLOWED_IMAGES,
+          ].filter((image): image is string => image !== undefined && image !== ''),
+        ),
+        allowedHostPaths: new Set(env.LZY_ALLOCATOR_ALLOWED_HOST_PATHS),
+        allowPrivileged: env.LZY_ALLOCATOR_ALLOW_PRIVILEGED_VMS,
+      },
     },
   }));
 
@@ -268,6 +289,8 @@ export interface KubeBackendConfig {
   unschedulableDeadlineMs: number;
   requestPercent: number;
   exclusiveNodes: boolean;
+  /** What Allocate may put into a VM pod (images, host paths, privilege). */
+  podPolicy: VmPodPolicy;
 }
 
 /** Parses the allocator environment once at start-up; throws ConfigError naming every bad variable. */

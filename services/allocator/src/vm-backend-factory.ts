@@ -32,6 +32,7 @@ export function createVmBackend(config: AllocatorConfig, log: Logger): VmBackend
     hostNetwork: kube.hostNetwork,
     requestPercent: kube.requestPercent,
     exclusiveNodes: kube.exclusiveNodes,
+    podPolicy: kube.podPolicy,
     heartbeatPeriodMs: heartbeatPeriodOf(config.heartbeatTimeoutMs),
     killGraceMs: config.killGraceMs,
     unschedulableDeadlineMs: kube.unschedulableDeadlineMs,

@@ -8,6 +8,8 @@ import type { KubeCluster } from './kube-client.ts';
 import { VM_ID_ANNOTATION, VM_SELECTOR, vmPodName, vmSecretName } from './kube-names.ts';
 import { podState } from './pod-state.ts';
 import { vmPod, vmSecret } from './vm-pod-spec.ts';
+import { checkVmPodPolicy } from './vm-pod-policy.ts';
+import type { VmPodPolicy } from './vm-pod-policy.ts';
 import type { VmPodSettings } from './vm-pod-spec.ts';
 
 export interface KubeBackendDeps {
@@ -19,6 +21,8 @@ export interface KubeBackendDeps {
   readonly requestPercent: number;
   /** One VM per node and no other tenant beside it (LZY); false: VMs share nodes. */
   readonly exclusiveNodes: boolean;
+  /** What Allocate may put into a VM pod; checked before anything is stored. */
+  readonly podPolicy: VmPodPolicy;
   readonly heartbeatPeriodMs: number;
   /** Pod termination grace; kill() waits up to this + KILL_SLACK_MS for the pod to go. */
   readonly killGraceMs: number;
@@ -69,7 +73,9 @@ export class KubeBackend implements VmBackend {
   }
 
   /** Any spec goes: the API server validates the pod (its message fails the allocation). */
-  check(_spec: VmSpec, _clusterType: ClusterType): void {}
+  check(spec: VmSpec, _clusterType: ClusterType): void {
+    checkVmPodPolicy(spec, this.#deps.podPolicy);
+  }
 
   #settings(clusterType: ClusterType): VmPodSettings {
     const { namespace, images, hostNetwork, requestPercent, heartbeatPeriodMs, exclusiveNodes } =

@@ -1,10 +1,18 @@
 // Kubernetes-only behaviour of the allocator against the real test clusters (KWOK nodes).
 import type { V1Node } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PermissionDenied } from '@lzy/errors';
 import { unaryCall } from '@lzy/grpc';
 import { allocator } from '@lzy/proto';
 import { CleanupStack, pollUntil } from '@lzy/testing';
-import { allocate, allocateRequest, createSession, vmStatus, waitDone } from '../harness.ts';
+import {
+  allocate,
+  allocateRequest,
+  createSession,
+  vmStatus,
+  waitDone,
+  workerWorkload,
+} from '../harness.ts';
 import type { TestAllocator } from '../harness.ts';
 import { errorOf, registerAsVm, vmIdOf, waitStatus } from './allocator-contract.ts';
 import type { BackendHarness } from './allocator-contract.ts';
@@ -54,6 +62,27 @@ export function describeKubeCases(ns: KubeTestNamespace, harness: BackendHarness
       const portalNode = await boundNode(vmIdOf(portal));
       expect(portalNode.cluster).toBe('system');
       expect(poolOf(portalNode.node)).toBe('portals');
+    });
+
+    it("refuses, before any pod exists, a VM asking for a foreign image or the node's root (attacker)", async () => {
+      const t = await start();
+      const sessionId = await createSession(t);
+      const evilImage = allocateRequest(sessionId, {
+        workloads: [{ ...workerWorkload({}), image: 'evil.example/rootkit:latest' }],
+      });
+      await expect(allocate(t, evilImage)).rejects.toThrow(PermissionDenied);
+      await expect(allocate(t, evilImage)).rejects.toThrow(/LZY_ALLOCATOR_ALLOWED_IMAGES/);
+      const nodeRoot = allocateRequest(sessionId, {
+        workloads: [workerWorkload({})],
+        volumes: [{ name: 'root', source: { $case: 'hostPath', value: { path: '/' } } }],
+      });
+      await expect(allocate(t, nodeRoot)).rejects.toThrow(PermissionDenied);
+      expect(await podsIn('worker')).toEqual([]);
+      // The installation's own image is still fine.
+      const own = allocateRequest(sessionId, {
+        workloads: [{ ...workerWorkload({}), image: 'lzy-ts/worker:test' }],
+      });
+      await expect(allocate(t, own)).resolves.toBeDefined();
     });
 
     it('runs a GPU VM only on the tainted GPU node, with the GPU in its limits', async () => {
