@@ -4,6 +4,9 @@ import { createLogger } from '@lzy/logging';
 import type { lzyWorkflow } from '@lzy/proto';
 import { longrunning, lzyWorkflowService } from '@lzy/proto';
 import type { TemplateSpec } from '@lzy/testing';
+import { testEncryptionKeys } from '@lzy/testing';
+import { loadLzyServiceConfig } from '../src/index.ts';
+import type { LzyServiceConfig } from '../src/index.ts';
 import { migrations } from '../src/db/migrations/index.ts';
 
 export const silentLog = createLogger({ service: 'lzy-service-test', level: 'silent' });
@@ -19,6 +22,28 @@ export const lzyServiceTemplate: TemplateSpec = {
     }
   },
 };
+
+/** lzy-service on port 0 against `clusterAddress` (the cluster double) for every neighbour. */
+export function testServiceConfig(
+  dbUrl: string,
+  clusterAddress: string,
+  extra: Record<string, string> = {},
+): LzyServiceConfig {
+  return loadLzyServiceConfig({
+    LZY_PORT: '0',
+    LZY_LOG_LEVEL: 'silent',
+    LZY_DB_URL: dbUrl,
+    LZY_IAM_ADDRESS: clusterAddress,
+    LZY_STORAGE_ADDRESS: clusterAddress,
+    LZY_ALLOCATOR_ADDRESS: clusterAddress,
+    LZY_CHANNEL_MANAGER_ADDRESS: clusterAddress,
+    LZY_GRAPH_EXECUTOR_ADDRESS: clusterAddress,
+    LZY_ENCRYPTION_KEYS: testEncryptionKeys(),
+    // The installation's S3 as the cluster double's storage answers it (a loopback address).
+    LZY_S3_ENDPOINT: 'http://127.0.0.1:9000',
+    ...extra,
+  });
+}
 
 /** A pylzy-like client of the public port; `token` undefined sends no authorization. */
 export function publicClients(address: string, token: string | undefined) {

@@ -11,13 +11,20 @@ import { closeDatabase, createDatabase } from '@lzy/db';
 import { sql } from 'kysely';
 import { serverStream, unaryCall } from '@lzy/grpc';
 import { graphExecutor, lzyWorkflowService, portal, unpackAny } from '@lzy/proto';
-import { testEncryptionKeys, usePostgres } from '@lzy/testing';
+import { usePostgres } from '@lzy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLzyServiceConfig, startLzyService } from '../src/index.ts';
+import { startLzyService } from '../src/index.ts';
 import type { RunningLzyService } from '../src/index.ts';
 import { uriDigest } from '../src/domain/graph-plan.ts';
 import { ClusterDouble } from './doubles/cluster-double.ts';
-import { graphOf, lzyServiceTemplate, operation, publicClients, silentLog } from './fixtures.ts';
+import {
+  graphOf,
+  lzyServiceTemplate,
+  operation,
+  publicClients,
+  silentLog,
+  testServiceConfig,
+} from './fixtures.ts';
 
 const pg = usePostgres({ template: lzyServiceTemplate });
 const cluster = new ClusterDouble();
@@ -29,20 +36,7 @@ let clockSkewMs = 0;
 
 beforeAll(async () => {
   await cluster.start(silentLog);
-  const config = loadLzyServiceConfig({
-    LZY_PORT: '0',
-    LZY_LOG_LEVEL: 'silent',
-    LZY_DB_URL: pg.url,
-    LZY_IAM_ADDRESS: cluster.address,
-    LZY_STORAGE_ADDRESS: cluster.address,
-    LZY_ALLOCATOR_ADDRESS: cluster.address,
-    LZY_CHANNEL_MANAGER_ADDRESS: cluster.address,
-    LZY_GRAPH_EXECUTOR_ADDRESS: cluster.address,
-    LZY_PORTAL_UNREACHABLE_MS: '1500',
-    LZY_ENCRYPTION_KEYS: testEncryptionKeys(),
-    // The installation's S3 as the cluster double's storage answers it (a loopback address).
-    LZY_S3_ENDPOINT: 'http://127.0.0.1:9000',
-  });
+  const config = testServiceConfig(pg.url, cluster.address, { LZY_PORTAL_UNREACHABLE_MS: '1500' });
   service = await startLzyService(config, {
     log: silentLog,
     clock: { now: () => Date.now() + clockSkewMs },
