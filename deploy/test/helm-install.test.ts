@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +73,10 @@ async function createSecrets(cluster: KubeCluster, ns: string): Promise<void> {
     'lzy-internal-keys',
     `--from-literal=private-key=${privateKey}`,
     `--from-literal=public-key=${publicKey}`,
+  ]);
+  await kubectl(cluster, [
+    ...['-n', ns, 'create', 'secret', 'generic', 'lzy-encryption-keys'],
+    `--from-literal=keys=k1:${randomBytes(32).toString('base64')}`,
   ]);
   await kubectl(cluster, [
     '-n',

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -103,6 +104,10 @@ beforeAll(async () => {
     ...['-n', ns, 'create', 'secret', 'generic', 'lzy-internal-keys'],
     `--from-literal=private-key=${internal.privateKey}`,
     `--from-literal=public-key=${internal.publicKey}`,
+  ]);
+  await kubectl([
+    ...['-n', ns, 'create', 'secret', 'generic', 'lzy-encryption-keys'],
+    `--from-literal=keys=k1:${randomBytes(32).toString('base64')}`,
   ]);
   // Trust authentication on the bridge: the passwords are not checked, only required.
   await kubectl([

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,6 +148,7 @@ describe('the in-cluster layer on the real clusters', () => {
           passwords: Object.fromEntries(services.map((s) => [s, `pw-${s}`])),
         },
         internal_private_key_pem: privateKey,
+        encryption_keys: `k1:${randomBytes(32).toString('base64')}`,
         internal_public_key_pem: publicKey,
         s3: {
           endpoint: 'http://s3.invalid:9000',

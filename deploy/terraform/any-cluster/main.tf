@@ -83,6 +83,12 @@ variable "internal_private_key_pem" {
   sensitive = true
 }
 
+variable "encryption_keys" {
+  description = "Key ring sealing users' S3 secrets: `<id>:<base64 of 32 bytes>`, comma separated, the first seals"
+  type        = string
+  sensitive   = true
+}
+
 variable "internal_public_key_pem" {
   type = string
 }
@@ -170,6 +176,7 @@ module "system" {
   image_tag                = var.image_tag
   database                 = var.database
   internal_private_key_pem = var.internal_private_key_pem
+  encryption_keys          = var.encryption_keys
   internal_public_key_pem  = var.internal_public_key_pem
   s3                       = var.s3
   separate_worker_cluster  = var.worker_kubeconfig_path != ""

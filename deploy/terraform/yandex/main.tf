@@ -41,6 +41,12 @@ variable "internal_private_key_pem" {
   sensitive = true
 }
 
+variable "encryption_keys" {
+  description = "Key ring sealing users' S3 secrets: `<id>:<base64 of 32 bytes>`, comma separated, the first seals"
+  type        = string
+  sensitive   = true
+}
+
 variable "internal_public_key_pem" {
   type = string
 }
@@ -132,6 +138,7 @@ module "system" {
   image_registry           = var.image_registry
   image_tag                = var.image_tag
   internal_private_key_pem = var.internal_private_key_pem
+  encryption_keys          = var.encryption_keys
   internal_public_key_pem  = var.internal_public_key_pem
   database                 = module.cloud.database
   s3                       = module.cloud.s3

@@ -29,6 +29,7 @@ locals {
 
   secret_names = {
     internal_keys     = "${var.release_name}-internal-keys"
+    encryption_keys   = "${var.release_name}-encryption-keys"
     database          = "${var.release_name}-db"
     s3                = "${var.release_name}-s3"
     worker_kubeconfig = "${var.release_name}-worker-kubeconfig"
@@ -46,7 +47,8 @@ locals {
       existingSecret = local.secret_names.database
       secretKeys     = "passwordKeys"
     }
-    internalKeys = { existingSecret = local.secret_names.internal_keys, privateKeyKey = "private-key", publicKeyKey = "public-key" }
+    internalKeys   = { existingSecret = local.secret_names.internal_keys, privateKeyKey = "private-key", publicKeyKey = "public-key" }
+    encryptionKeys = { existingSecret = local.secret_names.encryption_keys, key = "keys" }
     s3 = {
       endpoint           = var.s3.endpoint
       region             = var.s3.region
@@ -104,6 +106,17 @@ resource "kubernetes_secret_v1" "internal_keys" {
   }
 }
 
+resource "kubernetes_secret_v1" "encryption_keys" {
+  count = local.system ? 1 : 0
+  metadata {
+    name      = local.secret_names.encryption_keys
+    namespace = local.namespace
+  }
+  data = {
+    "keys" = var.encryption_keys
+  }
+}
+
 resource "kubernetes_secret_v1" "database" {
   count = local.system ? 1 : 0
   metadata {
@@ -149,6 +162,7 @@ resource "helm_release" "lzy" {
 
   depends_on = [
     kubernetes_secret_v1.internal_keys,
+    kubernetes_secret_v1.encryption_keys,
     kubernetes_secret_v1.database,
     kubernetes_secret_v1.s3,
     kubernetes_secret_v1.worker_kubeconfig,

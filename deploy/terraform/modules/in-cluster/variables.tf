@@ -70,6 +70,13 @@ variable "database" {
   sensitive = true
 }
 
+variable "encryption_keys" {
+  description = "Key ring sealing users' S3 secrets: `<id>:<base64 of 32 bytes>`, comma separated, the first seals. mode system only."
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
 variable "internal_private_key_pem" {
   description = "PEM private key of the services' internal identity lzy-internal. mode system only."
   type        = string
