@@ -135,8 +135,11 @@ const schema = z
     LZY_ALLOCATOR_ALLOWED_HOST_PATHS: csv().default([]),
     /** Allow Bidirectional mounts (privileged VM containers); default false. */
     LZY_ALLOCATOR_ALLOW_PRIVILEGED_VMS: stringBool().default(false),
-    /** VM pods use the node's network (LZY: slots are served on the node address). */
-    LZY_ALLOCATOR_HOST_NETWORK: stringBool().default(true),
+    /**
+     * VM pods use the node's network (LZY served slots on the node address). Default false: an
+     * op would share the node's network (kubelet, node ports, the cloud metadata address).
+     */
+    LZY_ALLOCATOR_HOST_NETWORK: stringBool().default(false),
     /**
      * A VM pod that kube-scheduler cannot place for this long fails its allocation with the
      * scheduler's message. 5 min: time for a node-group autoscaler to add a node.
