@@ -55,6 +55,7 @@ export async function startSuiteS3(options: SuiteS3Options): Promise<SuiteS3> {
     );
   }
   await mkdir(options.dir, { recursive: true });
+  await mkdir(iamDirOf(options), { recursive: true });
   await mkdir(options.runDir, { recursive: true });
   const recordPath = join(options.runDir, 's3.json');
   const previous = await readRecord(recordPath);
@@ -92,13 +93,21 @@ export async function startSuiteS3(options: SuiteS3Options): Promise<SuiteS3> {
   }
 }
 
-/** versitygw as `startS3` (libs/testing) runs it: global flags, then the posix backend. */
+/**
+ * versitygw as `startS3` (libs/testing) runs it: global flags, then the posix backend. Its
+ * internal IAM lives beside the objects (`<dir>-iam`): the storage service makes one account per
+ * LZY user there, so users' keys survive a restart of the suite.
+ */
 function versitygwArgs(port: number, options: SuiteS3Options): string[] {
   const { accessKeyId, secretAccessKey } = options.credentials;
   return [
     ...['--port', `127.0.0.1:${port}`, '--access', accessKeyId, '--secret', secretAccessKey],
-    ...['--quiet', 'posix', options.dir],
+    ...['--iam-dir', iamDirOf(options), '--quiet', 'posix', options.dir],
   ];
+}
+
+function iamDirOf(options: SuiteS3Options): string {
+  return `${options.dir}-iam`;
 }
 
 /** Stops the server of `s3.json` when it still runs: the very process, versitygw on our dir. */
