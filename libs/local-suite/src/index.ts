@@ -1,6 +1,7 @@
 export { DEFAULT_PORTS, startLocalSuite } from './local-suite.ts';
 export type { LocalSuite, LocalSuiteOptions } from './local-suite.ts';
 export { startSuiteProcesses } from './suite-processes.ts';
+export type { SuiteProcesses } from './suite-processes.ts';
 export { SUITE_SERVICES, databaseNameOf, suiteServiceEnv, vmHostEnv } from './suite-env.ts';
 export type { SuiteInfra, SuiteService } from './suite-env.ts';
 export { ensureLocalUser } from './local-user.ts';

@@ -10,25 +10,45 @@ function mainPathOf(service: SuiteService): string {
   return fileURLToPath(new URL('./main.ts', import.meta.resolve(`@lzy/${service}`)));
 }
 
+/** The suite of separate processes, with what chaos tests need on top of LocalSuite. */
+export interface SuiteProcesses extends LocalSuite {
+  /** The pid of the service's current process. */
+  pidOf(service: SuiteService): number;
+  /**
+   * Kills the service's process with `signal` (default SIGKILL), waits until it is gone, and
+   * starts it again on the same port with the same database, as an orchestrator restarts a
+   * crashed pod. Resolves once the new process logged `started`.
+   */
+  restart(service: SuiteService, signal?: NodeJS.Signals): Promise<void>;
+}
+
 /**
  * Starts the suite with every service as a process of its own (as in production), on free ports,
  * in dependency order. Used by the end-to-end tests; stop() sends SIGTERM to each in reverse order.
  */
-export async function startSuiteProcesses(infra: SuiteInfra): Promise<LocalSuite> {
-  const running: ServiceProcess[] = [];
+export async function startSuiteProcesses(infra: SuiteInfra): Promise<SuiteProcesses> {
+  const running = new Map<SuiteService, ServiceProcess>();
   const addresses: Partial<Record<SuiteService, string>> = {};
+  const start = async (name: SuiteService, port: number) => {
+    // The harness learns each port from the `started` log line, so info must be on.
+    const env = { ...suiteServiceEnv(name, infra, addresses, port, true), LZY_LOG_LEVEL: 'info' };
+    const started = await startServiceProcess(mainPathOf(name), env);
+    running.set(name, started);
+    addresses[name] = `${infra.host}:${started.port}`;
+  };
   const stop = async () => {
-    for (const service of running.reverse()) await service.stop('SIGTERM');
-    running.length = 0;
+    for (const [name, service] of [...running].reverse()) {
+      running.delete(name);
+      await service.stop('SIGTERM');
+    }
+  };
+  const current = (service: SuiteService) => {
+    const proc = running.get(service);
+    if (proc === undefined) throw new Error(`${service} is not running`);
+    return proc;
   };
   try {
-    for (const name of SUITE_SERVICES) {
-      // The harness learns each port from the `started` log line, so info must be on.
-      const env = { ...suiteServiceEnv(name, infra, addresses, 0), LZY_LOG_LEVEL: 'info' };
-      const started = await startServiceProcess(mainPathOf(name), env);
-      running.push(started);
-      addresses[name] = `${infra.host}:${started.port}`;
-    }
+    for (const name of SUITE_SERVICES) await start(name, 0);
   } catch (err) {
     await stop();
     throw err;
@@ -41,5 +61,13 @@ export async function startSuiteProcesses(infra: SuiteInfra): Promise<LocalSuite
     siteUrl: '',
     siteLoginLink: () => Promise.resolve(''),
     stop,
+    pidOf: (service) => current(service).pid,
+    restart: async (service, signal = 'SIGKILL') => {
+      const old = current(service);
+      running.delete(service);
+      await old.stop(signal);
+      // The same port: the other services and the clients know this address.
+      await start(service, old.port);
+    },
   };
 }

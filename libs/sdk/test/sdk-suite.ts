@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateRsaKeyPair } from '@lzy/auth';
 import { ensureLocalUser, startSuiteProcesses, testSuiteInfra } from '@lzy/local-suite';
+import type { SuiteProcesses } from '@lzy/local-suite';
 import type { CleanupStack } from '@lzy/testing';
 import type { ClientConfig } from '../src/index.ts';
 
@@ -13,13 +14,23 @@ import type { ClientConfig } from '../src/index.ts';
  */
 export async function startSdkSuite(
   cleanup: CleanupStack,
-  options: {
-    prefix?: string;
-    vmIdleTimeoutMs?: number;
-    /** Extra variables of the allocator (its VMs get the non-LZY ones and its passthrough). */
-    allocatorEnv?: Record<string, string>;
-  } = {},
+  options: SdkSuiteOptions = {},
 ): Promise<ClientConfig> {
+  return (await startSdkSuiteProcesses(cleanup, options)).config;
+}
+
+export interface SdkSuiteOptions {
+  prefix?: string;
+  vmIdleTimeoutMs?: number;
+  /** Extra variables of the allocator (its VMs get the non-LZY ones and its passthrough). */
+  allocatorEnv?: Record<string, string>;
+}
+
+/** startSdkSuite, also giving the suite's processes (to kill and restart them). */
+export async function startSdkSuiteProcesses(
+  cleanup: CleanupStack,
+  options: SdkSuiteOptions = {},
+): Promise<{ config: ClientConfig; suite: SuiteProcesses }> {
   const infra = await testSuiteInfra(cleanup, {
     prefix: options.prefix ?? 'sdk',
     // Idle workers of finished workflows are reaped after 20 s instead of 10 min.
@@ -42,10 +53,11 @@ export async function startSdkSuite(
   cleanup.defer(() => rm(dir, { recursive: true, force: true }));
   const keyPath = join(dir, 'user.pem');
   await writeFile(keyPath, userKeys.privateKeyPem, { mode: 0o600 });
-  return {
+  const config: ClientConfig = {
     endpoint: suite.addresses['lzy-service'],
     whiteboardEndpoint: suite.addresses.whiteboard,
     user: 'alice',
     keyPath,
   };
+  return { config, suite };
 }

@@ -49,6 +49,21 @@ const schema = z
     LZY_PORTAL_FINISH_TIMEOUT_MS: durationMs().default(300_000),
     LZY_PORTAL_UNREACHABLE_MS: durationMs().default(30_000),
     /**
+     * An execution whose client made no call for this long (ms) is aborted by the execution
+     * reaper, freeing its portal VM. Calls naming the execution (ExecuteGraph, GraphStatus,
+     * StopGraph, GetAvailablePools) and an open ReadStdSlots stream count. Default 1 h.
+     */
+    LZY_EXECUTION_IDLE_TIMEOUT_MS: durationMs().default(3_600_000),
+    /**
+     * Active (running) executions one user may have at once; StartWorkflow beyond it is
+     * RESOURCE_EXHAUSTED. Each holds a portal VM, so this keeps one user from filling the pool.
+     */
+    LZY_MAX_ACTIVE_EXECUTIONS_PER_USER: z.coerce
+      .number({ error: 'expected a positive integer' })
+      .int({ error: 'expected a positive integer' })
+      .positive({ error: 'expected a positive integer' })
+      .default(32),
+    /**
      * Key ring sealing the S3 credentials stored with each execution (`<id>:<base64 of 32
      * bytes>`, comma separated, first seals; see encryptionKeys in @lzy/config).
      */
@@ -82,6 +97,8 @@ const schema = z
     portalAllocationTimeoutMs: env.LZY_PORTAL_ALLOCATION_TIMEOUT_MS,
     portalFinishTimeoutMs: env.LZY_PORTAL_FINISH_TIMEOUT_MS,
     portalUnreachableMs: env.LZY_PORTAL_UNREACHABLE_MS,
+    executionIdleTimeoutMs: env.LZY_EXECUTION_IDLE_TIMEOUT_MS,
+    maxActiveExecutionsPerUser: env.LZY_MAX_ACTIVE_EXECUTIONS_PER_USER,
     encryptionKeys: env.LZY_ENCRYPTION_KEYS,
     trustedS3Endpoints: [env.LZY_S3_ENDPOINT, env.LZY_S3_PUBLIC_ENDPOINT].filter(
       (endpoint): endpoint is string => endpoint !== undefined,
@@ -103,6 +120,9 @@ export interface LzyServiceConfig {
   portalFinishTimeoutMs: number;
   /** A portal that does not answer while its VM lives is given up after this (teardown). */
   portalUnreachableMs: number;
+  /** Executions with no call from their client for this long are aborted (execution reaper). */
+  executionIdleTimeoutMs: number;
+  maxActiveExecutionsPerUser: number;
   encryptionKeys: readonly EncryptionKey[];
   /** The installation's S3 endpoints (always allowed as users' endpoints). */
   trustedS3Endpoints: readonly string[];

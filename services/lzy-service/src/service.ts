@@ -39,7 +39,9 @@ import {
   finishWorkflowKind,
 } from './domain/execution-teardown.ts';
 import { EndpointPolicy } from './domain/endpoint-policy.ts';
+import { ExecutionActivity } from './domain/execution-activity.ts';
 import { ExecutionMonitor } from './domain/execution-monitor.ts';
+import { ExecutionReaper } from './domain/execution-reaper.ts';
 import { recordGraphPlans } from './domain/graph-plan-recorder.ts';
 import { GraphTracker } from './domain/graph-tracker.ts';
 import { Graphs } from './domain/graphs.ts';
@@ -146,6 +148,24 @@ export async function startLzyService(
   runner.register(
     abortExecutionKind(teardown, packMessage(lzyWorkflowService.AbortWorkflowResponse, {})),
   );
+  // Activity is written at most once a minute per execution; the reaper passes as often.
+  const activityIntervalMs = Math.min(60_000, Math.ceil(config.executionIdleTimeoutMs / 4));
+  const activity = new ExecutionActivity({
+    store: executions,
+    clock,
+    log,
+    flushIntervalMs: activityIntervalMs,
+  });
+  const reaper = new ExecutionReaper({
+    executions,
+    activity,
+    operations,
+    runner,
+    clock,
+    log: log.child({ component: 'execution-reaper' }),
+    idleTimeoutMs: config.executionIdleTimeoutMs,
+    intervalMs: activityIntervalMs,
+  });
   const workflows = new Workflows({
     neighbours,
     executions,
@@ -161,6 +181,8 @@ export async function startLzyService(
     log,
     portalPool: config.portalPool,
     portalAllocationTimeoutMs: config.portalAllocationTimeoutMs,
+    activity,
+    maxActiveExecutionsPerUser: config.maxActiveExecutionsPerUser,
   });
   const graphs = new Graphs({ neighbours, workflows, store: graphStore, tracker, clock, log });
 
@@ -191,6 +213,7 @@ export async function startLzyService(
       // A failing step is retried alone, so the runner starts once.
       { name: 'start the operation runner', run: () => runner.start() },
       { name: 'resume unfinished operations', run: () => runner.resumeUnfinished() },
+      { name: 'start the execution reaper', run: () => reaper.start() },
       {
         name: 'seal stored S3 credentials',
         run: async () => {
@@ -220,6 +243,7 @@ export async function startLzyService(
     await startupStopped;
     monitor.stop();
     await listener.stop();
+    await reaper.stop();
     await tracker.stop();
     await runner.stop();
     created?.close();

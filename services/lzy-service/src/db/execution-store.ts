@@ -155,7 +155,10 @@ export class ExecutionStore {
 
   /**
    * Inserts a RUN execution and makes it the workflow's active one; the previous active
-   * execution (returned) is marked ERROR with `previousReason` in the same transaction.
+   * execution (`previous`) is marked ERROR with `previousReason` in the same transaction.
+   * With `maxActivePerUser`, nothing changes when the user already has that many RUN executions
+   * besides the one this start replaces (`overQuota`: their count). Starts of one user are
+   * serialised by an advisory lock, so concurrent starts cannot pass the quota together.
    */
   start(
     execution: {
@@ -167,61 +170,93 @@ export class ExecutionStore {
       /** The endpoint the portal uses (EndpointPolicy); default the storage's own. */
       portalEndpoint?: string;
       now: Date;
+      maxActivePerUser?: number;
     },
     previousReason: string,
-  ): Promise<string | undefined> {
-    const { executionId, userId, workflowName, now } = execution;
-    return withTransaction(this.#db, async (trx) => {
-      await trx
-        .insertInto('execution')
-        .values({
-          execution_id: executionId,
-          user_id: userId,
-          workflow_name: workflowName,
-          status: 'RUN',
-          internal_storage: execution.internalStorage,
-          storage_config: sealedColumn(
-            this.#box,
-            executionId,
-            execution.storage,
-            execution.portalEndpoint ?? endpointOf(execution.storage),
-          ),
-          created_at: now,
-        })
-        .execute();
-      const previous = await trx
-        .selectFrom('workflow')
-        .select('active_execution_id')
-        .where('user_id', '=', userId)
-        .where('workflow_name', '=', workflowName)
-        .forUpdate()
-        .executeTakeFirst();
-      await trx
-        .insertInto('workflow')
-        .values({
-          user_id: userId,
-          workflow_name: workflowName,
-          active_execution_id: executionId,
-          created_at: now,
-          modified_at: now,
-        })
-        .onConflict((oc) =>
-          oc
-            .columns(['user_id', 'workflow_name'])
-            .doUpdateSet({ active_execution_id: executionId, modified_at: now }),
-        )
-        .execute();
-      const previousId = previous?.active_execution_id ?? undefined;
-      if (previousId !== undefined) {
+  ): Promise<{ previous: string | undefined } | { overQuota: number }> {
+    const { executionId, userId, workflowName, now, maxActivePerUser } = execution;
+    return withTransaction(
+      this.#db,
+      async (trx) => {
+        if (maxActivePerUser !== undefined) {
+          await sql`SELECT pg_advisory_xact_lock(hashtext(${`lzy-active-executions:${userId}`}))`.execute(
+            trx,
+          );
+          const { active } = await trx
+            .selectFrom('execution')
+            .select((eb) => eb.fn.countAll<string>().as('active'))
+            .where('user_id', '=', userId)
+            .where('status', '=', 'RUN')
+            // Not the execution this start replaces (the workflow's active one).
+            .where((eb) =>
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('workflow')
+                    .select('workflow.user_id')
+                    .whereRef('workflow.active_execution_id', '=', 'execution.execution_id')
+                    .where('workflow.user_id', '=', userId)
+                    .where('workflow.workflow_name', '=', workflowName),
+                ),
+              ),
+            )
+            .executeTakeFirstOrThrow();
+          if (Number(active) >= maxActivePerUser) return { overQuota: Number(active) };
+        }
         await trx
-          .updateTable('execution')
-          .set({ status: 'ERROR', finish_reason: previousReason, finished_at: now })
-          .where('execution_id', '=', previousId)
-          .where('status', '=', 'RUN')
+          .insertInto('execution')
+          .values({
+            execution_id: executionId,
+            user_id: userId,
+            workflow_name: workflowName,
+            status: 'RUN',
+            internal_storage: execution.internalStorage,
+            storage_config: sealedColumn(
+              this.#box,
+              executionId,
+              execution.storage,
+              execution.portalEndpoint ?? endpointOf(execution.storage),
+            ),
+            created_at: now,
+            last_activity_at: now,
+          })
           .execute();
-      }
-      return previousId;
-    });
+        const previous = await trx
+          .selectFrom('workflow')
+          .select('active_execution_id')
+          .where('user_id', '=', userId)
+          .where('workflow_name', '=', workflowName)
+          .forUpdate()
+          .executeTakeFirst();
+        await trx
+          .insertInto('workflow')
+          .values({
+            user_id: userId,
+            workflow_name: workflowName,
+            active_execution_id: executionId,
+            created_at: now,
+            modified_at: now,
+          })
+          .onConflict((oc) =>
+            oc
+              .columns(['user_id', 'workflow_name'])
+              .doUpdateSet({ active_execution_id: executionId, modified_at: now }),
+          )
+          .execute();
+        const previousId = previous?.active_execution_id ?? undefined;
+        if (previousId !== undefined) {
+          await trx
+            .updateTable('execution')
+            .set({ status: 'ERROR', finish_reason: previousReason, finished_at: now })
+            .where('execution_id', '=', previousId)
+            .where('status', '=', 'RUN')
+            .execute();
+        }
+        return { previous: previousId };
+        // Read committed: the count after the lock sees starts committed while it waited.
+      },
+      { isolation: 'read committed' },
+    );
   }
 
   async setSession(executionId: string, sessionId: string): Promise<void> {
@@ -347,5 +382,87 @@ export class ExecutionStore {
       .set({ status })
       .where('execution_id', '=', executionId)
       .execute();
+  }
+
+  /** Records a call of the executions' client: `last_activity_at` of those still RUN. */
+  async touch(executionIds: readonly string[], now: Date): Promise<void> {
+    if (executionIds.length === 0) return;
+    await this.#db
+      .updateTable('execution')
+      .set({ last_activity_at: now })
+      .where('execution_id', 'in', executionIds)
+      .where('status', '=', 'RUN')
+      .where('last_activity_at', '<', now)
+      .execute();
+  }
+
+  /**
+   * Ends RUN executions whose client made no call since `idleSince` (at most `limit`, oldest
+   * first, none of `exclude`): each is marked ERROR with `reason` and is no longer its workflow's
+   * active one, and `onAbandoned` runs in the same transaction (it creates the teardown), so an
+   * execution is never marked without its teardown. Rows another replica is claiming are skipped
+   * (`FOR UPDATE SKIP LOCKED`). Returns the abandoned executions.
+   */
+  abandonIdle(
+    request: {
+      idleSince: Date;
+      now: Date;
+      reason: string;
+      exclude: readonly string[];
+      limit: number;
+    },
+    onAbandoned: (
+      trx: Kysely<LzyServiceDb>,
+      execution: { executionId: string; userId: string },
+    ) => Promise<void>,
+  ): Promise<{ executionId: string; userId: string }[]> {
+    const { idleSince, now, reason, exclude, limit } = request;
+    return withTransaction(
+      this.#db,
+      async (trx) => {
+        let query = trx
+          .selectFrom('execution')
+          .select(['execution_id', 'user_id'])
+          .where('status', '=', 'RUN')
+          .where('last_activity_at', '<', idleSince)
+          .orderBy('last_activity_at')
+          .limit(limit)
+          .forUpdate()
+          .skipLocked();
+        if (exclude.length > 0) query = query.where('execution_id', 'not in', exclude);
+        const rows = await query.execute();
+        const abandoned = [];
+        for (const row of rows) {
+          await trx
+            .updateTable('execution')
+            .set({ status: 'ERROR', finish_reason: reason, finished_at: now })
+            .where('execution_id', '=', row.execution_id)
+            .execute();
+          await trx
+            .updateTable('workflow')
+            .set({ active_execution_id: null, modified_at: now })
+            .where('active_execution_id', '=', row.execution_id)
+            .execute();
+          const execution = { executionId: row.execution_id, userId: row.user_id };
+          await onAbandoned(trx, execution);
+          abandoned.push(execution);
+        }
+        return abandoned;
+        // Read committed: a row touched meanwhile is re-checked under its lock and skipped.
+      },
+      { isolation: 'read committed' },
+    );
+  }
+
+  /** Why an execution of `userId` ended (its finish reason), if it exists and has one. */
+  async endReason(userId: string, executionId: string): Promise<string | undefined> {
+    const row = await this.#db
+      .selectFrom('execution')
+      .select('finish_reason')
+      .where('execution_id', '=', executionId)
+      .where('user_id', '=', userId)
+      .where('status', '<>', 'RUN')
+      .executeTakeFirst();
+    return row?.finish_reason ?? undefined;
   }
 }

@@ -18,6 +18,8 @@ export interface ExecutionTable {
   finish_reason: string | null;
   created_at: Date;
   finished_at: Date | null;
+  /** The last call of the execution's client (written at most once per flush interval). */
+  last_activity_at: Date;
 }
 
 export interface WorkflowTable {

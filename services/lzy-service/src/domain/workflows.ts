@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { FailedPrecondition, InvalidArgument, NotFound, Unavailable } from '@lzy/errors';
+import {
+  FailedPrecondition,
+  InvalidArgument,
+  NotFound,
+  ResourceExhausted,
+  Unavailable,
+} from '@lzy/errors';
 import type { Logger } from '@lzy/logging';
 import type { Clock, Operation, OperationRunner, OperationStore } from '@lzy/operations';
 import type { Execution, ExecutionStore } from '../db/execution-store.ts';
@@ -7,6 +13,7 @@ import type { LzyServiceDb } from '../db/schema.ts';
 import type { TeardownState } from './execution-teardown.ts';
 import { ABORT_EXECUTION_KIND, FINISH_WORKFLOW_KIND } from './execution-teardown.ts';
 import type { EndpointPolicy } from './endpoint-policy.ts';
+import type { ExecutionActivity } from './execution-activity.ts';
 import { LIMITS, checkId, checkLength, checkWorkflowName } from './input-limits.ts';
 import { checkUserStorage } from './storage-scope.ts';
 import type { Neighbours, StdChunk, StorageConfig, VmPool } from './ports.ts';
@@ -22,6 +29,10 @@ export interface WorkflowsDeps {
   log: Logger;
   portalPool: string;
   portalAllocationTimeoutMs: number;
+  /** Calls of clients for their executions (what the execution reaper reads). */
+  activity: ExecutionActivity;
+  /** RUN executions one user may have at once (LZY_MAX_ACTIVE_EXECUTIONS_PER_USER). */
+  maxActiveExecutionsPerUser: number;
   /** How long AbortWorkflow waits for the teardown before it answers (it goes on after). */
   abortWaitMs?: number;
 }
@@ -51,14 +62,25 @@ export class Workflows {
   }
 
   /**
-   * The caller's active execution.
-   * @throws InvalidArgument for a malformed id; NotFound (the execution check).
+   * The caller's active execution; the call counts as its client's activity (execution reaper).
+   * @throws InvalidArgument for a malformed id; NotFound (the execution check; it names why the
+   *   execution ended, e.g. that it was abandoned).
    */
   async requireActive(userId: string, executionId: string): Promise<Execution> {
     checkId(executionId, 'executionId');
     const execution = await this.#deps.executions.findActive(userId, executionId);
-    if (execution === undefined) throw executionNotFound(executionId, userId);
+    if (execution === undefined) throw await this.#notFound(userId, executionId);
+    await this.#deps.activity.touch(executionId);
     return execution;
+  }
+
+  /** The execution check's NOT_FOUND, with why the execution ended when it did. */
+  async #notFound(userId: string, executionId: string): Promise<NotFound> {
+    const reason = await this.#deps.executions.endReason(userId, executionId);
+    const plain = executionNotFound(executionId, userId);
+    return reason === undefined || reason === ''
+      ? plain
+      : new NotFound(`${plain.message}: it ended (${reason})`);
   }
 
   /**
@@ -85,7 +107,8 @@ export class Workflows {
       userStorage ?? (await neighbours.storage.createStorage(userId, internalBucketOf(userId)));
     const executionId = randomUUID();
     const log = this.#deps.log.child({ executionId, workflowName });
-    const previous = await executions.start(
+    const max = this.#deps.maxActiveExecutionsPerUser;
+    const started = await executions.start(
       {
         executionId,
         userId,
@@ -94,9 +117,19 @@ export class Workflows {
         storage,
         ...(portalEndpoint === undefined ? {} : { portalEndpoint }),
         now: new Date(clock.now()),
+        maxActivePerUser: max,
       },
       CANCELLED_BY_NEW_START,
     );
+    if ('overQuota' in started) {
+      throw new ResourceExhausted(
+        `User '${userId}' already has ${started.overQuota} active executions, the limit per user ` +
+          `(LZY_MAX_ACTIVE_EXECUTIONS_PER_USER) is ${max}: finish or abort some of them ` +
+          '(FinishWorkflow / AbortWorkflow) before starting another, or ask the operator to ' +
+          'raise LZY_MAX_ACTIVE_EXECUTIONS_PER_USER',
+      );
+    }
+    const { previous } = started;
     if (previous !== undefined) {
       log.info({ previous }, 'aborting the previous execution of the workflow');
       await this.#submitAbort(userId, previous, CANCELLED_BY_NEW_START);
@@ -289,7 +322,19 @@ export class Workflows {
       throw executionNotFound(executionId, userId);
     }
     if (execution.portalAddress === undefined) throw new NotFound('Portal not found.');
-    return this.#deps.neighbours.portal.readStd(execution.portalAddress, 0, signal);
+    const chunks = this.#deps.neighbours.portal.readStd(execution.portalAddress, 0, signal);
+    return this.#whileOpen(executionId, chunks);
+  }
+
+  /** While a client reads the std streams, its execution counts as active (execution reaper). */
+  async *#whileOpen(executionId: string, chunks: AsyncIterable<StdChunk>) {
+    const close = this.#deps.activity.openStream(executionId);
+    try {
+      await this.#deps.activity.touch(executionId);
+      yield* chunks;
+    } finally {
+      close();
+    }
   }
 }
 
