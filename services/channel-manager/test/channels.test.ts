@@ -230,4 +230,30 @@ describe('ChannelManagerService', () => {
     await watcher.done;
     expect(watcher.state.error).toBeInstanceOf(PermissionDenied);
   });
+
+  it("refuses a VM that creates, lists or destroys alice's channels, and keeps them", async () => {
+    const e = newExecution();
+    const channelId = await createChannel(e);
+    const vm = clientAs(service.port, 'vm-bob');
+    const vmOnly = /LZY services only: VMs/;
+    try {
+      await expect(unaryCall(vm.destroyAllChannels.bind(vm), { executionId: e })).rejects.toThrow(
+        vmOnly,
+      );
+      await expect(unaryCall(vm.destroyChannel.bind(vm), { channelId })).rejects.toThrow(vmOnly);
+      await expect(unaryCall(vm.listChannels.bind(vm), { executionId: e })).rejects.toThrow(vmOnly);
+      await expect(
+        unaryCall(vm.createChannel.bind(vm), {
+          executionId: e,
+          workflowName: 'wf',
+          userId: 'alice',
+          spec: { channelName: 'planted' },
+        }),
+      ).rejects.toThrow(vmOnly);
+    } finally {
+      vm.close();
+    }
+    const { channels } = await unaryCall(client.listChannels.bind(client), { executionId: e });
+    expect(channels.map((c) => c.channelId)).toEqual([channelId]);
+  });
 });

@@ -22,14 +22,13 @@ export const channelManagerTemplate: TemplateSpec = {
 
 /**
  * Test double of our Authenticator port: the token is `<subjectId>.test.token` (JWT-shaped, as
- * the bootstrap requires); `lzy-internal` is the services' identity.
+ * the bootstrap requires); `lzy-internal` is the services' identity, `vm-…` a VM.
  */
 export const tokenIsSubject: Authenticator = {
-  authenticate: (authorization) =>
-    Promise.resolve({
-      id: authorization.slice('Bearer '.length).split('.')[0] ?? '',
-      type: 'USER',
-    }),
+  authenticate: (authorization) => {
+    const id = authorization.slice('Bearer '.length).split('.')[0] ?? '';
+    return Promise.resolve({ id, type: id.startsWith('vm-') ? 'VM' : 'USER' });
+  },
 };
 
 /**

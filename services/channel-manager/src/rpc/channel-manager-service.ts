@@ -1,5 +1,5 @@
 import { InvalidArgument } from '@lzy/errors';
-import { implement, requireInternalCaller } from '@lzy/grpc';
+import { implement, requireServiceCaller, requireServiceOrVmCaller } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
 import { channelManager, commonDataScheme } from '@lzy/proto';
 import type { ChannelManager } from '../domain/channel-manager.ts';
@@ -45,11 +45,15 @@ function schemeJsonOf(spec: channelManager.ChannelSpec | undefined): string {
   );
 }
 
-/** lzy.internal.channel_manager.v1.ChannelManagerService: proto ↔ domain; internal callers only. */
+/**
+ * lzy.internal.channel_manager.v1.ChannelManagerService: proto ↔ domain. Creating, destroying and
+ * listing channels is for the services only; VMs (workers, portals) may also bind, unbind, watch
+ * senders and read a channel's status.
+ */
 export function channelManagerService(manager: ChannelManager): ServiceRegistration {
   return implement(channelManager.ChannelManagerServiceService, {
     createChannel: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       const channelId = await manager.create({
         executionId: request.executionId,
         workflowName: request.workflowName,
@@ -60,7 +64,7 @@ export function channelManagerService(manager: ChannelManager): ServiceRegistrat
       return { channelId };
     },
     createChannels: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       const channelIds = await manager.createMany(
         request.specs.map((spec) => ({
           executionId: request.executionId,
@@ -73,37 +77,37 @@ export function channelManagerService(manager: ChannelManager): ServiceRegistrat
       return { channelIds };
     },
     destroyChannel: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       await manager.destroy(request.channelId);
       return {};
     },
     destroyAllChannels: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       await manager.destroyAll(request.executionId);
       return {};
     },
     getChannelStatus: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceOrVmCaller(ctx);
       return { channel: toChannel(await manager.get(request.channelId)) };
     },
     listChannels: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       return { channels: (await manager.list(request.executionId)).map(toChannel) };
     },
     bind: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceOrVmCaller(ctx);
       if (request.slot === undefined) throw new InvalidArgument('slot is required');
       await manager.bind(request.slot, ownerFromProto(request.owner));
       return {};
     },
     unbind: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceOrVmCaller(ctx);
       if (request.slotUri === '') throw new InvalidArgument('slot_uri is required');
       await manager.unbind(request.slotUri);
       return {};
     },
     watchSender: async (request, ctx, send) => {
-      requireInternalCaller(ctx);
+      requireServiceOrVmCaller(ctx);
       await manager.watchSender(request.slotUri, ctx.signal, (sender) =>
         send({ sender: toEndpoint(sender) }),
       );

@@ -1,4 +1,4 @@
-import { implement, requireInternalCaller } from '@lzy/grpc';
+import { implement, requireServiceOrVmCaller } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
 import { slots } from '@lzy/proto';
 import type { Portal } from '../domain/portal.ts';
@@ -11,7 +11,7 @@ import { toProtoSlotState } from './slot-desc.ts';
 export function slotsService(portal: Portal): ServiceRegistration {
   return implement(slots.SlotsServiceService, {
     readSlot: async (request, ctx, send) => {
-      requireInternalCaller(ctx);
+      requireServiceOrVmCaller(ctx);
       const chunks = portal.readSlot(request.slotUri, request.offset, ctx.signal);
       for (let r = await chunks.next(); ; r = await chunks.next()) {
         if (r.done === true) {
@@ -36,7 +36,7 @@ export function slotsService(portal: Portal): ServiceRegistration {
     // A portal's slots are in storage already: nothing for another portal to copy.
     uploadSlot: 'unimplemented',
     getSlotStatus: (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceOrVmCaller(ctx);
       const status = portal.statusBySlotUri(request.slotUri);
       return Promise.resolve({
         status: {

@@ -1,4 +1,4 @@
-import { implement, requireInternalCaller } from '@lzy/grpc';
+import { implement, requireServiceOrVmCaller } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
 import { allocReadSlotChunk, commonSlot, fastSlotsServiceDefinition } from '@lzy/proto';
 import type { SlotState } from '../domain/slot-table.ts';
@@ -16,7 +16,7 @@ export function slotsService(deps: SlotUploadDeps): ServiceRegistration {
   const table = deps.slots;
   return implement(fastSlotsServiceDefinition, {
     readSlot: async (request, ctx, send) => {
-      requireInternalCaller(ctx);
+      requireServiceOrVmCaller(ctx);
       // Chunks with headroom: the serializer writes the header in place, the data is not copied.
       const events = table.read(request.slotUri, request.offset, allocReadSlotChunk);
       for await (const event of events) {
@@ -28,7 +28,7 @@ export function slotsService(deps: SlotUploadDeps): ServiceRegistration {
       }
     },
     uploadSlot: async (request, ctx, send) => {
-      requireInternalCaller(ctx);
+      requireServiceOrVmCaller(ctx);
       await uploadSlot(
         { ...deps, log: deps.log.child({ slotUri: request.slotUri }) },
         request,
@@ -37,7 +37,7 @@ export function slotsService(deps: SlotUploadDeps): ServiceRegistration {
       );
     },
     getSlotStatus: (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceOrVmCaller(ctx);
       const record = table.get(request.slotUri);
       return Promise.resolve({
         status: {
