@@ -10,7 +10,6 @@ import {
   MetricsRegistry,
   createChannelClient,
   IamAuthenticator,
-  internalCallCredentials,
   ReadinessGate,
   startGrpcServer,
 } from '@lzy/grpc';
@@ -29,11 +28,6 @@ export interface ChannelManagerDeps {
   log: Logger;
   /** Verifies inbound calls; default: IamAuthenticator against LZY_IAM_ADDRESS. */
   authenticator?: Authenticator;
-  /**
-   * Signs the checks of worker senders; default: the `lzy-internal` key of the config (no
-   * checks without either).
-   */
-  internalCallCredentials?: () => Promise<string>;
   clock?: Clock;
 }
 
@@ -76,14 +70,7 @@ export async function startChannelManager(
   });
   const events = new ChangeEvents();
   const listener = new NotificationListener({ connection: { url: config.dbUrl }, log });
-  const pem = config.internalPrivateKeyPem;
-  const probeCredentials =
-    deps.internalCallCredentials ??
-    (pem === undefined ? undefined : internalCallCredentials({ privateKeyPem: pem, clock }));
-  const senderProbe =
-    probeCredentials === undefined
-      ? undefined
-      : new SlotSenderProbe({ callCredentials: probeCredentials });
+  const senderProbe = config.checkWorkerSenders ? new SlotSenderProbe() : undefined;
   const manager = new ChannelManager({
     store: new ChannelStore({ db }),
     events,

@@ -32,8 +32,8 @@ export const tokenIsSubject: Authenticator = {
 };
 
 /**
- * @param options.checkSenders sign sender checks as `lzy-internal` (tokenIsSubject's form), so
- *   WORKER senders are checked against their worker's SlotsService.
+ * @param options.checkSenders check WORKER senders (a health check of their address); off by
+ *   default, since most tests bind made-up addresses.
  */
 export async function startForTest(
   dbUrl: string,
@@ -44,13 +44,11 @@ export async function startForTest(
     LZY_DB_URL: dbUrl,
     LZY_LOG_LEVEL: 'silent',
     LZY_SHUTDOWN_GRACE_MS: '1000',
+    LZY_CHECK_WORKER_SENDERS: String(options.checkSenders === true),
   });
   const service = await startChannelManager(config, {
     log: createLogger({ service: 'channel-manager-test', level: 'silent' }),
     authenticator: tokenIsSubject,
-    ...(options.checkSenders === true
-      ? { internalCallCredentials: () => Promise.resolve('lzy-internal.test.token') }
-      : {}),
   });
   await service.ready;
   return service;
