@@ -72,7 +72,12 @@ describe('allocator sessions and VM ownership', () => {
 
   it('returns the same session and the same operation for a repeated idempotency key', async () => {
     const t = stack.push(await startTestAllocator(pg.url));
-    const request = { owner: 'alice/wf', description: '', idleTimeoutMs: 1000 };
+    const request = {
+      owner: 'alice/wf',
+      ownerUserId: 'alice',
+      description: '',
+      idleTimeoutMs: 1000,
+    };
     const create = () =>
       unaryCall(t.client.createSession.bind(t.client), request, { idempotencyKey: 'exec-1' });
     const { sessionId } = await create();

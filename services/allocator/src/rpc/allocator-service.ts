@@ -37,6 +37,7 @@ export function allocatorService(deps: AllocatorServiceDeps): ServiceRegistratio
       const sessionId = await alloc.createSession(
         {
           owner: request.owner,
+          ownerUserId: request.ownerUserId,
           description: request.description,
           idleTimeoutMs: request.idleTimeoutMs,
         },
