@@ -15,7 +15,7 @@ import {
 } from '@lzy/grpc';
 import type { Authenticator, Clock, GrpcServer } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
-import { iamAuthService } from '@lzy/proto';
+import { iamVmOwner } from '@lzy/proto';
 import { SlotSenderProbe } from './clients/sender-probe.ts';
 import type { ChannelManagerConfig } from './config.ts';
 import { CHANNEL_CHANGED, ChannelStore } from './db/channel-store.ts';
@@ -54,10 +54,13 @@ export async function startChannelManager(
 ): Promise<RunningChannelManager> {
   const clock = deps.clock ?? { now: () => Date.now() };
   const log = deps.log;
-  let iamClient: iamAuthService.LzyAuthenticateServiceClient | undefined;
+  let iamClient: iamVmOwner.InternalAuthenticateServiceClient | undefined;
   let authenticator = deps.authenticator;
   if (authenticator === undefined) {
-    iamClient = createChannelClient(iamAuthService.LzyAuthenticateServiceClient, config.iamAddress);
+    iamClient = createChannelClient(
+      iamVmOwner.InternalAuthenticateServiceClient,
+      config.iamAddress,
+    );
     authenticator = new IamAuthenticator({ client: iamClient, clock });
   }
   // One registry for the service's /metrics: RPCs served and made, statements run.

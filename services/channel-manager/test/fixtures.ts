@@ -22,12 +22,19 @@ export const channelManagerTemplate: TemplateSpec = {
 
 /**
  * Test double of our Authenticator port: the token is `<subjectId>.test.token` (JWT-shaped, as
- * the bootstrap requires); `lzy-internal` is the services' identity, `vm-…` a VM.
+ * the bootstrap requires); `lzy-internal` is the services' identity, `vm-<user>-<n>` a VM working
+ * for `<user>` (as iam would answer), any other `vm-…` a VM of no recorded user.
  */
 export const tokenIsSubject: Authenticator = {
   authenticate: (authorization) => {
     const id = authorization.slice('Bearer '.length).split('.')[0] ?? '';
-    return Promise.resolve({ id, type: id.startsWith('vm-') ? 'VM' : 'USER' });
+    if (!id.startsWith('vm-')) return Promise.resolve({ id, type: 'USER' });
+    const ownerUserId = /^vm-([a-z0-9]+)-\d+$/.exec(id)?.[1];
+    return Promise.resolve({
+      id,
+      type: 'VM',
+      ...(ownerUserId === undefined ? {} : { ownerUserId }),
+    });
   },
 };
 

@@ -12,7 +12,10 @@ import { startPortal } from '../src/service.ts';
 import { ChannelManagerDouble } from './doubles/channel-manager-double.ts';
 import { WorkerSlotsDouble } from './doubles/worker-slots-double.ts';
 
-/** A portal wired to a channel-manager double and a worker double, with internal clients. */
+/**
+ * A portal of user `alice` wired to a channel-manager double and a worker double, with internal
+ * clients.
+ */
 export interface PortalFixture {
   channelManager: ChannelManagerDouble;
   worker: WorkerSlotsDouble;
@@ -71,6 +74,7 @@ export async function startPortalFixture(
       LZY_INTERNAL_PRIVATE_KEY: key!.privateKeyPem,
       LZY_S3_REGION: s3Config().region,
       LZY_FINISH_STD_GRACE_MS: String(options.finishGraceMs ?? 5000),
+      LZY_VM_OWNER_USER_ID: 'alice', // the portal works for alice
       LZY_S3_PART_SIZE_BYTES: String(FIXTURE_PART_BYTES),
     });
     const running = cleanup.push(await startPortal(config, { log, authenticator, clock }));

@@ -5,7 +5,7 @@ import {
   internalCallCredentials,
 } from '@lzy/grpc';
 import type { Authenticator, Clock } from '@lzy/grpc';
-import { iamAuthService } from '@lzy/proto';
+import { iamVmOwner } from '@lzy/proto';
 import type { WorkerConfig } from './config.ts';
 
 /**
@@ -38,7 +38,7 @@ export function inboundAuthenticator(
 ): { authenticator: Authenticator; close(): void } {
   if (config.iamAddress !== undefined) {
     const client = createChannelClient(
-      iamAuthService.LzyAuthenticateServiceClient,
+      iamVmOwner.InternalAuthenticateServiceClient,
       config.iamAddress,
     );
     return {

@@ -1,6 +1,11 @@
 import { InvalidArgument } from '@lzy/errors';
-import { implement, requireServiceCaller, requireServiceOrVmCaller } from '@lzy/grpc';
-import type { ServiceRegistration } from '@lzy/grpc';
+import {
+  implement,
+  requireServiceCaller,
+  requireServiceOrVmCaller,
+  requireServiceOrVmOf,
+} from '@lzy/grpc';
+import type { CallContext, ServiceRegistration } from '@lzy/grpc';
 import { channelManager, commonDataScheme } from '@lzy/proto';
 import type { ChannelManager } from '../domain/channel-manager.ts';
 import type { BoundEndpoint, ChannelRecord, SlotOwner } from '../domain/channel-rules.ts';
@@ -48,9 +53,15 @@ function schemeJsonOf(spec: channelManager.ChannelSpec | undefined): string {
 /**
  * lzy.internal.channel_manager.v1.ChannelManagerService: proto ↔ domain. Creating, destroying and
  * listing channels is for the services only; VMs (workers, portals) may also bind, unbind, watch
- * senders and read a channel's status.
+ * senders and read a channel's status, on channels of the user they work for only: else an op
+ * could bind its own sender into another user's channel, or watch where its data comes from.
  */
 export function channelManagerService(manager: ChannelManager): ServiceRegistration {
+  /** A bound slot must be in a channel of the calling VM's user; an unbound one is no one's. */
+  const requireSlotOfCaller = async (ctx: CallContext, slotUri: string) => {
+    const user = await manager.userOfSlot(slotUri);
+    if (user !== undefined) requireServiceOrVmOf(ctx, user, `slot ${slotUri}`);
+  };
   return implement(channelManager.ChannelManagerServiceService, {
     createChannel: async (request, ctx) => {
       requireServiceCaller(ctx);
@@ -87,27 +98,38 @@ export function channelManagerService(manager: ChannelManager): ServiceRegistrat
       return {};
     },
     getChannelStatus: async (request, ctx) => {
-      requireServiceOrVmCaller(ctx);
-      return { channel: toChannel(await manager.get(request.channelId)) };
+      const caller = requireServiceOrVmCaller(ctx);
+      const channel = await manager.get(request.channelId);
+      if (caller.kind === 'vm')
+        requireServiceOrVmOf(ctx, channel.userId, `channel ${channel.channelId}`);
+      return { channel: toChannel(channel) };
     },
     listChannels: async (request, ctx) => {
       requireServiceCaller(ctx);
       return { channels: (await manager.list(request.executionId)).map(toChannel) };
     },
     bind: async (request, ctx) => {
-      requireServiceOrVmCaller(ctx);
+      const caller = requireServiceOrVmCaller(ctx);
       if (request.slot === undefined) throw new InvalidArgument('slot is required');
+      if (caller.kind === 'vm') {
+        const channel = await manager.get(request.slot.channelId);
+        requireServiceOrVmOf(ctx, channel.userId, `channel ${channel.channelId}`);
+        // A slot already bound elsewhere must not be moved by a VM of another user either.
+        await requireSlotOfCaller(ctx, request.slot.slotUri);
+      }
       await manager.bind(request.slot, ownerFromProto(request.owner));
       return {};
     },
     unbind: async (request, ctx) => {
-      requireServiceOrVmCaller(ctx);
+      const caller = requireServiceOrVmCaller(ctx);
       if (request.slotUri === '') throw new InvalidArgument('slot_uri is required');
+      if (caller.kind === 'vm') await requireSlotOfCaller(ctx, request.slotUri);
       await manager.unbind(request.slotUri);
       return {};
     },
     watchSender: async (request, ctx, send) => {
-      requireServiceOrVmCaller(ctx);
+      const caller = requireServiceOrVmCaller(ctx);
+      if (caller.kind === 'vm') await requireSlotOfCaller(ctx, request.slotUri);
       await manager.watchSender(request.slotUri, ctx.signal, (sender) =>
         send({ sender: toEndpoint(sender) }),
       );

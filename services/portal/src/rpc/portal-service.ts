@@ -1,4 +1,4 @@
-import { implement, requireServiceCaller, requireServiceOrVmCaller } from '@lzy/grpc';
+import { implement, requireServiceCaller, requireServiceOrVmOf } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
 import type { InMemoryOperations as LocalOperations, OperationError } from '@lzy/operations';
 import { packMessage, toProtoOperation } from '@lzy/operations';
@@ -30,12 +30,14 @@ function operationErrorOf(err: unknown): OperationError {
 
 /**
  * lzy.internal.portal.v1.PortalService: the services only (lzy-service, the site), except
- * WriteStd, which workers call. `onStop` runs after Stop has answered (main.ts: the process exits).
+ * WriteStd, which workers of the portal's own user (`ownerUserId`) call. `onStop` runs after Stop has answered (main.ts: the process exits).
  */
 export function portalService(deps: {
   portal: Portal;
   operations: LocalOperations;
   onStop: () => void;
+  /** The user this portal works for (LZY_VM_OWNER_USER_ID); undefined: no VM may WriteStd. */
+  ownerUserId: string | undefined;
 }): ServiceRegistration {
   const { portal: p, operations: ops } = deps;
   let finishOperationId: string | undefined;
@@ -91,7 +93,7 @@ export function portalService(deps: {
         });
     },
     writeStd: async (requests, ctx) => {
-      requireServiceOrVmCaller(ctx);
+      requireServiceOrVmOf(ctx, deps.ownerUserId, 'the std streams of this portal');
       const writer = p.std.openWriter();
       try {
         for await (const request of requests)
