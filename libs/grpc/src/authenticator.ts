@@ -7,6 +7,11 @@ export type SubjectType = 'USER' | 'WORKER' | 'VM' | 'SERVICE' | (string & {});
 export interface Subject {
   id: string;
   type: SubjectType;
+  /**
+   * VM subjects only: the user the VM works for (iam records it when the allocator creates the
+   * VM's identity). Undefined for users, the internal identity and a VM of no recorded user.
+   */
+  ownerUserId?: string;
 }
 
 /**

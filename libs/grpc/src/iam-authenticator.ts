@@ -7,18 +7,29 @@ import type { Authenticator, Clock, Subject } from './authenticator.ts';
 import { bearerToken } from './call-auth.ts';
 import { unaryCall } from './client-calls.ts';
 
-/** The one method of `iam.LzyAuthenticateServiceClient` (from @lzy/proto) this class calls. */
+/** What iam answers: `AuthenticatedSubject` (internal) or `Subject` (public, no owner). */
+interface AuthenticateAnswer {
+  id: string;
+  type: string;
+  ownerUserId?: string;
+}
+
+/**
+ * The one method this class calls, of `iamVmOwner.InternalAuthenticateServiceClient` (from
+ * @lzy/proto), which also answers the owner of a VM caller, or of the public
+ * `iamAuthService.LzyAuthenticateServiceClient` (no owners: VMs then pass no owner check).
+ */
 export interface AuthenticateClient {
   authenticate(
     request: Record<string, never>,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: Subject) => void,
+    callback: (error: ServiceError | null, response: AuthenticateAnswer) => void,
   ): ClientUnaryCall;
 }
 
 export interface IamAuthenticatorDeps {
-  /** Made with createChannelClient(iam.LzyAuthenticateServiceClient, address). */
+  /** Made with createChannelClient(iamVmOwner.InternalAuthenticateServiceClient, address). */
   client: AuthenticateClient;
   clock: Clock;
   /** How long a successful answer is reused for the same token. Default 10 s. */
@@ -71,7 +82,7 @@ export class IamAuthenticator implements Authenticator {
 
     const metadata = new Metadata();
     metadata.set('authorization', authorization);
-    let answer: Subject;
+    let answer: AuthenticateAnswer;
     try {
       answer = await unaryCall(
         this.#client.authenticate.bind(this.#client),
@@ -93,7 +104,12 @@ export class IamAuthenticator implements Authenticator {
       }
       throw err;
     }
-    const subject: Subject = { id: answer.id, type: answer.type };
+    const owner = answer.ownerUserId ?? '';
+    const subject: Subject = {
+      id: answer.id,
+      type: answer.type,
+      ...(owner === '' ? {} : { ownerUserId: owner }),
+    };
     this.#remember(authorization, subject, nowMs);
     return subject;
   }

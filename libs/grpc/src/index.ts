@@ -57,9 +57,11 @@ export type { RunMainOptions, StartedService } from './run-main.ts';
 export {
   INTERNAL_SUBJECT_ID,
   internalCallCredentials,
-  requireInternalCaller,
+  requireServiceCaller,
+  requireServiceOrVmCaller,
+  requireServiceOrVmOf,
 } from './internal-identity.ts';
-export type { InternalCallCredentialsOptions } from './internal-identity.ts';
+export type { InternalCallCredentialsOptions, ServiceOrVmCaller } from './internal-identity.ts';
 export { startTracing } from './tracing.ts';
 export type { Tracing } from './tracing.ts';
 export {

@@ -16,7 +16,8 @@
  *   - Internal APIs (package lzy.internal.<service>.v1), named after the service:
  *       allocator, scheduler, graphExecutor, worker, slots, portal, channelManager, storage,
  *       operations (WatchOperation, the push twin of LongRunningService.Get), monitor (the site's
- *       view of executions, served by lzy-service), iamDirectory (iam's user listing).
+ *       view of executions, served by lzy-service), iamDirectory (iam's user listing), iamVmOwner
+ *       (owners of VM subjects; Authenticate with the owner, for the services).
  *
  * Inside a namespace, names are ts-proto's: message `Foo` is an interface plus a `Foo` object
  * (`encode`, `decode`, `fromJSON`, `toJSON`, `create`, `fromPartial`, `$type`); nested messages
@@ -69,6 +70,7 @@ export * as storage from './gen/lzy/internal/storage/v1/storage.ts';
 export * as operations from './gen/lzy/internal/operations/v1/operations.ts';
 export * as monitor from './gen/lzy/internal/monitor/v1/monitor.ts';
 export * as iamDirectory from './gen/lzy/internal/iam/v1/directory.ts';
+export * as iamVmOwner from './gen/lzy/internal/iam/v1/vm_owner.ts';
 export { packAny, unpackAny, typeUrlOf } from './any.ts';
 export {
   FastSlotsServiceClient,

@@ -19,7 +19,7 @@ import type { Authenticator } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { OperationStore, longRunningService, operationsService } from '@lzy/operations';
 import type { CanAccessOperation, Clock } from '@lzy/operations';
-import { iamAuthService, iamSubjectService } from '@lzy/proto';
+import { iamAuthService, iamSubjectService, iamVmOwner } from '@lzy/proto';
 import { buildAllocatorCore } from './allocator-core.ts';
 import type { AllocatorConfig } from './config.ts';
 import { allocatorMigrations } from './db/migrations/index.ts';
@@ -79,12 +79,14 @@ function identities(config: AllocatorConfig, deps: AllocatorDeps, clock: Clock) 
       iamAddress,
       options,
     );
+    const owners = createChannelClient(iamVmOwner.VmOwnerServiceClient, iamAddress, options);
     const authClient = createChannelClient(iamAuthService.LzyAuthenticateServiceClient, iamAddress);
     return {
-      identity: deps.identity ?? new IamVmIdentityIssuer({ client: subjects }),
+      identity: deps.identity ?? new IamVmIdentityIssuer({ client: subjects, owners }),
       authenticator: deps.authenticator ?? new IamAuthenticator({ client: authClient, clock }),
       close: () => {
         subjects.close();
+        owners.close();
         authClient.close();
       },
     };

@@ -75,6 +75,7 @@ export async function startTestAllocator(
 export async function createSession(t: TestAllocator, idleTimeoutMs = 60_000): Promise<string> {
   const response = await unaryCall(t.client.createSession.bind(t.client), {
     owner: 'alice/wf',
+    ownerUserId: 'alice',
     description: 'test',
     idleTimeoutMs,
   });

@@ -2,7 +2,7 @@ import { PermissionDenied, NotFound } from '@lzy/errors';
 import { decodeLzyJwtUnverified, verifyLzyJwt } from '@lzy/auth';
 import { implement, startGrpcServer } from '@lzy/grpc';
 import type { CallContext, GrpcServer } from '@lzy/grpc';
-import { iamAuthService, iamSubjectService } from '@lzy/proto';
+import { iamAuthService, iamSubjectService, iamVmOwner } from '@lzy/proto';
 import type { iam } from '@lzy/proto';
 import { log } from './harness.ts';
 
@@ -11,10 +11,12 @@ interface StoredSubject {
   readonly login: string;
   readonly type: string;
   readonly publicKeys: string[];
+  /** Set by VmOwnerService.SetVmOwner. */
+  ownerUserId?: string;
 }
 
 /**
- * Test double of iam's LzySubjectService + LzyAuthenticateService over real gRPC: subjects in a
+ * Test double of iam's LzySubjectService, VmOwnerService and LzyAuthenticateService over real gRPC: subjects in a
  * map, JWTs verified against their keys (the internal identity's key is given). Records the
  * issuer of every subject-service call, which must be `lzy-internal`.
  */
@@ -89,11 +91,24 @@ export class IamDouble {
       },
       { auth: 'none' },
     );
+    const owners = implement(
+      iamVmOwner.VmOwnerServiceService,
+      {
+        setVmOwner: (request, ctx) => {
+          this.callers.push(this.#authenticate(ctx).id);
+          const subject = this.subjects.get(request.subjectId);
+          if (subject === undefined) throw new NotFound('no such subject');
+          subject.ownerUserId = request.ownerUserId;
+          return Promise.resolve({});
+        },
+      },
+      { auth: 'none' },
+    );
     this.#server = await startGrpcServer({
       name: 'iam-double',
       port: 0,
       log,
-      services: [subjects, auth],
+      services: [subjects, owners, auth],
       shutdownGraceMs: 200,
     });
   }

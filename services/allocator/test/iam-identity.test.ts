@@ -16,7 +16,7 @@ const stack = new CleanupStack();
 afterEach(() => stack.close());
 
 describe('allocator with iam', () => {
-  it("creates the VM's subject in iam as lzy-internal and removes it when the VM is deleted", async () => {
+  it("creates the VM's subject in iam as lzy-internal, working for the session's user, and removes it when the VM is deleted", async () => {
     const iamDouble = new IamDouble((await internalKeys()).publicKeyPem);
     await iamDouble.start();
     stack.push(iamDouble);
@@ -27,6 +27,7 @@ describe('allocator with iam', () => {
     const subject = iamDouble.byLogin(`vm-${vm.vmId}`);
     expect(subject?.type).toBe('VM');
     expect(subject?.publicKeys).toHaveLength(1);
+    expect(subject?.ownerUserId).toBe('alice'); // createSession's owner_user_id
     expect(iamDouble.callers.every((id) => id === 'lzy-internal')).toBe(true);
 
     await unaryCall(t.client.deleteSession.bind(t.client), { sessionId });

@@ -44,9 +44,40 @@ describe('allocator sessions and VM ownership', () => {
     expect(await vmStatus(t, vm.vmId)).toBe('VM_STATUS_RUNNING');
   });
 
+  it('refuses every AllocatorService RPC to a VM, ListVms and Allocate included', async () => {
+    const t = stack.push(await startTestAllocator(pg.url, {}, twoSubjects));
+    const sessionId = await createSession(t);
+    const vm = await allocateRunning(t, allocateRequest(sessionId));
+    const intruder = createChannelClient(allocator.AllocatorServiceClient, t.address, {
+      callCredentials: () => Promise.resolve('intruder'),
+    });
+    stack.defer(() => intruder.close());
+    const vmOnly = /LZY services only: VMs/;
+    await expect(
+      unaryCall(intruder.listVms.bind(intruder), { sessionId: '', pageSize: 0, pageToken: '' }),
+    ).rejects.toThrow(vmOnly);
+    await expect(unaryCall(intruder.getVm.bind(intruder), { vmId: vm.vmId })).rejects.toThrow(
+      vmOnly,
+    );
+    await expect(
+      unaryCall(intruder.allocate.bind(intruder), allocateRequest(sessionId)),
+    ).rejects.toThrow(vmOnly);
+    const listed = await unaryCall(t.client.listVms.bind(t.client), {
+      sessionId: '',
+      pageSize: 0,
+      pageToken: '',
+    });
+    expect(listed.vms.map((v) => v.id)).toContain(vm.vmId);
+  });
+
   it('returns the same session and the same operation for a repeated idempotency key', async () => {
     const t = stack.push(await startTestAllocator(pg.url));
-    const request = { owner: 'alice/wf', description: '', idleTimeoutMs: 1000 };
+    const request = {
+      owner: 'alice/wf',
+      ownerUserId: 'alice',
+      description: '',
+      idleTimeoutMs: 1000,
+    };
     const create = () =>
       unaryCall(t.client.createSession.bind(t.client), request, { idempotencyKey: 'exec-1' });
     const { sessionId } = await create();

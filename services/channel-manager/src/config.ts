@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostPort, loadConfig, serverEnvShape, toServerConfig } from '@lzy/config';
+import { hostPort, loadConfig, serverEnvShape, stringBool, toServerConfig } from '@lzy/config';
 import type { Env, ServerConfig } from '@lzy/config';
 
 const schema = z
@@ -13,24 +13,24 @@ const schema = z
     /** iam, which verifies the JWT of every inbound call (cached). */
     LZY_IAM_ADDRESS: hostPort().default('127.0.0.1:8443'),
     /**
-     * PEM private key of the `lzy-internal` identity: signs the checks of worker senders
-     * (SlotsService.GetSlotStatus). Unset: senders are never checked, so a consumer of an
-     * output whose worker is gone fails instead of reading the portal's copy.
+     * Check each worker sender offered to a receiver (a gRPC health check of its address, sent
+     * without credentials: the address comes from a VM) and unbind it when its worker is gone,
+     * so receivers read the portal's copy. false: senders are never checked.
      */
-    LZY_INTERNAL_PRIVATE_KEY: z.string().min(1).optional(),
+    LZY_CHECK_WORKER_SENDERS: stringBool().default(true),
   })
   .transform((env) => ({
     server: toServerConfig(env),
     dbUrl: env.LZY_DB_URL,
     iamAddress: env.LZY_IAM_ADDRESS,
-    internalPrivateKeyPem: env.LZY_INTERNAL_PRIVATE_KEY,
+    checkWorkerSenders: env.LZY_CHECK_WORKER_SENDERS,
   }));
 
 export interface ChannelManagerConfig {
   server: ServerConfig;
   dbUrl: string;
   iamAddress: string;
-  internalPrivateKeyPem: string | undefined;
+  checkWorkerSenders: boolean;
 }
 
 /** Parses the channel-manager environment once at start-up; throws ConfigError naming every bad variable. */

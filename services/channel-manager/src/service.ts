@@ -10,13 +10,12 @@ import {
   MetricsRegistry,
   createChannelClient,
   IamAuthenticator,
-  internalCallCredentials,
   ReadinessGate,
   startGrpcServer,
 } from '@lzy/grpc';
 import type { Authenticator, Clock, GrpcServer } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
-import { iamAuthService } from '@lzy/proto';
+import { iamVmOwner } from '@lzy/proto';
 import { SlotSenderProbe } from './clients/sender-probe.ts';
 import type { ChannelManagerConfig } from './config.ts';
 import { CHANNEL_CHANGED, ChannelStore } from './db/channel-store.ts';
@@ -29,11 +28,6 @@ export interface ChannelManagerDeps {
   log: Logger;
   /** Verifies inbound calls; default: IamAuthenticator against LZY_IAM_ADDRESS. */
   authenticator?: Authenticator;
-  /**
-   * Signs the checks of worker senders; default: the `lzy-internal` key of the config (no
-   * checks without either).
-   */
-  internalCallCredentials?: () => Promise<string>;
   clock?: Clock;
 }
 
@@ -60,10 +54,13 @@ export async function startChannelManager(
 ): Promise<RunningChannelManager> {
   const clock = deps.clock ?? { now: () => Date.now() };
   const log = deps.log;
-  let iamClient: iamAuthService.LzyAuthenticateServiceClient | undefined;
+  let iamClient: iamVmOwner.InternalAuthenticateServiceClient | undefined;
   let authenticator = deps.authenticator;
   if (authenticator === undefined) {
-    iamClient = createChannelClient(iamAuthService.LzyAuthenticateServiceClient, config.iamAddress);
+    iamClient = createChannelClient(
+      iamVmOwner.InternalAuthenticateServiceClient,
+      config.iamAddress,
+    );
     authenticator = new IamAuthenticator({ client: iamClient, clock });
   }
   // One registry for the service's /metrics: RPCs served and made, statements run.
@@ -76,14 +73,7 @@ export async function startChannelManager(
   });
   const events = new ChangeEvents();
   const listener = new NotificationListener({ connection: { url: config.dbUrl }, log });
-  const pem = config.internalPrivateKeyPem;
-  const probeCredentials =
-    deps.internalCallCredentials ??
-    (pem === undefined ? undefined : internalCallCredentials({ privateKeyPem: pem, clock }));
-  const senderProbe =
-    probeCredentials === undefined
-      ? undefined
-      : new SlotSenderProbe({ callCredentials: probeCredentials });
+  const senderProbe = config.checkWorkerSenders ? new SlotSenderProbe() : undefined;
   const manager = new ChannelManager({
     store: new ChannelStore({ db }),
     events,

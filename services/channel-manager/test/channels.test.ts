@@ -230,4 +230,86 @@ describe('ChannelManagerService', () => {
     await watcher.done;
     expect(watcher.state.error).toBeInstanceOf(PermissionDenied);
   });
+
+  it("lets a VM of alice bind into alice's channel and refuses a VM of bob, or of no user, every channel RPC there", async () => {
+    const e = newExecution();
+    const channelId = await createChannel(e); // alice's
+    const slot = (slotUri: string, direction: commonSlot.Slot_Direction) => ({
+      taskId: 'task',
+      slotUri,
+      channelId,
+      slot: {
+        name: slotUri.split('/').pop() ?? '',
+        media: commonSlot.Slot_Media.FILE,
+        direction,
+      },
+    });
+    const aliceVm = clientAs(service.port, 'vm-alice-1');
+    const bobVm = clientAs(service.port, 'vm-bob-1');
+    const nobodysVm = clientAs(service.port, 'vm-orphan');
+    try {
+      const receiverUri = `slot://w1:1/${e}/consumer/in`;
+      await unaryCall(aliceVm.bind.bind(aliceVm), {
+        slot: slot(receiverUri, INPUT),
+        owner: SlotOwner.SLOT_OWNER_WORKER,
+      });
+      const notBobs = /is not of the user VM vm-bob-1 works for/;
+      const planted = `slot://evil:1/${e}/planted/out`;
+      await expect(
+        unaryCall(bobVm.bind.bind(bobVm), {
+          slot: slot(planted, OUTPUT),
+          owner: SlotOwner.SLOT_OWNER_WORKER,
+        }),
+      ).rejects.toThrow(notBobs);
+      await expect(
+        unaryCall(nobodysVm.bind.bind(nobodysVm), {
+          slot: slot(planted, OUTPUT),
+          owner: SlotOwner.SLOT_OWNER_WORKER,
+        }),
+      ).rejects.toThrow(/works for no recorded user/);
+      await expect(unaryCall(bobVm.unbind.bind(bobVm), { slotUri: receiverUri })).rejects.toThrow(
+        notBobs,
+      );
+      await expect(unaryCall(bobVm.getChannelStatus.bind(bobVm), { channelId })).rejects.toThrow(
+        notBobs,
+      );
+      const bobWatching = watch(bobVm, receiverUri);
+      await bobWatching.done;
+      expect(String(bobWatching.state.error)).toMatch(notBobs);
+
+      const status = await unaryCall(aliceVm.getChannelStatus.bind(aliceVm), { channelId });
+      expect(status.channel?.senders).toEqual([]);
+      expect(status.channel?.receivers.map((r) => r.slot?.slotUri)).toEqual([receiverUri]);
+    } finally {
+      aliceVm.close();
+      bobVm.close();
+      nobodysVm.close();
+    }
+  });
+
+  it("refuses a VM that creates, lists or destroys alice's channels, and keeps them", async () => {
+    const e = newExecution();
+    const channelId = await createChannel(e);
+    const vm = clientAs(service.port, 'vm-bob');
+    const vmOnly = /LZY services only: VMs/;
+    try {
+      await expect(unaryCall(vm.destroyAllChannels.bind(vm), { executionId: e })).rejects.toThrow(
+        vmOnly,
+      );
+      await expect(unaryCall(vm.destroyChannel.bind(vm), { channelId })).rejects.toThrow(vmOnly);
+      await expect(unaryCall(vm.listChannels.bind(vm), { executionId: e })).rejects.toThrow(vmOnly);
+      await expect(
+        unaryCall(vm.createChannel.bind(vm), {
+          executionId: e,
+          workflowName: 'wf',
+          userId: 'alice',
+          spec: { channelName: 'planted' },
+        }),
+      ).rejects.toThrow(vmOnly);
+    } finally {
+      vm.close();
+    }
+    const { channels } = await unaryCall(client.listChannels.bind(client), { executionId: e });
+    expect(channels.map((c) => c.channelId)).toEqual([channelId]);
+  });
 });

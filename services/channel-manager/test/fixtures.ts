@@ -22,19 +22,25 @@ export const channelManagerTemplate: TemplateSpec = {
 
 /**
  * Test double of our Authenticator port: the token is `<subjectId>.test.token` (JWT-shaped, as
- * the bootstrap requires); `lzy-internal` is the services' identity.
+ * the bootstrap requires); `lzy-internal` is the services' identity, `vm-<user>-<n>` a VM working
+ * for `<user>` (as iam would answer), any other `vm-…` a VM of no recorded user.
  */
 export const tokenIsSubject: Authenticator = {
-  authenticate: (authorization) =>
-    Promise.resolve({
-      id: authorization.slice('Bearer '.length).split('.')[0] ?? '',
-      type: 'USER',
-    }),
+  authenticate: (authorization) => {
+    const id = authorization.slice('Bearer '.length).split('.')[0] ?? '';
+    if (!id.startsWith('vm-')) return Promise.resolve({ id, type: 'USER' });
+    const ownerUserId = /^vm-([a-z0-9]+)-\d+$/.exec(id)?.[1];
+    return Promise.resolve({
+      id,
+      type: 'VM',
+      ...(ownerUserId === undefined ? {} : { ownerUserId }),
+    });
+  },
 };
 
 /**
- * @param options.checkSenders sign sender checks as `lzy-internal` (tokenIsSubject's form), so
- *   WORKER senders are checked against their worker's SlotsService.
+ * @param options.checkSenders check WORKER senders (a health check of their address); off by
+ *   default, since most tests bind made-up addresses.
  */
 export async function startForTest(
   dbUrl: string,
@@ -45,13 +51,11 @@ export async function startForTest(
     LZY_DB_URL: dbUrl,
     LZY_LOG_LEVEL: 'silent',
     LZY_SHUTDOWN_GRACE_MS: '1000',
+    LZY_CHECK_WORKER_SENDERS: String(options.checkSenders === true),
   });
   const service = await startChannelManager(config, {
     log: createLogger({ service: 'channel-manager-test', level: 'silent' }),
     authenticator: tokenIsSubject,
-    ...(options.checkSenders === true
-      ? { internalCallCredentials: () => Promise.resolve('lzy-internal.test.token') }
-      : {}),
   });
   await service.ready;
   return service;

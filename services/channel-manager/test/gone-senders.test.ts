@@ -31,8 +31,9 @@ function watch(client: Client, slotUri: string) {
 
 /**
  * A consumer whose producer's VM was reaped must still get the data: the portal holds the S3
- * copy. The channel manager checks each worker sender it offers (the worker's SlotsService) and
- * unbinds a gone one, so WatchSender moves the receiver to the portal sender.
+ * copy. The channel manager checks each worker sender it offers (a health check of the worker's
+ * SlotsService, without credentials) and unbinds a gone one, so WatchSender moves the receiver to
+ * the portal sender.
  */
 describe('ChannelManagerService with sender checks', () => {
   const pg = usePostgres({ template: channelManagerTemplate });
@@ -84,7 +85,6 @@ describe('ChannelManagerService with sender checks', () => {
     const gone = new SlotsDouble();
     await gone.start();
     const senderUri = `slot://${gone.address}/producer/out`;
-    gone.served.add(senderUri);
     await gone.stop(); // the producer's VM was reaped after its output synced
     const channel = await channelWithSenders(senderUri);
 
@@ -97,31 +97,53 @@ describe('ChannelManagerService with sender checks', () => {
     await receiver.stop();
   });
 
-  it('drops a worker sender whose address now serves another worker', async () => {
-    const senderUri = `slot://${worker.address}/reaped-task/out`; // not in worker.served
-    const channel = await channelWithSenders(senderUri);
+  it('drops a worker sender whose address no longer serves slots', async () => {
+    const other = new SlotsDouble();
+    other.servesSlots = false; // another kind of process took the reaped worker's port
+    await other.start();
+    try {
+      const senderUri = `slot://${other.address}/reaped-task/out`;
+      const channel = await channelWithSenders(senderUri);
 
-    const receiver = watch(client, channel.receiverUri);
-    await expect
-      .poll(() => receiver.senders, { timeout: 10_000 })
-      .toEqual([senderUri, channel.portalUri]);
-    await receiver.stop();
+      const receiver = watch(client, channel.receiverUri);
+      await expect
+        .poll(() => receiver.senders, { timeout: 10_000 })
+        .toEqual([senderUri, channel.portalUri]);
+      await receiver.stop();
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it("checks a VM's sender address without credentials, so no service token reaches it", async () => {
+    const bound = new SlotsDouble(); // an address a VM bound: a user's op may listen there
+    await bound.start();
+    try {
+      const senderUri = `slot://${bound.address}/op-of-bob/out`;
+      const channel = await channelWithSenders(senderUri);
+      const receiver = watch(client, channel.receiverUri);
+      await expect.poll(() => bound.checkCalls, { timeout: 10_000 }).toBeGreaterThan(0);
+      await receiver.stop();
+      expect(bound.authorizations).toEqual(bound.authorizations.map(() => ''));
+      expect(bound.authorizations.length).toBeGreaterThan(0);
+    } finally {
+      await bound.stop();
+    }
   });
 
   it('keeps a live worker sender', async () => {
     const senderUri = `slot://${worker.address}/live-task/out`;
-    worker.served.add(senderUri);
-    const before = worker.statusCalls;
+    const before = worker.checkCalls;
     const channel = await channelWithSenders(senderUri);
 
     const first = watch(client, channel.receiverUri);
-    await expect.poll(() => worker.statusCalls, { timeout: 10_000 }).toBeGreaterThan(before);
+    await expect.poll(() => worker.checkCalls, { timeout: 10_000 }).toBeGreaterThan(before);
     // A second receiver's check starts only once the first check ended (one check per sender
     // at a time): when the worker saw it, the first verdict was applied.
     const secondUri = channel.receiverUri.replace('/in', '/in2');
     await channel.bind(secondUri, INPUT, SlotOwner.SLOT_OWNER_WORKER);
     const second = watch(client, secondUri);
-    await expect.poll(() => worker.statusCalls, { timeout: 10_000 }).toBeGreaterThan(before + 1);
+    await expect.poll(() => worker.checkCalls, { timeout: 10_000 }).toBeGreaterThan(before + 1);
 
     const senders = (await channel.status())?.senders.map((s) => s.slot?.slotUri);
     expect(senders).toEqual([senderUri, channel.portalUri]);

@@ -1,56 +1,51 @@
-import { NotFound } from '@lzy/errors';
-import { implement, startGrpcServer } from '@lzy/grpc';
-import type { GrpcServer } from '@lzy/grpc';
-import { createLogger } from '@lzy/logging';
-import { commonSlot, slots } from '@lzy/proto';
+import { Server, ServerCredentials, status } from '@grpc/grpc-js';
+import { health } from '@lzy/proto';
+
+const SLOTS_SERVICE = 'lzy.internal.slots.v1.SlotsService';
 
 /**
- * A worker's SlotsService played by a real gRPC server: it serves the slots in `served` (OPEN)
- * and counts the status questions it gets. ReadSlot is not needed by the channel manager.
+ * The address of a worker sender, played by a plain grpc-js server: it answers the health check
+ * of its SlotsService (SERVING while `servesSlots`, else NOT_FOUND as an address that serves
+ * something else would) and records the `authorization` header of every check it gets, so a test
+ * can see what the channel manager sends to an address a VM bound.
  */
 export class SlotsDouble {
-  readonly served = new Set<string>();
-  statusCalls = 0;
-  #server: GrpcServer | undefined;
+  servesSlots = true;
+  checkCalls = 0;
+  /** The `authorization` values of the checks received ('' for a check without one). */
+  readonly authorizations: string[] = [];
+  #server: Server | undefined;
+  #port = 0;
 
   get address(): string {
-    return `127.0.0.1:${this.#server?.port ?? 0}`;
+    return `127.0.0.1:${this.#port}`;
   }
 
   async start(): Promise<void> {
-    this.#server = await startGrpcServer({
-      name: 'slots-double',
-      port: 0,
-      log: createLogger({ service: 'slots-double', level: 'silent' }),
-      shutdownGraceMs: 0,
-      services: [
-        implement(
-          slots.SlotsServiceService,
-          {
-            readSlot: 'unimplemented',
-            uploadSlot: 'unimplemented',
-            getSlotStatus: (request) => {
-              this.statusCalls += 1;
-              if (!this.served.has(request.slotUri))
-                return Promise.reject(new NotFound(`slot ${request.slotUri} is unknown`));
-              return Promise.resolve({
-                status: {
-                  taskId: 'producer',
-                  declaration: undefined,
-                  connectedTo: '',
-                  pointer: 0,
-                  state: commonSlot.SlotStatus_State.OPEN,
-                },
-              });
-            },
-          },
-          { auth: 'none' },
-        ),
-      ],
-    });
+    const server = new Server();
+    const implementation: health.HealthServer = {
+      check: (call, callback) => {
+        this.checkCalls += 1;
+        this.authorizations.push(String(call.metadata.get('authorization')[0] ?? ''));
+        if (call.request.service === SLOTS_SERVICE && this.servesSlots)
+          callback(null, { status: health.HealthCheckResponse_ServingStatus.SERVING });
+        else callback({ code: status.NOT_FOUND, details: `unknown service` });
+      },
+      watch: (call) => call.end(),
+    };
+    server.addService(health.HealthService, implementation);
+    this.#port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(err) : resolve(port),
+      ),
+    );
+    this.#server = server;
   }
 
   async stop(): Promise<void> {
-    await this.#server?.stop();
+    const server = this.#server;
+    if (server === undefined) return;
+    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    server.forceShutdown();
   }
 }

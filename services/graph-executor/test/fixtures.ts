@@ -21,13 +21,13 @@ export const graphExecutorTemplate: TemplateSpec = {
   },
 };
 
-/** Test double of our Authenticator port: the token is `<subjectId>.test.token` (JWT-shaped). */
+/** Test double of our Authenticator port: the token is `<subjectId>.test.token` (JWT-shaped);
+ * a subject id starting with `vm-` is a VM. */
 const tokenIsSubject: Authenticator = {
-  authenticate: (authorization) =>
-    Promise.resolve({
-      id: authorization.slice('Bearer '.length).split('.')[0] ?? '',
-      type: 'USER',
-    }),
+  authenticate: (authorization) => {
+    const id = authorization.slice('Bearer '.length).split('.')[0] ?? '';
+    return Promise.resolve({ id, type: id.startsWith('vm-') ? 'VM' : 'USER' });
+  },
 };
 
 const internalKey = generateKeyPairSync('rsa', {

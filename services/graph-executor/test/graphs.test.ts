@@ -190,6 +190,24 @@ describe('GraphExecutorService', () => {
     }
   });
 
+  it('refuses a VM every GraphExecutorService RPC, naming why', async () => {
+    const e = newExecution();
+    await execute(client, e, [task(`${e}.a`, [], [])]);
+    const vm = clientAs(service.port, 'vm-bob');
+    try {
+      await expect(execute(vm, newExecution(), [task('v', [], [])])).rejects.toThrow(
+        /LZY services only: VMs/,
+      );
+      await expect(unaryCall(vm.listGraphs.bind(vm), { executionId: e })).rejects.toThrow(
+        /LZY services only: VMs/,
+      );
+    } finally {
+      vm.close();
+    }
+    const { graphs } = await unaryCall(client.listGraphs.bind(client), { executionId: e });
+    expect(graphs).toHaveLength(1);
+  });
+
   it('continues a graph after a restart of the graph executor', async () => {
     const e = newExecution();
     await execute(client, e, [task(`${e}.a`, [], ['x']), task(`${e}.b`, ['x'], ['y'])]);

@@ -21,6 +21,7 @@ import { CallAuthenticator } from './domain/call-authenticator.ts';
 import { accessBindingService } from './rpc/access-binding-service.ts';
 import { accessService } from './rpc/access-service.ts';
 import { authService } from './rpc/auth-service.ts';
+import { internalAuthenticateService, vmOwnerService } from './rpc/vm-owner-service.ts';
 import { subjectDirectoryService } from './rpc/subject-directory-service.ts';
 import { subjectService } from './rpc/subject-service.ts';
 
@@ -83,6 +84,8 @@ export async function startIam(config: IamConfig, deps: IamDeps): Promise<Runnin
     accessService({ subjects, access }),
     accessBindingService({ bindings, access }),
     subjectDirectoryService({ directory, access, clock }),
+    vmOwnerService({ subjects, access }),
+    internalAuthenticateService(),
   ];
 
   const gate = new ReadinessGate({

@@ -18,11 +18,12 @@ let bob: ReturnType<typeof publicClients>;
 let internal: monitor.ExecutionMonitorServiceClient;
 let asAlice: monitor.ExecutionMonitorServiceClient;
 
-/** The test's tokens: two users and the services' internal identity. */
+/** The test's tokens: two users, the services' internal identity and a VM of bob. */
 const SUBJECTS: Record<string, Subject> = {
   'Bearer alice.test.token': { id: 'alice', type: 'USER' },
   'Bearer bob.test.token': { id: 'bob', type: 'USER' },
   'Bearer internal.test.token': { id: 'lzy-internal', type: 'USER' },
+  'Bearer vm.test.token': { id: 'vm-of-bob', type: 'VM' },
 };
 const authenticator: Authenticator = {
   authenticate: (authorization) => {
@@ -147,6 +148,23 @@ describe('ExecutionMonitorService', () => {
         monitor.ListExecutionsRequest.fromPartial({}),
       ),
     ).rejects.toBeInstanceOf(PermissionDenied);
+  });
+
+  it("refuses a VM that asks for alice's executions", async () => {
+    const vm = createChannelClient(
+      monitor.ExecutionMonitorServiceClient,
+      `127.0.0.1:${service.port}`,
+      { callCredentials: () => Promise.resolve('vm.test.token'), retry: false },
+    );
+    const request = { ...monitor.ListExecutionsRequest.fromPartial({}), userId: 'alice' };
+    try {
+      await expect(unaryCall(vm.listExecutions.bind(vm), request)).rejects.toThrow(
+        /LZY services only: VMs/,
+      );
+    } finally {
+      vm.close();
+    }
+    await expect(unaryCall(internal.listExecutions.bind(internal), request)).resolves.toBeDefined();
   });
 
   it("pushes a user's new executions and graph failures, not other users'", async () => {

@@ -35,6 +35,11 @@ const schema = z
     LZY_VM_OTT: optionalText(),
     /** PEM key of the VM's IAM subject: outgoing calls are signed as `vm-<LZY_VM_ID>`. */
     LZY_VM_PRIVATE_KEY: optionalText(),
+    /**
+     * The user this portal works for (set by the allocator, the session's owner): only VMs of
+     * this user may write its std streams and read its slots. Unset: no VM may.
+     */
+    LZY_VM_OWNER_USER_ID: optionalText(),
     /** PEM key of `lzy-internal`, used for outgoing calls when the portal is not a VM. */
     LZY_INTERNAL_PRIVATE_KEY: optionalText(),
     /** Host written into this portal's slot URIs; default LZY_HOST (127.0.0.1 if it is 0.0.0.0). */
@@ -78,6 +83,7 @@ const schema = z
       advertisedHost: env.LZY_ADVERTISED_HOST ?? bindHost,
       iamAddress: env.LZY_IAM_ADDRESS,
       channelManagerAddress: env.LZY_CHANNEL_MANAGER_ADDRESS,
+      ownerUserId: env.LZY_VM_OWNER_USER_ID,
       vm:
         env.LZY_VM_ID === undefined || env.LZY_ALLOCATOR_ADDRESS === undefined
           ? undefined
@@ -114,6 +120,8 @@ export interface PortalConfig {
   iamAddress: string;
   channelManagerAddress: string;
   /** Present when running as an allocator VM. */
+  /** LZY_VM_OWNER_USER_ID: the user whose VMs may write std and read slots here. */
+  ownerUserId: string | undefined;
   vm: { vmId: string; ott: string; allocatorAddress: string } | undefined;
   /** Identity of outgoing calls; undefined = calls carry no credentials (tests, standalone). */
   privateKey: { pem: string; issuer: string } | undefined;

@@ -7,7 +7,7 @@ import {
 import type { Authenticator, Clock } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { InMemoryOperations } from '@lzy/operations';
-import { iamAuthService } from '@lzy/proto';
+import { iamVmOwner } from '@lzy/proto';
 import { AllocatorAgent } from './clients/allocator-agent.ts';
 import { ChannelManagerClient } from './clients/channel-manager-client.ts';
 import { S3SnapshotStorage } from './clients/s3-snapshot-storage.ts';
@@ -50,10 +50,13 @@ export async function startPortal(config: PortalConfig, deps: PortalDeps): Promi
           issuer: config.privateKey.issuer,
           clock,
         });
-  let iamClient: iamAuthService.LzyAuthenticateServiceClient | undefined;
+  let iamClient: iamVmOwner.InternalAuthenticateServiceClient | undefined;
   let authenticator = deps.authenticator;
   if (authenticator === undefined) {
-    iamClient = createChannelClient(iamAuthService.LzyAuthenticateServiceClient, config.iamAddress);
+    iamClient = createChannelClient(
+      iamVmOwner.InternalAuthenticateServiceClient,
+      config.iamAddress,
+    );
     authenticator = new IamAuthenticator({ client: iamClient, clock });
   }
   const channels = new ChannelManagerClient(config.channelManagerAddress, callCredentials);
@@ -83,8 +86,8 @@ export async function startPortal(config: PortalConfig, deps: PortalDeps): Promi
     log,
     authenticator,
     services: [
-      portalService({ portal, operations, onStop }),
-      slotsService(portal),
+      portalService({ portal, operations, onStop, ownerUserId: config.ownerUserId }),
+      slotsService(portal, config.ownerUserId),
       ...operationServices(operations),
     ],
   });

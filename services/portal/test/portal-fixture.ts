@@ -12,7 +12,10 @@ import { startPortal } from '../src/service.ts';
 import { ChannelManagerDouble } from './doubles/channel-manager-double.ts';
 import { WorkerSlotsDouble } from './doubles/worker-slots-double.ts';
 
-/** A portal wired to a channel-manager double and a worker double, with internal clients. */
+/**
+ * A portal of user `alice` wired to a channel-manager double and a worker double, with internal
+ * clients.
+ */
 export interface PortalFixture {
   channelManager: ChannelManagerDouble;
   worker: WorkerSlotsDouble;
@@ -21,6 +24,11 @@ export interface PortalFixture {
   operations: operations.OperationsServiceClient;
   /** The portal's `host:port`. */
   address: string;
+  /**
+   * A client signed as the VM `login`; a login `vm-<user>-<n>` is a VM working for `<user>`
+   * (as iam would record it), any other `vm-…` login a VM of no recorded user.
+   */
+  asVm<C extends Client>(ctor: ClientConstructor<C>, login: string): C;
   cleanup: CleanupStack;
 }
 
@@ -35,15 +43,26 @@ export async function startPortalFixture(
 ): Promise<PortalFixture> {
   const cleanup = new CleanupStack();
   try {
-    const key: RsaKeyPair = await generateRsaKeyPair();
+    const [key, vmKey]: RsaKeyPair[] = await Promise.all([
+      generateRsaKeyPair(),
+      generateRsaKeyPair(),
+    ]);
     const authenticator = new LocalAuthenticator({
       clock,
-      findPublicKeys: (login, provider) =>
-        Promise.resolve(
-          login === 'lzy-internal' && provider === 'INTERNAL'
-            ? { subject: { id: 'lzy-internal', type: 'USER' }, publicKeyPems: [key.publicKeyPem] }
-            : undefined,
-        ),
+      findPublicKeys: (login, provider) => {
+        if (provider !== 'INTERNAL') return Promise.resolve(undefined);
+        if (login === 'lzy-internal')
+          return Promise.resolve({
+            subject: { id: 'lzy-internal', type: 'USER' },
+            publicKeyPems: [key!.publicKeyPem],
+          });
+        if (!login.startsWith('vm-')) return Promise.resolve(undefined);
+        const ownerUserId = /^vm-([a-z0-9]+)-\d+$/.exec(login)?.[1];
+        return Promise.resolve({
+          subject: { id: login, type: 'VM', ...(ownerUserId === undefined ? {} : { ownerUserId }) },
+          publicKeyPems: [vmKey!.publicKeyPem],
+        });
+      },
     });
     const channelManager = cleanup.push(new ChannelManagerDouble());
     const cmAddress = await channelManager.start(log);
@@ -52,14 +71,15 @@ export async function startPortalFixture(
     const config = loadPortalConfig({
       LZY_PORT: '0',
       LZY_CHANNEL_MANAGER_ADDRESS: cmAddress,
-      LZY_INTERNAL_PRIVATE_KEY: key.privateKeyPem,
+      LZY_INTERNAL_PRIVATE_KEY: key!.privateKeyPem,
       LZY_S3_REGION: s3Config().region,
       LZY_FINISH_STD_GRACE_MS: String(options.finishGraceMs ?? 5000),
+      LZY_VM_OWNER_USER_ID: 'alice', // the portal works for alice
       LZY_S3_PART_SIZE_BYTES: String(FIXTURE_PART_BYTES),
     });
     const running = cleanup.push(await startPortal(config, { log, authenticator, clock }));
     const address = `127.0.0.1:${running.port}`;
-    const callCredentials = internalCallCredentials({ privateKeyPem: key.privateKeyPem, clock });
+    const callCredentials = internalCallCredentials({ privateKeyPem: key!.privateKeyPem, clock });
     const client = <C extends Client>(ctor: ClientConstructor<C>): C => {
       const c = createChannelClient(ctor, address, { callCredentials });
       cleanup.defer(() => c.close());
@@ -72,6 +92,18 @@ export async function startPortalFixture(
       slots: client(slots.SlotsServiceClient),
       operations: client(operations.OperationsServiceClient),
       address,
+      asVm: <C extends Client>(ctor: ClientConstructor<C>, login: string): C => {
+        const c = createChannelClient(ctor, address, {
+          callCredentials: internalCallCredentials({
+            privateKeyPem: vmKey!.privateKeyPem,
+            issuer: login,
+            clock,
+          }),
+          retry: false,
+        });
+        cleanup.defer(() => c.close());
+        return c;
+      },
       cleanup,
     };
   } catch (err) {

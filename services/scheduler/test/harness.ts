@@ -23,13 +23,17 @@ export const schedulerTemplate: TemplateSpec = {
   },
 };
 
-/** Token → subject: `internal` is the services' identity, `user` an end user. */
+/**
+ * Token → subject: `internal` is the services' identity, `user` an end user, `bobvm` a VM of bob
+ * (whose key an op can read).
+ */
 export const testAuthenticator: Authenticator = {
   authenticate: (authorization) => {
     if (authorization === 'Bearer internal') {
       return Promise.resolve({ id: 'lzy-internal', type: 'USER' });
     }
     if (authorization === 'Bearer user') return Promise.resolve({ id: 'alice', type: 'USER' });
+    if (authorization === 'Bearer bobvm') return Promise.resolve({ id: 'vm-bob', type: 'VM' });
     return Promise.reject(new PermissionDenied('unknown token'));
   },
 };

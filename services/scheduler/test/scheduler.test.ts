@@ -298,4 +298,19 @@ describe('scheduler (warm dispatch)', () => {
       user.close();
     }
   });
+
+  it("refuses a VM of bob that submits a task as alice, and runs the services' submit", async () => {
+    const vm = schedulerClient(running.port, 'bobvm');
+    const request = submitRequest([task('vm1')], { userId: 'alice' });
+    try {
+      await expect(submit(vm, request)).rejects.toThrow(/LZY services only: VMs/);
+      await expect(getTask(vm, request.executionId, 'vm1')).rejects.toThrow(
+        /LZY services only: VMs/,
+      );
+    } finally {
+      vm.close();
+    }
+    await submit(client, request);
+    expect(await getTask(client, request.executionId, 'vm1')).toBeDefined();
+  });
 });

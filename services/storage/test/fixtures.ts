@@ -39,18 +39,21 @@ export interface StorageUnderTest {
   internal: storage.StorageServiceClient;
   /** Signed as the end user `alice` (internal RPCs must refuse her). */
   asAlice: storage.StorageServiceClient;
+  /** Signed as the VM `vm-bob-1` (a worker of bob: its key is readable by bob's ops). */
+  asBobVm: storage.StorageServiceClient;
 }
 
 /**
  * Starts the storage service (versitygw accounts per user) with a LocalAuthenticator that knows
- * `lzy-internal` and `alice`; stopped by `cleanup`. `env` overrides variables.
+ * `lzy-internal`, `alice` and the VM `vm-bob-1`; stopped by `cleanup`. `env` overrides variables.
  */
 export async function startStorageForTest(
   dbUrl: string,
   cleanup: CleanupStack,
   env: Env = {},
 ): Promise<StorageUnderTest> {
-  const [internalKey, aliceKey]: RsaKeyPair[] = await Promise.all([
+  const [internalKey, aliceKey, vmKey]: RsaKeyPair[] = await Promise.all([
+    generateRsaKeyPair(),
     generateRsaKeyPair(),
     generateRsaKeyPair(),
   ]);
@@ -61,6 +64,11 @@ export async function startStorageForTest(
         return Promise.resolve({
           subject: { id: 'lzy-internal', type: 'USER' },
           publicKeyPems: [internalKey!.publicKeyPem],
+        });
+      if (login === 'vm-bob-1' && provider === 'INTERNAL')
+        return Promise.resolve({
+          subject: { id: 'vm-bob-1', type: 'VM' },
+          publicKeyPems: [vmKey!.publicKeyPem],
         });
       if (login === 'alice' && provider === 'GITHUB')
         return Promise.resolve({
@@ -109,7 +117,15 @@ export async function startStorageForTest(
       ),
   });
   cleanup.defer(() => asAlice.close());
-  return { address, internal, asAlice };
+  const asBobVm = createChannelClient(storage.StorageServiceClient, address, {
+    callCredentials: internalCallCredentials({
+      privateKeyPem: vmKey!.privateKeyPem,
+      issuer: 'vm-bob-1',
+      clock,
+    }),
+  });
+  cleanup.defer(() => asBobVm.close());
+  return { address, internal, asAlice, asBobVm };
 }
 
 export function createStorage(client: storage.StorageServiceClient, userId: string, bucket = '') {

@@ -83,4 +83,18 @@ describe('StorageService', () => {
   it('refuses end users with PERMISSION_DENIED', async () => {
     await expect(createStorage(storage.asAlice, 'alice')).rejects.toThrow(PermissionDenied);
   });
+
+  it("refuses a VM of bob every storage RPC on alice's storage, while the services still get it", async () => {
+    await create('alice-vm-target');
+    const vm = storage.asBobVm;
+    const request = { userId: 'alice-vm-target', bucket: '' };
+    const vmOnly = /LZY services only: VMs/;
+    await expect(createStorage(vm, 'alice-vm-target')).rejects.toThrow(vmOnly);
+    await expect(unaryCall(vm.getStorageCredentials.bind(vm), request)).rejects.toThrow(vmOnly);
+    await expect(unaryCall(vm.deleteStorage.bind(vm), request)).rejects.toThrow(vmOnly);
+    await expect(unaryCall(vm.rotateStorageCredentials.bind(vm), request)).rejects.toThrow(vmOnly);
+    expect((await credentialsOf('alice-vm-target')).storage?.uri).toBe(
+      's3://tmp-bucket-alice-vm-target',
+    );
+  });
 });

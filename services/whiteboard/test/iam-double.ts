@@ -1,6 +1,6 @@
 import { verifyLzyJwt } from '@lzy/auth';
 import { PermissionDenied } from '@lzy/errors';
-import { INTERNAL_SUBJECT_ID, implement, requireInternalCaller, startGrpcServer } from '@lzy/grpc';
+import { INTERNAL_SUBJECT_ID, implement, requireServiceCaller, startGrpcServer } from '@lzy/grpc';
 import type { Authenticator, GrpcServer, Subject } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { iamAccessBindingService, iamAccessService, iamAuthService } from '@lzy/proto';
@@ -66,7 +66,7 @@ export class IamDouble {
           listAccessBindings: 'unimplemented',
           updateAccessBindings: 'unimplemented',
           setAccessBindings: (request, ctx) => {
-            requireInternalCaller(ctx);
+            requireServiceCaller(ctx);
             if (this.failBindingsWith !== undefined) throw this.failBindingsWith;
             for (const binding of request.bindings) {
               this.bind(request.resource!.id, binding.role, binding.subject!.id);
@@ -76,7 +76,7 @@ export class IamDouble {
         }),
         implement(iamAccessService.LzyAccessServiceService, {
           authorize: (request, ctx) => {
-            requireInternalCaller(ctx);
+            requireServiceCaller(ctx);
             const resource = request.resource!;
             const subject = request.subject!;
             const allowed = (this.#bindings.get(`${resource.type}/${resource.id}`) ?? []).some(

@@ -5,7 +5,7 @@ import {
   internalCallCredentials,
 } from '@lzy/grpc';
 import type { Authenticator, Clock } from '@lzy/grpc';
-import { iamAuthService } from '@lzy/proto';
+import { iamVmOwner } from '@lzy/proto';
 import type { WorkerConfig } from './config.ts';
 
 /**
@@ -30,7 +30,8 @@ export function outboundCredentials(
 /**
  * Inbound authentication: IAM when LZY_IAM_ADDRESS is set; otherwise only the issuers of
  * LZY_WORKER_TRUSTED_PUBLIC_KEYS (standalone mode; with none configured every call is refused).
- * A trusted `vm-…` issuer is a VM subject, any other one the internal service identity.
+ * A trusted `vm-…` issuer is a VM subject of no recorded owner (refused by owner-checked RPCs),
+ * any other one a SERVICE subject of that id (only `lzy-internal` passes services-only RPCs).
  */
 export function inboundAuthenticator(
   config: WorkerConfig,
@@ -38,7 +39,7 @@ export function inboundAuthenticator(
 ): { authenticator: Authenticator; close(): void } {
   if (config.iamAddress !== undefined) {
     const client = createChannelClient(
-      iamAuthService.LzyAuthenticateServiceClient,
+      iamVmOwner.InternalAuthenticateServiceClient,
       config.iamAddress,
     );
     return {

@@ -106,7 +106,12 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
       authenticator: deps.authenticator ?? inbound.authenticator,
       services: [
         workerService(worker),
-        slotsService({ slots, partWriter, log: log.child({ component: 'slot-upload' }) }),
+        slotsService({
+          slots,
+          partWriter,
+          log: log.child({ component: 'slot-upload' }),
+          userOf: () => worker.userId,
+        }),
         longRunningService(operations),
         operationsService(operations),
       ],

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailedPrecondition, Unauthenticated } from '@lzy/errors';
-import { createChannelClient, unaryCall } from '@lzy/grpc';
+import { createChannelClient, serverStream, unaryCall } from '@lzy/grpc';
 import { longrunning, portal, worker } from '@lzy/proto';
 import { CleanupStack } from '@lzy/testing';
 import { PortalDouble } from './doubles/portal-double.ts';
@@ -14,6 +14,7 @@ import {
   startTestWorker,
   stdText,
   taskDesc,
+  vmClient,
   watchAll,
 } from './worker-harness.ts';
 
@@ -136,5 +137,34 @@ describe('worker Execute', () => {
       executionId: 'e1',
     });
     await expect(init).rejects.toBeInstanceOf(Unauthenticated);
+  });
+
+  it("refuses a VM, even of the task's own user, Init, Execute, Stop and WatchExecution", async () => {
+    const w = await startTestWorker(cleanup);
+    await initAndExecute(w, { taskId: 't-guarded', desc: taskDesc('sleep 600') });
+    const vm = await vmClient(worker.WorkerServiceClient, w.running.address, 'vm-u1-1', cleanup);
+    const refused = /LZY services only: VMs/;
+    await expect(unaryCall(vm.stop.bind(vm), { taskId: 't-guarded', reason: 'x' })).rejects.toThrow(
+      refused,
+    );
+    await expect(
+      unaryCall(vm.init.bind(vm), { userId: 'u', workflowName: 'wf', executionId: 'e1' }),
+    ).rejects.toThrow(refused);
+    await expect(
+      unaryCall(vm.execute.bind(vm), {
+        taskId: 't-planted',
+        executionId: 'e1',
+        taskDesc: taskDesc('true'),
+        portalAddress: '',
+      }),
+    ).rejects.toThrow(refused);
+    const watch = serverStream(vm.watchExecution.bind(vm), {
+      taskId: 't-guarded',
+      stdoutOffset: 0,
+      stderrOffset: 0,
+    });
+    await expect(watch.next()).rejects.toThrow(refused);
+    await unaryCall(w.client.stop.bind(w.client), { taskId: 't-guarded', reason: 'test over' });
+    expect(finishedOf(await watchAll(w, 't-guarded'))).toBeDefined();
   });
 });

@@ -19,6 +19,7 @@ import {
   stdText,
   taskDesc,
   tempDir,
+  vmClient,
   watchAll,
 } from './worker-harness.ts';
 import type { TestWorker } from './worker-harness.ts';
@@ -245,5 +246,37 @@ describe('worker slots', () => {
     }
     const expected = Array.from({ length: 1000 }, (_, i) => `${i + 1}\n`).join('');
     expect(Buffer.concat(produced).toString()).toBe(expected);
+  });
+
+  it("serves an output to a VM of the task's user and refuses a VM of another user, or of none", async () => {
+    const { cm, address } = await channelManagerDouble();
+    const w = await startTestWorker(cleanup, { LZY_CHANNEL_MANAGER_ADDRESS: address });
+    await initAndExecute(w, {
+      taskId: 't-owned',
+      desc: taskDesc('echo secret > "$LZY_MOUNT/o/out"', [
+        { slot: slot('/o/out', 'OUTPUT'), channelId: 'ch-owned' },
+      ]),
+    }); // Init as user u1
+    expect(finishedOf(await watchAll(w, 't-owned'))?.rc).toBe(0);
+    const slotUri = cm.senderOf('ch-owned')?.slot.slotUri ?? '';
+    const read = async (client: slots.SlotsServiceClient) => {
+      const data: Buffer[] = [];
+      for await (const message of serverStream(client.readSlot.bind(client), {
+        slotUri,
+        offset: 0,
+      }))
+        if (message.event?.$case === 'chunk') data.push(message.event.value.data);
+      return Buffer.concat(data).toString();
+    };
+
+    const u1Vm = await vmClient(slots.SlotsServiceClient, w.running.address, 'vm-u1-1', cleanup);
+    expect(await read(u1Vm)).toBe('secret\n');
+    const bobVm = await vmClient(slots.SlotsServiceClient, w.running.address, 'vm-bob-1', cleanup);
+    await expect(read(bobVm)).rejects.toThrow(/not of the user VM vm-bob-1 works for/);
+    await expect(unaryCall(bobVm.getSlotStatus.bind(bobVm), { slotUri })).rejects.toThrow(
+      /not of the user VM vm-bob-1 works for/,
+    );
+    const orphan = await vmClient(slots.SlotsServiceClient, w.running.address, 'vm-x', cleanup);
+    await expect(read(orphan)).rejects.toThrow(/works for no recorded user/);
   });
 });

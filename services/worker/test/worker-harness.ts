@@ -4,7 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { generateRsaKeyPair } from '@lzy/auth';
 import type { RsaKeyPair } from '@lzy/auth';
-import { createChannelClient, internalCallCredentials, serverStream, unaryCall } from '@lzy/grpc';
+import {
+  LocalAuthenticator,
+  createChannelClient,
+  internalCallCredentials,
+  serverStream,
+  unaryCall,
+} from '@lzy/grpc';
+import type { Authenticator } from '@lzy/grpc';
 import { createLogger } from '@lzy/logging';
 import type { Logger } from '@lzy/logging';
 import { commonSlot, worker } from '@lzy/proto';
@@ -34,6 +41,54 @@ export function internalKeys(): Promise<RsaKeyPair> {
   return (keys ??= generateRsaKeyPair());
 }
 
+let vmKeys: Promise<RsaKeyPair> | undefined;
+/** The key every test VM signs with (see `testAuthenticator`). */
+export function vmKeysForTest(): Promise<RsaKeyPair> {
+  return (vmKeys ??= generateRsaKeyPair());
+}
+
+/**
+ * Inbound authentication of test workers, as iam would answer: `lzy-internal` is the services'
+ * identity; a login `vm-<user>-<n>` is a VM working for `<user>`, any other `vm-…` a VM of no
+ * recorded user.
+ */
+export async function testAuthenticator(): Promise<Authenticator> {
+  const [internal, vm] = await Promise.all([internalKeys(), vmKeysForTest()]);
+  return new LocalAuthenticator({
+    clock,
+    findPublicKeys: (login, provider) => {
+      if (provider !== 'INTERNAL') return Promise.resolve(undefined);
+      if (login === 'lzy-internal')
+        return Promise.resolve({
+          subject: { id: login, type: 'SERVICE' },
+          publicKeyPems: [internal.publicKeyPem],
+        });
+      if (!login.startsWith('vm-')) return Promise.resolve(undefined);
+      const ownerUserId = /^vm-([a-z0-9]+)-\d+$/.exec(login)?.[1];
+      return Promise.resolve({
+        subject: { id: login, type: 'VM', ...(ownerUserId === undefined ? {} : { ownerUserId }) },
+        publicKeyPems: [vm.publicKeyPem],
+      });
+    },
+  });
+}
+
+/** A client of `Client` at `address` signed as the VM `login` (see `testAuthenticator`). */
+export async function vmClient<C extends Client>(
+  Ctor: new (address: string, creds: ChannelCredentials) => C,
+  address: string,
+  login: string,
+  cleanup: CleanupStack,
+): Promise<C> {
+  const { privateKeyPem } = await vmKeysForTest();
+  const client = createChannelClient(Ctor, address, {
+    callCredentials: internalCallCredentials({ privateKeyPem, issuer: login, clock }),
+    retry: false,
+  });
+  cleanup.defer(() => client.close());
+  return client;
+}
+
 export async function startTestWorker(
   cleanup: CleanupStack,
   env: Record<string, string> = {},
@@ -49,7 +104,9 @@ export async function startTestWorker(
     LZY_WORKER_STOP_GRACE_MS: '2000',
     ...env,
   });
-  const running = cleanup.push(await startWorker(config, { log }));
+  const running = cleanup.push(
+    await startWorker(config, { log, authenticator: await testAuthenticator() }),
+  );
   const client = createChannelClient(worker.WorkerServiceClient, running.address, {
     callCredentials: internalCallCredentials({ privateKeyPem, clock }),
   });

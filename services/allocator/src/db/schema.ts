@@ -9,6 +9,8 @@ type Json<T> = ColumnType<T, string, string>;
 export interface SessionTable {
   id: string;
   owner: string;
+  /** 0004_session_owner_user: the user the session's VMs work for; '' if none. */
+  owner_user_id: ColumnType<string, string | undefined, string>;
   description: string;
   idle_timeout_ms: Int8;
   created_by: string;

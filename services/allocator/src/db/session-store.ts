@@ -12,6 +12,7 @@ export class SessionStore {
       .values({
         id: session.id,
         owner: session.owner,
+        owner_user_id: session.ownerUserId,
         description: session.description,
         idle_timeout_ms: session.idleTimeoutMs,
         created_by: session.createdBy,
@@ -29,6 +30,7 @@ export class SessionStore {
     return {
       id: row.id,
       owner: row.owner,
+      ownerUserId: row.owner_user_id,
       description: row.description,
       idleTimeoutMs: Number(row.idle_timeout_ms),
       createdBy: row.created_by,

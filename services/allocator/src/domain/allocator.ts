@@ -63,7 +63,7 @@ export class Allocator {
    * @throws InvalidArgument for a reused key with a different request.
    */
   async createSession(
-    input: { owner: string; description: string; idleTimeoutMs: number },
+    input: { owner: string; ownerUserId: string; description: string; idleTimeoutMs: number },
     caller: Caller,
     idempotency: Idempotency | undefined,
   ): Promise<string> {
@@ -336,7 +336,7 @@ function pendingLaunch(vm: {
   pool: VmPoolSpec;
   zone: string;
   spec: VmSpec;
-  session: { id: string; owner: string };
+  session: { id: string; owner: string; ownerUserId: string };
 }): PendingLaunch {
   const env = Object.assign({}, ...vm.spec.workloads.map((w) => w.env)) as Record<string, string>;
   return {
@@ -345,6 +345,7 @@ function pendingLaunch(vm: {
     clusterType: vm.pool.clusterType,
     sessionId: vm.session.id,
     sessionOwner: vm.session.owner,
+    ownerUserId: vm.session.ownerUserId,
     pool: vm.pool,
     zone: vm.zone,
     spec: vm.spec,

@@ -6,10 +6,11 @@ import type { ClusterType, VmSpec } from './vm.ts';
 export interface VmIdentityIssuer {
   /**
    * Creates the VM's subject with a fresh RSA public key and returns the private half, which the
-   * VM gets as LZY_VM_PRIVATE_KEY. Idempotent per vmId (a retry replaces nothing it must keep).
+   * VM gets as LZY_VM_PRIVATE_KEY, recording `ownerUserId` (unless '') as the user the VM works
+   * for. Idempotent per vmId (a retry replaces nothing it must keep).
    * @throws Unavailable when IAM cannot be reached.
    */
-  issue(vmId: string): Promise<{ privateKeyPem: string }>;
+  issue(vmId: string, ownerUserId: string): Promise<{ privateKeyPem: string }>;
   /** Removes the VM's subject. Idempotent: an unknown subject is fine. */
   revoke(vmId: string): Promise<void>;
 }
@@ -25,6 +26,8 @@ export interface VmLaunch extends VmRef {
   readonly sessionId: string;
   /** The session's owner (`<userId>/<workflowName>` for worker sessions). */
   readonly sessionOwner: string;
+  /** The user the VM works for (the session's `ownerUserId`); '' if none. */
+  readonly ownerUserId: string;
   readonly pool: VmPoolSpec;
   readonly zone: string;
   /** Workloads, init workloads and volumes as requested in Allocate. */

@@ -50,8 +50,14 @@ export class VmLauncher {
     const { ott, ...launch } = pending;
     const vmId = launch.id;
     try {
-      const { privateKeyPem } = await identity.issue(vmId);
-      const env = { ...launch.env, ...this.#deps.vmEnv(), LZY_VM_ID: vmId };
+      const { privateKeyPem } = await identity.issue(vmId, launch.ownerUserId);
+      const env = {
+        ...launch.env,
+        ...this.#deps.vmEnv(),
+        LZY_VM_ID: vmId,
+        // Whose calls the VM serves: only VMs of this user may read its slots (worker, portal).
+        LZY_VM_OWNER_USER_ID: launch.ownerUserId,
+      };
       const secretEnv = { LZY_VM_OTT: ott, LZY_VM_PRIVATE_KEY: privateKeyPem };
       if (!(await this.#stillAllocating(vmId))) {
         await identity.revoke(vmId); // deleted meanwhile, maybe before the subject existed

@@ -50,6 +50,11 @@ export interface Vm {
 export interface Session {
   readonly id: string;
   readonly owner: string;
+  /**
+   * The user whose work the session's VMs do; iam records it as the owner of each VM's subject.
+   * '' if none (its VMs pass no owner check).
+   */
+  readonly ownerUserId: string;
   readonly description: string;
   readonly idleTimeoutMs: number;
   /** Subject that created the session: only it (or the internal identity) may use its VMs. */

@@ -12,7 +12,7 @@ import { vmLogin } from './iam-vm-identity-issuer.ts';
  */
 export class LocalIdentities implements VmIdentityIssuer {
   readonly #internalPublicKeyPem: string | undefined;
-  readonly #vmKeys = new Map<string, string>();
+  readonly #vmKeys = new Map<string, { publicKeyPem: string; ownerUserId: string }>();
 
   constructor(deps: { internalPrivateKeyPem: string | undefined }) {
     this.#internalPublicKeyPem =
@@ -23,9 +23,9 @@ export class LocalIdentities implements VmIdentityIssuer {
             .toString();
   }
 
-  async issue(vmId: string): Promise<{ privateKeyPem: string }> {
+  async issue(vmId: string, ownerUserId: string): Promise<{ privateKeyPem: string }> {
     const { publicKeyPem, privateKeyPem } = await generateRsaKeyPair();
-    this.#vmKeys.set(vmLogin(vmId), publicKeyPem);
+    this.#vmKeys.set(vmLogin(vmId), { publicKeyPem, ownerUserId });
     return { privateKeyPem };
   }
 
@@ -41,8 +41,13 @@ export class LocalIdentities implements VmIdentityIssuer {
       const subject = { id: INTERNAL_SUBJECT_ID, type: 'USER' };
       return Promise.resolve({ subject, publicKeyPems: [this.#internalPublicKeyPem] });
     }
-    const vmKey = this.#vmKeys.get(login);
-    if (vmKey === undefined) return Promise.resolve(undefined);
-    return Promise.resolve({ subject: { id: login, type: 'VM' }, publicKeyPems: [vmKey] });
+    const vm = this.#vmKeys.get(login);
+    if (vm === undefined) return Promise.resolve(undefined);
+    const subject = {
+      id: login,
+      type: 'VM',
+      ...(vm.ownerUserId === '' ? {} : { ownerUserId: vm.ownerUserId }),
+    };
+    return Promise.resolve({ subject, publicKeyPems: [vm.publicKeyPem] });
   }
 }

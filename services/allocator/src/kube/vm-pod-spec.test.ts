@@ -20,6 +20,7 @@ function launch(overrides: Partial<VmLaunch> = {}): VmLaunch {
     clusterType: 'WORKER',
     sessionId: 'sess-1',
     sessionOwner: 'alice/wf',
+    ownerUserId: 'alice',
     pool: {
       label: 's',
       clusterType: 'WORKER',

@@ -22,7 +22,7 @@ export interface AllocatorServiceDeps {
   readonly assertReady: () => void;
 }
 
-/** `lzy.internal.allocator.v1.AllocatorService`: internal callers only. */
+/** `lzy.internal.allocator.v1.AllocatorService`: the services only (not VMs, not users). */
 export function allocatorService(deps: AllocatorServiceDeps): ServiceRegistration {
   const { allocator: alloc, queries, pools, assertReady } = deps;
   return implement(allocator.AllocatorServiceService, {
@@ -37,6 +37,7 @@ export function allocatorService(deps: AllocatorServiceDeps): ServiceRegistratio
       const sessionId = await alloc.createSession(
         {
           owner: request.owner,
+          ownerUserId: request.ownerUserId,
           description: request.description,
           idleTimeoutMs: request.idleTimeoutMs,
         },

@@ -101,6 +101,16 @@ export class ChannelManager {
     return channel;
   }
 
+  /**
+   * The user of the channel `slotUri` is bound in; undefined if the slot is not bound (or its
+   * channel is gone). For authorization: a VM may touch only its own user's slots.
+   */
+  async userOfSlot(slotUri: string): Promise<string | undefined> {
+    const endpoint = await this.#store.endpoint(slotUri);
+    if (endpoint === undefined) return undefined;
+    return (await this.#store.get(endpoint.channelId))?.userId;
+  }
+
   list(executionId: string): Promise<ChannelRecord[]> {
     return this.#store.list(executionId);
   }

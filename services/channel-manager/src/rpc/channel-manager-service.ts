@@ -1,6 +1,11 @@
 import { InvalidArgument } from '@lzy/errors';
-import { implement, requireInternalCaller } from '@lzy/grpc';
-import type { ServiceRegistration } from '@lzy/grpc';
+import {
+  implement,
+  requireServiceCaller,
+  requireServiceOrVmCaller,
+  requireServiceOrVmOf,
+} from '@lzy/grpc';
+import type { CallContext, ServiceRegistration } from '@lzy/grpc';
 import { channelManager, commonDataScheme } from '@lzy/proto';
 import type { ChannelManager } from '../domain/channel-manager.ts';
 import type { BoundEndpoint, ChannelRecord, SlotOwner } from '../domain/channel-rules.ts';
@@ -45,11 +50,21 @@ function schemeJsonOf(spec: channelManager.ChannelSpec | undefined): string {
   );
 }
 
-/** lzy.internal.channel_manager.v1.ChannelManagerService: proto ↔ domain; internal callers only. */
+/**
+ * lzy.internal.channel_manager.v1.ChannelManagerService: proto ↔ domain. Creating, destroying and
+ * listing channels is for the services only; VMs (workers, portals) may also bind, unbind, watch
+ * senders and read a channel's status, on channels of the user they work for only: else an op
+ * could bind its own sender into another user's channel, or watch where its data comes from.
+ */
 export function channelManagerService(manager: ChannelManager): ServiceRegistration {
+  /** A bound slot must be in a channel of the calling VM's user; an unbound one is no one's. */
+  const requireSlotOfCaller = async (ctx: CallContext, slotUri: string) => {
+    const user = await manager.userOfSlot(slotUri);
+    if (user !== undefined) requireServiceOrVmOf(ctx, user, `slot ${slotUri}`);
+  };
   return implement(channelManager.ChannelManagerServiceService, {
     createChannel: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       const channelId = await manager.create({
         executionId: request.executionId,
         workflowName: request.workflowName,
@@ -60,7 +75,7 @@ export function channelManagerService(manager: ChannelManager): ServiceRegistrat
       return { channelId };
     },
     createChannels: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       const channelIds = await manager.createMany(
         request.specs.map((spec) => ({
           executionId: request.executionId,
@@ -73,37 +88,48 @@ export function channelManagerService(manager: ChannelManager): ServiceRegistrat
       return { channelIds };
     },
     destroyChannel: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       await manager.destroy(request.channelId);
       return {};
     },
     destroyAllChannels: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       await manager.destroyAll(request.executionId);
       return {};
     },
     getChannelStatus: async (request, ctx) => {
-      requireInternalCaller(ctx);
-      return { channel: toChannel(await manager.get(request.channelId)) };
+      const caller = requireServiceOrVmCaller(ctx);
+      const channel = await manager.get(request.channelId);
+      if (caller.kind === 'vm')
+        requireServiceOrVmOf(ctx, channel.userId, `channel ${channel.channelId}`);
+      return { channel: toChannel(channel) };
     },
     listChannels: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       return { channels: (await manager.list(request.executionId)).map(toChannel) };
     },
     bind: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      const caller = requireServiceOrVmCaller(ctx);
       if (request.slot === undefined) throw new InvalidArgument('slot is required');
+      if (caller.kind === 'vm') {
+        const channel = await manager.get(request.slot.channelId);
+        requireServiceOrVmOf(ctx, channel.userId, `channel ${channel.channelId}`);
+        // A slot already bound elsewhere must not be moved by a VM of another user either.
+        await requireSlotOfCaller(ctx, request.slot.slotUri);
+      }
       await manager.bind(request.slot, ownerFromProto(request.owner));
       return {};
     },
     unbind: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      const caller = requireServiceOrVmCaller(ctx);
       if (request.slotUri === '') throw new InvalidArgument('slot_uri is required');
+      if (caller.kind === 'vm') await requireSlotOfCaller(ctx, request.slotUri);
       await manager.unbind(request.slotUri);
       return {};
     },
     watchSender: async (request, ctx, send) => {
-      requireInternalCaller(ctx);
+      const caller = requireServiceOrVmCaller(ctx);
+      if (caller.kind === 'vm') await requireSlotOfCaller(ctx, request.slotUri);
       await manager.watchSender(request.slotUri, ctx.signal, (sender) =>
         send({ sender: toEndpoint(sender) }),
       );

@@ -1,4 +1,4 @@
-import { implement, requireInternalCaller } from '@lzy/grpc';
+import { implement, requireServiceCaller } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
 import { graphExecutor } from '@lzy/proto';
 import { graphStateToProto, needsFromProto, taskStatusToProto } from '@lzy/tasks';
@@ -40,7 +40,7 @@ function toWatchMessage(update: GraphView | GraphDelta): graphExecutor.WatchGrap
 export function graphExecutorService(runner: GraphRunner): ServiceRegistration {
   return implement(graphExecutor.GraphExecutorServiceService, {
     executeGraph: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       const view = await runner.execute({
         executionId: request.executionId,
         graphId: request.graphId,
@@ -59,20 +59,20 @@ export function graphExecutorService(runner: GraphRunner): ServiceRegistration {
       return { status: toGraphStatus(view) };
     },
     getGraph: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       return { status: toGraphStatus(await runner.get(request.executionId, request.graphId)) };
     },
     listGraphs: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       return { graphs: (await runner.list(request.executionId)).map(toGraphStatus) };
     },
     stopGraph: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       const view = await runner.stop(request.executionId, request.graphId, request.reason);
       return { status: toGraphStatus(view) };
     },
     watchGraph: async (request, ctx, send) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       await runner.watch(request.executionId, request.graphId, ctx.signal, (update) =>
         send(toWatchMessage(update)),
       );

@@ -1,11 +1,13 @@
 import type { Generated } from 'kysely';
 
-/** Row shapes of iam's tables (migrations/0001_init.ts). */
+/** Row shapes of iam's tables (migrations/0001_init.ts, 0003_vm_owner.ts). */
 export interface SubjectTable {
   id: string;
   type: string;
   auth_provider: string;
   provider_subject_id: string;
+  /** VM subjects: the user the VM works for (0003_vm_owner); NULL otherwise. */
+  owner_user_id: Generated<string | null>;
   access_type: Generated<string>;
   created_at: Generated<Date>;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { withTransaction } from '@lzy/db';
-import { AlreadyExists, NotFound } from '@lzy/errors';
+import { AlreadyExists, FailedPrecondition, InvalidArgument, NotFound } from '@lzy/errors';
 import type {
   AuthProvider,
   CredentialRecord,
@@ -14,13 +14,16 @@ import type { CredentialTable, IamDatabase, SubjectTable } from './schema.ts';
 type Db = Kysely<IamDatabase> | Transaction<IamDatabase>;
 
 function toSubject(
-  row: Pick<SubjectTable, 'id' | 'type' | 'auth_provider' | 'provider_subject_id'>,
+  row: Pick<SubjectTable, 'id' | 'type' | 'auth_provider' | 'provider_subject_id'> & {
+    owner_user_id: string | null;
+  },
 ): SubjectRecord {
   return {
     id: row.id,
     type: checkSubjectType(row.type),
     authProvider: checkAuthProvider(row.auth_provider),
     providerSubjectId: row.provider_subject_id,
+    ...(row.owner_user_id === null ? {} : { ownerUserId: row.owner_user_id }),
   };
 }
 
@@ -35,7 +38,13 @@ function toCredential(
   };
 }
 
-const SUBJECT_COLUMNS = ['id', 'type', 'auth_provider', 'provider_subject_id'] as const;
+const SUBJECT_COLUMNS = [
+  'id',
+  'type',
+  'auth_provider',
+  'provider_subject_id',
+  'owner_user_id',
+] as const;
 
 /** A subject's usable public keys (what LocalAuthenticator verifies a JWT with). */
 export interface SubjectPublicKeys {
@@ -114,6 +123,38 @@ export class SubjectStore {
       .where('provider_subject_id', '=', providerSubjectId)
       .executeTakeFirst();
     return row === undefined ? undefined : toSubject(row);
+  }
+
+  /**
+   * Records the user VM subject `subjectId` works for. Idempotent.
+   * @throws NotFound if there is no such subject
+   * @throws InvalidArgument if the subject is not a VM
+   * @throws FailedPrecondition if it already works for another user (an owner never changes)
+   */
+  async setVmOwner(subjectId: string, ownerUserId: string): Promise<void> {
+    await withTransaction(this.#db, async (trx) => {
+      const row = await trx
+        .selectFrom('subject')
+        .select(['type', 'owner_user_id'])
+        .where('id', '=', subjectId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (row === undefined) throw new NotFound(`subject ${subjectId} not found`);
+      if (row.type !== 'VM')
+        throw new InvalidArgument(
+          `subject ${subjectId} is a ${row.type}, not a VM: it has no owner`,
+        );
+      if (row.owner_user_id === ownerUserId) return;
+      if (row.owner_user_id !== null)
+        throw new FailedPrecondition(
+          `VM subject ${subjectId} already works for another user; a VM's owner never changes`,
+        );
+      await trx
+        .updateTable('subject')
+        .set({ owner_user_id: ownerUserId })
+        .where('id', '=', subjectId)
+        .execute();
+    });
   }
 
   /** Removes the subject with its credentials and bindings. False if it did not exist. */

@@ -76,5 +76,9 @@ export class CallAuthenticator implements Authenticator {
 }
 
 function toSubject(subject: SubjectRecord): Subject {
-  return { id: subject.id, type: subject.type };
+  return {
+    id: subject.id,
+    type: subject.type,
+    ...(subject.ownerUserId === undefined ? {} : { ownerUserId: subject.ownerUserId }),
+  };
 }

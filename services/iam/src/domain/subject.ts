@@ -17,6 +17,8 @@ export interface SubjectRecord {
   authProvider: AuthProvider;
   /** GitHub login, `vm-<vmId>`, a portal id, `lzy-internal`: the JWT `iss`. */
   providerSubjectId: string;
+  /** VM subjects: the user the VM works for (VmOwnerService.SetVmOwner); undefined if none. */
+  ownerUserId?: string;
 }
 
 export type CredentialType = 'PUBLIC_KEY' | 'OTT';

@@ -26,11 +26,16 @@ export class AllocatorClient implements AllocatorPort {
     this.#operations = deps.operations;
   }
 
-  async createSession(owner: string, description: string, idempotencyKey: string): Promise<string> {
+  async createSession(
+    owner: string,
+    description: string,
+    idempotencyKey: string,
+    ownerUserId: string,
+  ): Promise<string> {
     const c = this.#client;
     const response = await unaryCall(
       c.createSession.bind(c),
-      { owner, description, idleTimeoutMs: 0 },
+      { owner, ownerUserId, description, idleTimeoutMs: 0 },
       { idempotencyKey },
     );
     return response.sessionId;

@@ -38,7 +38,13 @@ export interface PortalVm {
 /** allocator: the execution's portal VM (system cluster) and the pool catalogue. */
 export interface AllocatorPort {
   /** Idempotent on `idempotencyKey`. Returns the session id. */
-  createSession(owner: string, description: string, idempotencyKey: string): Promise<string>;
+  /** `ownerUserId`: the user the session's VMs work for (recorded as their owner in iam). */
+  createSession(
+    owner: string,
+    description: string,
+    idempotencyKey: string,
+    ownerUserId: string,
+  ): Promise<string>;
   /**
    * Allocates a VM running workload `portal` and waits (push) until it registered.
    * Idempotent on `idempotencyKey`. @throws DeadlineExceeded after `timeoutMs`.

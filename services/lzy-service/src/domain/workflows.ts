@@ -155,6 +155,7 @@ export class Workflows {
       `portal-${executionId}`,
       `portal of execution ${executionId}`,
       `session-${executionId}`,
+      userId,
     );
     await this.#deps.executions.setSession(executionId, sessionId);
     const allocate = (attempt: number) =>

@@ -1,4 +1,4 @@
-import { implement, requireInternalCaller } from '@lzy/grpc';
+import { implement, requireServiceCaller } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
 import { monitor } from '@lzy/proto';
 import type { ExecutionMonitor } from '../domain/execution-monitor.ts';
@@ -66,7 +66,7 @@ export function monitorService(deps: { monitor: ExecutionMonitor }): ServiceRegi
   const executions = deps.monitor;
   return implement(monitor.ExecutionMonitorServiceService, {
     listExecutions: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       const page = await executions.list(
         {
           userId: request.userId === '' ? undefined : request.userId,
@@ -85,7 +85,7 @@ export function monitorService(deps: { monitor: ExecutionMonitor }): ServiceRegi
       };
     },
     getExecution: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       const detail = await executions.get(
         request.executionId,
         request.userId === '' ? undefined : request.userId,
@@ -97,7 +97,7 @@ export function monitorService(deps: { monitor: ExecutionMonitor }): ServiceRegi
       };
     },
     watchExecutions: async (request, ctx, send) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       const userId = request.userId === '' ? undefined : request.userId;
       for await (const summary of executions.watch(userId, ctx.signal)) {
         await send({ execution: toProtoSummary(summary) });

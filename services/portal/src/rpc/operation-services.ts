@@ -1,4 +1,4 @@
-import { implement, requireInternalCaller } from '@lzy/grpc';
+import { implement, requireServiceCaller } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
 import { toProtoOperation } from '@lzy/operations';
 import type { InMemoryOperations as LocalOperations } from '@lzy/operations';
@@ -9,7 +9,7 @@ export function operationServices(ops: LocalOperations): ServiceRegistration[] {
   return [
     implement(longrunning.LongRunningServiceService, {
       get: (request, ctx) => {
-        requireInternalCaller(ctx);
+        requireServiceCaller(ctx);
         return Promise.resolve(toProtoOperation(ops.get(request.operationId)));
       },
       cancel: 'unimplemented',
@@ -17,7 +17,7 @@ export function operationServices(ops: LocalOperations): ServiceRegistration[] {
     }),
     implement(operations.OperationsServiceService, {
       watchOperation: async (request, ctx, send) => {
-        requireInternalCaller(ctx);
+        requireServiceCaller(ctx);
         for await (const op of ops.watch(request.operationId, ctx.signal))
           await send({ operation: toProtoOperation(op) });
       },

@@ -1,4 +1,4 @@
-import { implement, requireInternalCaller } from '@lzy/grpc';
+import { implement, requireServiceCaller, requireServiceOrVmOf } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
 import type { InMemoryOperations as LocalOperations, OperationError } from '@lzy/operations';
 import { packMessage, toProtoOperation } from '@lzy/operations';
@@ -29,35 +29,37 @@ function operationErrorOf(err: unknown): OperationError {
 }
 
 /**
- * lzy.internal.portal.v1.PortalService: internal callers only (lzy-service; workers for
- * WriteStd). `onStop` runs after Stop has answered (main.ts: the process exits).
+ * lzy.internal.portal.v1.PortalService: the services only (lzy-service, the site), except
+ * WriteStd, which workers of the portal's own user (`ownerUserId`) call. `onStop` runs after Stop has answered (main.ts: the process exits).
  */
 export function portalService(deps: {
   portal: Portal;
   operations: LocalOperations;
   onStop: () => void;
+  /** The user this portal works for (LZY_VM_OWNER_USER_ID); undefined: no VM may WriteStd. */
+  ownerUserId: string | undefined;
 }): ServiceRegistration {
   const { portal: p, operations: ops } = deps;
   let finishOperationId: string | undefined;
   return implement(portal.PortalServiceService, {
     openSlots: async (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       const specs = request.slots.map(toOpenSlotSpec);
       await p.openSlots(specs);
       ctx.log.info({ slots: specs.map((s) => s.name) }, 'slots opened');
       return {};
     },
     getSlotsStatus: (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       return Promise.resolve({ slots: p.statuses(request.slotNames).map(toProtoStatus) });
     },
     watchSlots: async (request, ctx, send) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       for await (const status of p.slots.watch(request.slotNames, ctx.signal))
         await send({ slot: toProtoStatus(status) });
     },
     finish: (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       if (finishOperationId === undefined) {
         const op = ops.start(
           'finish portal',
@@ -74,14 +76,14 @@ export function portalService(deps: {
       return Promise.resolve(toProtoOperation(ops.get(finishOperationId)));
     },
     stop: (_request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       p.stop();
       ctx.log.info('portal stopped');
       setImmediate(deps.onStop);
       return Promise.resolve({});
     },
     readStd: async (request, ctx, send) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       for await (const entry of p.std.read(request.fromSeq, ctx.signal))
         await send({
           seq: entry.seq,
@@ -91,7 +93,7 @@ export function portalService(deps: {
         });
     },
     writeStd: async (requests, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceOrVmOf(ctx, deps.ownerUserId, 'the std streams of this portal');
       const writer = p.std.openWriter();
       try {
         for await (const request of requests)

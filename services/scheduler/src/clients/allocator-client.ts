@@ -11,6 +11,7 @@ import type {
 } from '../domain/ports.ts';
 import type { StartedAllocation } from '../domain/ports.ts';
 import { backoffMs, sleep } from '../domain/retry.ts';
+import { ownerParts } from '../domain/vm-keeper.ts';
 
 const POLL_INITIAL_MS = 200;
 
@@ -66,7 +67,12 @@ export class AllocatorClient implements AllocatorPort {
     const client = this.#allocator;
     const response = await unaryCall(
       client.createSession.bind(client),
-      { owner, description: `worker VMs of ${owner}`, idleTimeoutMs },
+      {
+        owner,
+        ownerUserId: ownerParts(owner).userId,
+        description: `worker VMs of ${owner}`,
+        idleTimeoutMs,
+      },
       { idempotencyKey: owner, signal, deadlineMs: 30_000 },
     );
     return response.sessionId;

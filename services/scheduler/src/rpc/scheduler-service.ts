@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidArgument } from '@lzy/errors';
-import { implement, requireInternalCaller } from '@lzy/grpc';
+import { implement, requireServiceCaller } from '@lzy/grpc';
 import type { CallContext, ServiceRegistration } from '@lzy/grpc';
 import { commonOperation, scheduler } from '@lzy/proto';
 import { DEFAULT_MAX_ATTEMPTS, needsFromProto, taskStatusToProto } from '@lzy/tasks';
@@ -86,7 +86,7 @@ export function toSubmittedTasks(request: scheduler.SubmitRequest): SubmittedTas
 export function schedulerService(deps: SchedulerServiceDeps): ServiceRegistration {
   const { core, readiness } = deps;
   const guard = (ctx: CallContext) => {
-    requireInternalCaller(ctx);
+    requireServiceCaller(ctx);
     readiness.check();
   };
   return implement(scheduler.SchedulerServiceService, {

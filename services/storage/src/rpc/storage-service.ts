@@ -1,4 +1,4 @@
-import { implement, requireInternalCaller } from '@lzy/grpc';
+import { implement, requireServiceCaller } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
 import type { commonStorage } from '@lzy/proto';
 import { storage } from '@lzy/proto';
@@ -25,26 +25,26 @@ export function storageService(deps: {
   const { manager, ready } = deps;
   return implement(storage.StorageServiceService, {
     createStorage: async (req, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       ready();
       const created = await manager.create(req.userId, req.bucket);
       ctx.log.info({ userId: req.userId, uri: created.uri }, 'storage ensured');
       return { storage: toStorageConfig(created) };
     },
     deleteStorage: async (req, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       ready();
       await manager.delete(req.userId, req.bucket);
       ctx.log.info({ userId: req.userId, bucket: req.bucket }, 'storage deleted');
       return {};
     },
     getStorageCredentials: async (req, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       ready();
       return { storage: toStorageConfig(await manager.credentials(req.userId, req.bucket)) };
     },
     rotateStorageCredentials: async (req, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       ready();
       const rotated = await manager.rotate(req.userId, req.bucket);
       ctx.log.info({ userId: req.userId, accessKeyId: rotated.accessKeyId }, 'S3 key rotated');

@@ -88,6 +88,11 @@ export class Worker {
     this.#owner = { userId: owner.userId, workflowName: owner.workflowName };
   }
 
+  /** The user this VM works for since Init; undefined before. */
+  get userId(): string | undefined {
+    return this.#owner?.userId;
+  }
+
   /** Follows task events (Dispatch); returns the unsubscribe function. */
   onTaskEvent(listener: (event: TaskEvent) => void): () => void {
     this.#listeners.add(listener);

@@ -1,4 +1,4 @@
-import { implement, requireInternalCaller } from '@lzy/grpc';
+import { implement, requireServiceCaller } from '@lzy/grpc';
 import type { ServiceRegistration } from '@lzy/grpc';
 import { toProtoOperation } from '@lzy/operations';
 import { worker } from '@lzy/proto';
@@ -27,16 +27,16 @@ export function workerService(domain: Worker): ServiceRegistration {
   const links = new DispatchLinks(domain);
   return implement(worker.WorkerServiceService, {
     init: (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       domain.init({ userId: request.userId, workflowName: request.workflowName });
       return Promise.resolve({});
     },
     dispatch: (requests, ctx, send) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       return links.serve(requests, ctx, send);
     },
     execute: (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       const op = domain.execute(
         {
           taskId: request.taskId,
@@ -49,12 +49,12 @@ export function workerService(domain: Worker): ServiceRegistration {
       return Promise.resolve(toProtoOperation(op));
     },
     stop: (request, ctx) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       domain.stop(request.taskId, request.reason);
       return Promise.resolve({});
     },
     watchExecution: async (request, ctx, send) => {
-      requireInternalCaller(ctx);
+      requireServiceCaller(ctx);
       const record = domain.record(request.taskId);
       const offsets = { stdout: request.stdoutOffset, stderr: request.stderrOffset };
       for await (const event of record.watch(offsets, ctx.signal)) await send(toProtoEvent(event));

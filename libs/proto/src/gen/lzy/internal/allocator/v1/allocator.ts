@@ -381,11 +381,21 @@ export interface Vm_MetadataEntry {
 }
 
 export interface CreateSessionRequest {
-  /** Subject id of the user the session works for. */
+  /**
+   * Key of the session's owner (scheduler: `<userId>/<workflowName>`, lzy-service:
+   * `portal-<executionId>`).
+   */
   owner: string;
   description: string;
   /** How long a freed VM stays IDLE before deletion; 0 = delete at once. */
   idleTimeoutMs: number;
+  /**
+   * IAM subject id of the user whose work the session's VMs do. Recorded in iam as the owner of
+   * each VM's subject (and given to the VM as LZY_VM_OWNER_USER_ID), so services let a VM touch
+   * only its own user's channels, slots and std streams. Empty: the VMs work for no user and
+   * every owner-checked RPC refuses them.
+   */
+  ownerUserId: string;
 }
 
 export interface CreateSessionResponse {
@@ -2012,7 +2022,7 @@ export const Vm_MetadataEntry: MessageFns<Vm_MetadataEntry, "lzy.internal.alloca
 };
 
 function createBaseCreateSessionRequest(): CreateSessionRequest {
-  return { owner: "", description: "", idleTimeoutMs: 0 };
+  return { owner: "", description: "", idleTimeoutMs: 0, ownerUserId: "" };
 }
 
 export const CreateSessionRequest: MessageFns<CreateSessionRequest, "lzy.internal.allocator.v1.CreateSessionRequest"> =
@@ -2028,6 +2038,9 @@ export const CreateSessionRequest: MessageFns<CreateSessionRequest, "lzy.interna
       }
       if (message.idleTimeoutMs !== 0) {
         writer.uint32(24).uint64(message.idleTimeoutMs);
+      }
+      if (message.ownerUserId !== "") {
+        writer.uint32(34).string(message.ownerUserId);
       }
       return writer;
     },
@@ -2069,6 +2082,14 @@ export const CreateSessionRequest: MessageFns<CreateSessionRequest, "lzy.interna
               message.idleTimeoutMs = longToNumber(reader.uint64());
               continue;
             }
+            case 4: {
+              if (tag !== 34) {
+                break;
+              }
+
+              message.ownerUserId = reader.string();
+              continue;
+            }
           }
           if ((tag & 7) === 4 || tag === 0) {
             break;
@@ -2090,6 +2111,11 @@ export const CreateSessionRequest: MessageFns<CreateSessionRequest, "lzy.interna
           : isSet(object.idle_timeout_ms)
           ? globalThis.Number(object.idle_timeout_ms)
           : 0,
+        ownerUserId: isSet(object.ownerUserId)
+          ? globalThis.String(object.ownerUserId)
+          : isSet(object.owner_user_id)
+          ? globalThis.String(object.owner_user_id)
+          : "",
       };
     },
 
@@ -2104,6 +2130,9 @@ export const CreateSessionRequest: MessageFns<CreateSessionRequest, "lzy.interna
       if (message.idleTimeoutMs !== 0) {
         obj.idleTimeoutMs = Math.round(message.idleTimeoutMs);
       }
+      if (message.ownerUserId !== "") {
+        obj.ownerUserId = message.ownerUserId;
+      }
       return obj;
     },
 
@@ -2115,6 +2144,7 @@ export const CreateSessionRequest: MessageFns<CreateSessionRequest, "lzy.interna
       message.owner = object.owner ?? "";
       message.description = object.description ?? "";
       message.idleTimeoutMs = object.idleTimeoutMs ?? 0;
+      message.ownerUserId = object.ownerUserId ?? "";
       return message;
     },
   };
