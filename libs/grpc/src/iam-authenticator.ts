@@ -7,7 +7,10 @@ import type { Authenticator, Clock, Subject } from './authenticator.ts';
 import { bearerToken } from './call-auth.ts';
 import { unaryCall } from './client-calls.ts';
 
-/** What iam answers: `AuthenticatedSubject` (internal) or `Subject` (public, no owner). */
+/**
+ * What iam answers: `InternalAuthenticateServiceAuthenticateResponse` (internal) or `Subject`
+ * (public, no owner).
+ */
 interface AuthenticateAnswer {
   id: string;
   type: string;

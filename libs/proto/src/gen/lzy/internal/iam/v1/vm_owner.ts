@@ -40,10 +40,10 @@ export interface SetVmOwnerResponse {
 }
 
 /** No fields: the credentials travel in the call's `authorization` metadata. */
-export interface InternalAuthenticateRequest {
+export interface InternalAuthenticateServiceAuthenticateRequest {
 }
 
-export interface AuthenticatedSubject {
+export interface InternalAuthenticateServiceAuthenticateResponse {
   id: string;
   /** `USER`, `WORKER` or `VM`. */
   type: string;
@@ -200,21 +200,21 @@ export const SetVmOwnerResponse: MessageFns<SetVmOwnerResponse, "lzy.internal.ia
   },
 };
 
-function createBaseInternalAuthenticateRequest(): InternalAuthenticateRequest {
+function createBaseInternalAuthenticateServiceAuthenticateRequest(): InternalAuthenticateServiceAuthenticateRequest {
   return {};
 }
 
-export const InternalAuthenticateRequest: MessageFns<
-  InternalAuthenticateRequest,
-  "lzy.internal.iam.v1.InternalAuthenticateRequest"
+export const InternalAuthenticateServiceAuthenticateRequest: MessageFns<
+  InternalAuthenticateServiceAuthenticateRequest,
+  "lzy.internal.iam.v1.InternalAuthenticateServiceAuthenticateRequest"
 > = {
-  $type: "lzy.internal.iam.v1.InternalAuthenticateRequest" as const,
+  $type: "lzy.internal.iam.v1.InternalAuthenticateServiceAuthenticateRequest" as const,
 
-  encode(_: InternalAuthenticateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(_: InternalAuthenticateServiceAuthenticateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): InternalAuthenticateRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): InternalAuthenticateServiceAuthenticateRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -223,7 +223,7 @@ export const InternalAuthenticateRequest: MessageFns<
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseInternalAuthenticateRequest();
+      const message = createBaseInternalAuthenticateServiceAuthenticateRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -239,32 +239,42 @@ export const InternalAuthenticateRequest: MessageFns<
     }
   },
 
-  fromJSON(_: any): InternalAuthenticateRequest {
+  fromJSON(_: any): InternalAuthenticateServiceAuthenticateRequest {
     return {};
   },
 
-  toJSON(_: InternalAuthenticateRequest): unknown {
+  toJSON(_: InternalAuthenticateServiceAuthenticateRequest): unknown {
     const obj: any = {};
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<InternalAuthenticateRequest>, I>>(base?: I): InternalAuthenticateRequest {
-    return InternalAuthenticateRequest.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<InternalAuthenticateServiceAuthenticateRequest>, I>>(
+    base?: I,
+  ): InternalAuthenticateServiceAuthenticateRequest {
+    return InternalAuthenticateServiceAuthenticateRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<InternalAuthenticateRequest>, I>>(_: I): InternalAuthenticateRequest {
-    const message = createBaseInternalAuthenticateRequest();
+  fromPartial<I extends Exact<DeepPartial<InternalAuthenticateServiceAuthenticateRequest>, I>>(
+    _: I,
+  ): InternalAuthenticateServiceAuthenticateRequest {
+    const message = createBaseInternalAuthenticateServiceAuthenticateRequest();
     return message;
   },
 };
 
-function createBaseAuthenticatedSubject(): AuthenticatedSubject {
+function createBaseInternalAuthenticateServiceAuthenticateResponse(): InternalAuthenticateServiceAuthenticateResponse {
   return { id: "", type: "", ownerUserId: "" };
 }
 
-export const AuthenticatedSubject: MessageFns<AuthenticatedSubject, "lzy.internal.iam.v1.AuthenticatedSubject"> = {
-  $type: "lzy.internal.iam.v1.AuthenticatedSubject" as const,
+export const InternalAuthenticateServiceAuthenticateResponse: MessageFns<
+  InternalAuthenticateServiceAuthenticateResponse,
+  "lzy.internal.iam.v1.InternalAuthenticateServiceAuthenticateResponse"
+> = {
+  $type: "lzy.internal.iam.v1.InternalAuthenticateServiceAuthenticateResponse" as const,
 
-  encode(message: AuthenticatedSubject, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(
+    message: InternalAuthenticateServiceAuthenticateResponse,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
     }
@@ -277,7 +287,7 @@ export const AuthenticatedSubject: MessageFns<AuthenticatedSubject, "lzy.interna
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): AuthenticatedSubject {
+  decode(input: BinaryReader | Uint8Array, length?: number): InternalAuthenticateServiceAuthenticateResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -286,7 +296,7 @@ export const AuthenticatedSubject: MessageFns<AuthenticatedSubject, "lzy.interna
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseAuthenticatedSubject();
+      const message = createBaseInternalAuthenticateServiceAuthenticateResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -326,7 +336,7 @@ export const AuthenticatedSubject: MessageFns<AuthenticatedSubject, "lzy.interna
     }
   },
 
-  fromJSON(object: any): AuthenticatedSubject {
+  fromJSON(object: any): InternalAuthenticateServiceAuthenticateResponse {
     return {
       id: isSet(object.id) ? globalThis.String(object.id) : "",
       type: isSet(object.type) ? globalThis.String(object.type) : "",
@@ -338,7 +348,7 @@ export const AuthenticatedSubject: MessageFns<AuthenticatedSubject, "lzy.interna
     };
   },
 
-  toJSON(message: AuthenticatedSubject): unknown {
+  toJSON(message: InternalAuthenticateServiceAuthenticateResponse): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
@@ -352,11 +362,15 @@ export const AuthenticatedSubject: MessageFns<AuthenticatedSubject, "lzy.interna
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<AuthenticatedSubject>, I>>(base?: I): AuthenticatedSubject {
-    return AuthenticatedSubject.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<InternalAuthenticateServiceAuthenticateResponse>, I>>(
+    base?: I,
+  ): InternalAuthenticateServiceAuthenticateResponse {
+    return InternalAuthenticateServiceAuthenticateResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<AuthenticatedSubject>, I>>(object: I): AuthenticatedSubject {
-    const message = createBaseAuthenticatedSubject();
+  fromPartial<I extends Exact<DeepPartial<InternalAuthenticateServiceAuthenticateResponse>, I>>(
+    object: I,
+  ): InternalAuthenticateServiceAuthenticateResponse {
+    const message = createBaseInternalAuthenticateServiceAuthenticateResponse();
     message.id = object.id ?? "";
     message.type = object.type ?? "";
     message.ownerUserId = object.ownerUserId ?? "";
@@ -436,34 +450,39 @@ export const InternalAuthenticateServiceService = {
     path: "/lzy.internal.iam.v1.InternalAuthenticateService/Authenticate" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: InternalAuthenticateRequest): Buffer =>
-      Buffer.from(InternalAuthenticateRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): InternalAuthenticateRequest => InternalAuthenticateRequest.decode(value),
-    responseSerialize: (value: AuthenticatedSubject): Buffer =>
-      Buffer.from(AuthenticatedSubject.encode(value).finish()),
-    responseDeserialize: (value: Buffer): AuthenticatedSubject => AuthenticatedSubject.decode(value),
+    requestSerialize: (value: InternalAuthenticateServiceAuthenticateRequest): Buffer =>
+      Buffer.from(InternalAuthenticateServiceAuthenticateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): InternalAuthenticateServiceAuthenticateRequest =>
+      InternalAuthenticateServiceAuthenticateRequest.decode(value),
+    responseSerialize: (value: InternalAuthenticateServiceAuthenticateResponse): Buffer =>
+      Buffer.from(InternalAuthenticateServiceAuthenticateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): InternalAuthenticateServiceAuthenticateResponse =>
+      InternalAuthenticateServiceAuthenticateResponse.decode(value),
   },
 } as const;
 
 export interface InternalAuthenticateServiceServer extends UntypedServiceImplementation {
-  authenticate: handleUnaryCall<InternalAuthenticateRequest, AuthenticatedSubject>;
+  authenticate: handleUnaryCall<
+    InternalAuthenticateServiceAuthenticateRequest,
+    InternalAuthenticateServiceAuthenticateResponse
+  >;
 }
 
 export interface InternalAuthenticateServiceClient extends Client {
   authenticate(
-    request: InternalAuthenticateRequest,
-    callback: (error: ServiceError | null, response: AuthenticatedSubject) => void,
+    request: InternalAuthenticateServiceAuthenticateRequest,
+    callback: (error: ServiceError | null, response: InternalAuthenticateServiceAuthenticateResponse) => void,
   ): ClientUnaryCall;
   authenticate(
-    request: InternalAuthenticateRequest,
+    request: InternalAuthenticateServiceAuthenticateRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: AuthenticatedSubject) => void,
+    callback: (error: ServiceError | null, response: InternalAuthenticateServiceAuthenticateResponse) => void,
   ): ClientUnaryCall;
   authenticate(
-    request: InternalAuthenticateRequest,
+    request: InternalAuthenticateServiceAuthenticateRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: AuthenticatedSubject) => void,
+    callback: (error: ServiceError | null, response: InternalAuthenticateServiceAuthenticateResponse) => void,
   ): ClientUnaryCall;
 }
 
