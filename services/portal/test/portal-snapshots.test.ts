@@ -227,8 +227,10 @@ describe('portal snapshots', () => {
     expect(stored.digest('hex')).toBe(hash.digest('hex'));
     // Live at once by design, all in this process: the portal's HTTP/2 window (4 MiB), grpc-js's
     // queue of decoded messages (16 × 1 MiB) and 3 part buffers of 5 MiB; the double's send
-    // queue (16 × 1 MiB) and its share of the window: ~57 MiB. A copy of the output is 160 MB.
-    expect(peakBytes).toBeLessThan(80 * 1024 * 1024);
+    // queue (16 × 1 MiB) and its share of the window: ~57 MiB. A copy of the output is 160 MB
+    // (153 MiB). The bound leaves room for garbage a loaded machine collects late (a CI run saw
+    // more than 80 MiB once); a buffered copy of the output still fails it.
+    expect(peakBytes).toBeLessThan(110 * 1024 * 1024);
   });
 
   it('fails a snapshot whose bucket does not exist, with a description', async () => {
