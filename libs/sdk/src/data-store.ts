@@ -1,9 +1,8 @@
 import { Readable } from 'node:stream';
 import { CopyObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { S3BlobStore } from '@lzy/blob';
+import { S3BlobStore, objectAddress, presignS3Url } from '@lzy/blob';
 import { FailedPrecondition, InvalidArgument, NotFound } from '@lzy/errors';
 import type { commonStorage } from '@lzy/proto';
-import { presignS3Get } from './s3-presign.ts';
 import { decodeFrom, encodeAny } from './serialization.ts';
 
 /** The region sent to S3-compatible servers that ignore it (the local suite's versitygw). */
@@ -73,13 +72,11 @@ export class DataStore {
     if (endpoint === undefined) {
       throw new FailedPrecondition('storage has no S3 endpoint: cannot hand workers a URL');
     }
-    return presignS3Get({
-      endpoint,
+    return presignS3Url({
+      method: 'GET',
+      address: objectAddress({ endpoint, region, bucket, key, forcePathStyle: true }),
+      credentials: { accessKeyId, secretAccessKey },
       region,
-      accessKeyId,
-      secretAccessKey,
-      bucket,
-      key,
       nowMs,
       expiresInS,
     });

@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { MAX_PRESIGN_EXPIRES_S, objectAddress, presignS3Url } from '@lzy/blob';
 
 /*
  * Presigned S3 GET URLs, both signature versions, with no S3 client: verifying pylzy's
@@ -20,7 +21,7 @@ export interface SigV2Grant {
 }
 
 /** The longest validity SigV4 allows a presigned URL (7 days), in seconds. */
-export const SIGV4_MAX_EXPIRES_S = 7 * 24 * 3600;
+export const SIGV4_MAX_EXPIRES_S = MAX_PRESIGN_EXPIRES_S;
 
 const SIGV2_PARAMS = ['AWSAccessKeyId', 'Expires', 'Signature'];
 
@@ -82,20 +83,27 @@ export function presignSigV4Get(request: {
   nowMs: number;
   expiresInS: number;
 }): string {
-  const endpoint = parseEndpoint(request.access.endpoint);
-  if (endpoint === undefined) {
-    throw new Error(`S3 endpoint ${request.access.endpoint} is not http(s)://host[:port]`);
+  const { access, region, bucket, key } = request;
+  if (parseEndpoint(access.endpoint) === undefined) {
+    throw new Error(`S3 endpoint ${access.endpoint} is not http(s)://host[:port]`);
   }
-  const path = `/${encodeRfc3986(request.bucket)}/${encodeKey(request.key)}`;
-  return presignSigV4({ origin: endpoint.origin, host: endpoint.host, path, ...request });
+  const address = objectAddress({
+    endpoint: access.endpoint,
+    region,
+    bucket,
+    key,
+    forcePathStyle: true,
+  });
+  return presignSigV4({ ...address, ...request });
 }
 
 /**
  * SigV4 query signing of a request (default GET) of `<origin><path>` with header `host` (`path`
- * already encoded, used verbatim as the canonical URI: S3 does not normalise it).
+ * already encoded, used verbatim as the canonical URI: S3 does not normalise it). The signing is
+ * @lzy/blob's `presignS3Url`.
  */
 export function presignSigV4(request: {
-  method?: string;
+  method?: 'GET' | 'PUT' | 'DELETE' | 'HEAD';
   origin: string;
   host: string;
   path: string;
@@ -104,53 +112,15 @@ export function presignSigV4(request: {
   nowMs: number;
   expiresInS: number;
 }): string {
-  const { access, region, path } = request;
-  const amzDate = new Date(request.nowMs).toISOString().replace(/[-:]|\.\d{3}/g, '');
-  const date = amzDate.slice(0, 8);
-  const scope = `${date}/${region}/s3/aws4_request`;
-  const expiresInS = Math.min(Math.max(1, Math.floor(request.expiresInS)), SIGV4_MAX_EXPIRES_S);
-  const query = [
-    ['X-Amz-Algorithm', 'AWS4-HMAC-SHA256'],
-    ['X-Amz-Credential', `${access.accessKeyId}/${scope}`],
-    ['X-Amz-Date', amzDate],
-    ['X-Amz-Expires', String(expiresInS)],
-    ['X-Amz-SignedHeaders', 'host'],
-  ]
-    .map(([k = '', v = '']) => `${encodeRfc3986(k)}=${encodeRfc3986(v)}`)
-    .join('&');
-  const canonicalRequest = [
-    request.method ?? 'GET',
-    path,
-    query,
-    `host:${request.host}\n`,
-    'host',
-    'UNSIGNED-PAYLOAD',
-  ].join('\n');
-  const stringToSign = [
-    'AWS4-HMAC-SHA256',
-    amzDate,
-    scope,
-    createHash('sha256').update(canonicalRequest, 'utf8').digest('hex'),
-  ].join('\n');
-  let signingKey: Buffer = Buffer.from(`AWS4${access.secretAccessKey}`, 'utf8');
-  for (const part of [date, region, 's3', 'aws4_request']) {
-    signingKey = createHmac('sha256', signingKey).update(part, 'utf8').digest();
-  }
-  const signature = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
-  return `${request.origin}${path}?${query}&X-Amz-Signature=${signature}`;
-}
-
-/** RFC 3986 encoding as SigV4 wants it: everything but `A-Za-z0-9-._~` as UTF-8 %XX. */
-function encodeRfc3986(text: string): string {
-  return encodeURIComponent(text).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-/** An object key in a path: each segment RFC 3986 encoded, `/` kept. */
-function encodeKey(key: string): string {
-  return key.split('/').map(encodeRfc3986).join('/');
+  const { origin, host, path, access } = request;
+  return presignS3Url({
+    method: request.method ?? 'GET',
+    address: { origin, host, path },
+    credentials: { accessKeyId: access.accessKeyId, secretAccessKey: access.secretAccessKey },
+    region: request.region,
+    nowMs: request.nowMs,
+    expiresInS: request.expiresInS,
+  });
 }
 
 function parseEndpoint(endpoint: string): URL | undefined {
