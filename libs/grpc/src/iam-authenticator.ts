@@ -46,6 +46,8 @@ export interface IamAuthenticatorDeps {
 interface CacheEntry {
   subject: Subject;
   expiresAtMs: number;
+  /** From then on a use also asks IAM again in the background. */
+  refreshAtMs: number;
 }
 
 /**
@@ -65,6 +67,8 @@ export class IamAuthenticator implements Authenticator {
   readonly #maxCacheEntries: number;
   readonly #deadlineMs: number;
   readonly #cache = new Map<string, CacheEntry>();
+  /** Authenticate calls in flight per JWT header: concurrent misses share one. */
+  readonly #inFlight = new Map<string, Promise<Subject>>();
 
   constructor(deps: IamAuthenticatorDeps) {
     this.#client = deps.client;
@@ -74,15 +78,49 @@ export class IamAuthenticator implements Authenticator {
     this.#deadlineMs = deps.deadlineMs ?? 10_000;
   }
 
+  /**
+   * A cached answer when there is one; past half its life it is still used while one call in
+   * the background asks IAM again (a revoked key is refused from then on), so a busy caller
+   * never waits for IAM. Concurrent misses of one JWT share one Authenticate call: a burst of
+   * calls with a new token (a portal binding 1,000 slots) costs IAM one call, not one each.
+   * One-time tokens are never shared or cached: IAM consumes them on use.
+   */
   async authenticate(
     authorization: string,
     ctx: { requestId: string; log: Logger },
   ): Promise<Subject> {
     const nowMs = this.#clock.now();
     const cached = this.#cache.get(authorization);
-    if (cached !== undefined && cached.expiresAtMs > nowMs) return cached.subject;
+    if (cached !== undefined && cached.expiresAtMs > nowMs) {
+      if (nowMs >= cached.refreshAtMs) this.#refresh(authorization, ctx);
+      return cached.subject;
+    }
     this.#cache.delete(authorization);
+    if (!JWT_SHAPE.test(bearerToken(authorization))) return this.#ask(authorization, ctx);
+    return this.#shared(authorization, ctx);
+  }
 
+  /** One Authenticate for every concurrent caller of this header. */
+  #shared(authorization: string, ctx: { requestId: string; log: Logger }): Promise<Subject> {
+    let call = this.#inFlight.get(authorization);
+    if (call === undefined) {
+      call = this.#ask(authorization, ctx).finally(() => this.#inFlight.delete(authorization));
+      this.#inFlight.set(authorization, call);
+    }
+    return call;
+  }
+
+  /** Asks IAM again in the background; a refusal drops the cached answer. */
+  #refresh(authorization: string, ctx: { requestId: string; log: Logger }): void {
+    if (this.#inFlight.has(authorization)) return;
+    this.#shared(authorization, ctx).catch((err: unknown) => {
+      if (err instanceof Unavailable) return; // IAM busy or down: the answer lives out its TTL
+      this.#cache.delete(authorization);
+    });
+  }
+
+  async #ask(authorization: string, ctx: { requestId: string; log: Logger }): Promise<Subject> {
+    const nowMs = this.#clock.now();
     const metadata = new Metadata();
     metadata.set('authorization', authorization);
     let answer: AuthenticateAnswer;
@@ -128,10 +166,12 @@ export class IamAuthenticator implements Authenticator {
     }
     let expiresAtMs = nowMs + this.#cacheTtlMs;
     if (exp !== undefined) expiresAtMs = Math.min(expiresAtMs, exp * 1000);
+    this.#cache.delete(authorization); // re-inserted last: the oldest entry goes first
     if (this.#cache.size >= this.#maxCacheEntries) {
       const oldest = this.#cache.keys().next();
       if (oldest.done !== true) this.#cache.delete(oldest.value);
     }
-    this.#cache.set(authorization, { subject, expiresAtMs });
+    const refreshAtMs = nowMs + (expiresAtMs - nowMs) / 2;
+    this.#cache.set(authorization, { subject, expiresAtMs, refreshAtMs });
   }
 }

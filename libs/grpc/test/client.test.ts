@@ -1,5 +1,5 @@
 import { Metadata } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateRsaKeyPair, signLzyJwt } from '@lzy/auth';
 import type { RsaKeyPair } from '@lzy/auth';
 import { DeadlineExceeded, NotFound, PermissionDenied, Unavailable } from '@lzy/errors';
@@ -148,6 +148,8 @@ describe('IamAuthenticator', () => {
   let alice: RsaKeyPair;
   let iam: GrpcServer;
   let iamCalls = 0;
+  /** Alice's key is removed from the stand-in IAM (revocation). */
+  let aliceRevoked = false;
 
   beforeAll(async () => {
     alice = await generateRsaKeyPair();
@@ -160,7 +162,7 @@ describe('IamAuthenticator', () => {
         clock: { now: () => Date.now() },
         findPublicKeys: (login) =>
           Promise.resolve(
-            login === 'alice'
+            login === 'alice' && !aliceRevoked
               ? { subject: { id: 'u-alice', type: 'USER' }, publicKeyPems: [alice.publicKeyPem] }
               : undefined,
           ),
@@ -205,6 +207,71 @@ describe('IamAuthenticator', () => {
       await auth.authenticate(header, { requestId: 'r3', log: silentLog });
       expect(iamCalls - before).toBe(2);
     } finally {
+      client.close();
+    }
+  });
+
+  it('asks IAM once for a burst of concurrent calls with a new token', async () => {
+    const { client, authenticator: auth } = authenticator(`127.0.0.1:${iam.port}`, () =>
+      Date.now(),
+    );
+    const header = `Bearer ${signLzyJwt({ issuer: 'alice', provider: 'GITHUB', privateKeyPem: alice.privateKeyPem, nowMs: Date.now() })}`;
+    try {
+      const before = iamCalls;
+      const subjects = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          auth.authenticate(header, { requestId: `r${i}`, log: silentLog }),
+        ),
+      );
+      expect(subjects.every((s) => s.id === 'u-alice')).toBe(true);
+      expect(iamCalls - before).toBe(1);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('never shares a call for one-time tokens (IAM consumes them on use)', async () => {
+    const { client, authenticator: auth } = authenticator(`127.0.0.1:${iam.port}`, () =>
+      Date.now(),
+    );
+    const ott = `Bearer ${Buffer.from('vm-1/0b7c').toString('base64')}`;
+    try {
+      const before = iamCalls;
+      const answers = await Promise.allSettled(
+        [1, 2, 3].map((i) => auth.authenticate(ott, { requestId: `o${i}`, log: silentLog })),
+      );
+      // The stand-in IAM refuses them at its own authentication: three calls reached it.
+      expect(answers.every((a) => a.status === 'rejected')).toBe(true);
+      expect(iamCalls - before).toBe(0);
+      const reasons = answers.map((a): unknown => (a as PromiseRejectedResult).reason as unknown);
+      expect(new Set(reasons).size).toBe(3);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('past half its TTL answers from the cache and asks IAM again behind it; a revoked key is refused then', async () => {
+    let now = Date.now();
+    const { client, authenticator: auth } = authenticator(`127.0.0.1:${iam.port}`, () => now);
+    const header = `Bearer ${signLzyJwt({ issuer: 'alice', provider: 'GITHUB', privateKeyPem: alice.privateKeyPem, nowMs: Date.now() })}`;
+    try {
+      const before = iamCalls;
+      await auth.authenticate(header, { requestId: 'a', log: silentLog });
+      now += 6_000;
+      aliceRevoked = true;
+      // Still inside the TTL: answered at once from the cache while IAM is asked again.
+      await expect(auth.authenticate(header, { requestId: 'b', log: silentLog })).resolves.toEqual({
+        id: 'u-alice',
+        type: 'USER',
+      });
+      await vi.waitFor(async () => {
+        await expect(auth.authenticate(header, { requestId: 'c', log: silentLog })).rejects.toThrow(
+          PermissionDenied,
+        );
+      });
+      expect(iamCalls - before).toBe(1); // the refused refresh never reached the handler
+    } finally {
+      aliceRevoked = false;
       client.close();
     }
   });
