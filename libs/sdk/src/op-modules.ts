@@ -20,6 +20,8 @@ const FORMAT = 'lzy-ts-op-modules/1';
 const SDK_SRC = fileURLToPath(new URL('.', import.meta.url));
 const SDK_PACKAGE = dirname(SDK_SRC.replace(/\/$/, ''));
 const SDK_INDEX = join(SDK_SRC, 'index.ts');
+/** The SDK a bundle's `@lzy/sdk` links to, in its cache directory's name (fetchOpModule). */
+const SDK_KEY = createHash('sha256').update(SDK_PACKAGE).digest('hex').slice(0, 12);
 /** `import … from '…'`, `export … from '…'`, `import '…'`, `import('…')`. */
 const SPECIFIER =
   /(\b(?:import|export)\s[^'";]*?\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])([^'"\n]+)\2/g;
@@ -110,7 +112,9 @@ export async function fetchOpModule(
   if (match === null) throw new Error(`not an op module reference: ${ref}`);
   const [, sha256 = '', encodedEntry = ''] = match;
   const entry = decodeURIComponent(encodedEntry);
-  const dir = join(cacheDir, sha256);
+  // Per SDK as well: the unpacked bundle links `@lzy/sdk` to the SDK running this code, and
+  // another checkout's (moved or deleted since) must not be reused.
+  const dir = join(cacheDir, `${sha256}-${SDK_KEY}`);
   if (existsSync(join(dir, '.complete'))) return safeJoin(dir, entry);
 
   const response = await fetch(url);
