@@ -78,3 +78,4 @@ export {
   fastSlotsServiceDefinition,
 } from './read-slot-codec.ts';
 export type { PackableMessage } from './any.ts';
+export { portalSlotUri } from './slot-uris.ts';

@@ -85,7 +85,11 @@ export function task(id: string, reads: string[], writes: string[]): graphExecut
           direction: s.direction,
         })),
       },
-      slotAssignments: slots.map((s) => ({ slotName: s.name, channelId: s.channelId })),
+      slotAssignments: slots.map((s) => ({
+        slotName: s.name,
+        channelId: s.channelId,
+        lzyTsSenderUri: '',
+      })),
     },
     maxAttempts: 0,
     retryOnFailure: false,

@@ -7,7 +7,7 @@ import {
 import type { Authenticator, Clock } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
 import { InMemoryOperations } from '@lzy/operations';
-import { iamVmOwner } from '@lzy/proto';
+import { iamVmOwner, portalSlotUri } from '@lzy/proto';
 import { AllocatorAgent } from './clients/allocator-agent.ts';
 import { ChannelManagerClient } from './clients/channel-manager-client.ts';
 import { S3SnapshotStorage } from './clients/s3-snapshot-storage.ts';
@@ -72,7 +72,7 @@ export async function startPortal(config: PortalConfig, deps: PortalDeps): Promi
     channels,
     reader,
     storage,
-    slotUriOf: (slotName) => `slot://${address}/portal/${slotName}`,
+    slotUriOf: (slotName) => portalSlotUri(address, slotName),
     log,
     stdBufferBytes: config.stdBufferBytes,
     finishStdGraceMs: config.finishStdGraceMs,

@@ -215,6 +215,57 @@ describe('worker slots', () => {
     expect(cm.senderOf('ch-fail')).toBeUndefined();
   });
 
+  it('reads an input from the sender its task names (a stored input) without binding it', async () => {
+    const { cm, address } = await channelManagerDouble();
+    const env = { LZY_CHANNEL_MANAGER_ADDRESS: address };
+    const producer = await startTestWorker(cleanup, env);
+    const consumer = await startTestWorker(cleanup, env);
+    await initAndExecute(producer, {
+      taskId: 't-planned-p',
+      desc: taskDesc('seq 1 500 > "$LZY_MOUNT/p/out"', [
+        { slot: slot('/p/out', 'OUTPUT'), channelId: 'ch-stored' },
+      ]),
+    });
+    expect(finishedOf(await watchAll(producer, 't-planned-p'))?.rc).toBe(0);
+    const sender = `slot://${producer.running.address}/t-planned-p/p/out`;
+    await initAndExecute(consumer, {
+      taskId: 't-planned-c',
+      desc: taskDesc('wc -l < "$LZY_MOUNT/c/in"', [
+        { slot: slot('/c/in', 'INPUT'), channelId: 'ch-stored', plannedSender: sender },
+      ]),
+    });
+    const events = await watchAll(consumer, 't-planned-c');
+    expect(finishedOf(events)?.rc).toBe(0);
+    expect(stdText(events, 'stdout')).toBe('500\n');
+    expect(cm.calls).toEqual(['bind /p/out']);
+  });
+
+  it('falls back to the channel-manager when the planned sender cannot serve the input', async () => {
+    const { cm, address } = await channelManagerDouble();
+    const env = { LZY_CHANNEL_MANAGER_ADDRESS: address };
+    const producer = await startTestWorker(cleanup, env);
+    const consumer = await startTestWorker(cleanup, env);
+    await initAndExecute(producer, {
+      taskId: 't-fallback-p',
+      desc: taskDesc('seq 1 300 > "$LZY_MOUNT/p/out"', [
+        { slot: slot('/p/out', 'OUTPUT'), channelId: 'ch-fb' },
+      ]),
+    });
+    expect(finishedOf(await watchAll(producer, 't-fallback-p'))?.rc).toBe(0);
+    // A slot the producer does not serve: its ReadSlot answers NOT_FOUND.
+    const gone = `slot://${producer.running.address}/t-fallback-p/p/missing`;
+    await initAndExecute(consumer, {
+      taskId: 't-fallback-c',
+      desc: taskDesc('wc -l < "$LZY_MOUNT/c/in"', [
+        { slot: slot('/c/in', 'INPUT'), channelId: 'ch-fb', plannedSender: gone },
+      ]),
+    });
+    const events = await watchAll(consumer, 't-fallback-c');
+    expect(finishedOf(events)?.rc).toBe(0);
+    expect(stdText(events, 'stdout')).toBe('300\n');
+    expect(cm.calls).toContain('bind /c/in');
+  });
+
   it('copies an input produced by an earlier task on the same worker without binding it', async () => {
     const { cm, address } = await channelManagerDouble();
     const w = await startTestWorker(cleanup, { LZY_CHANNEL_MANAGER_ADDRESS: address });

@@ -140,7 +140,7 @@ export function slot(name: string, direction: 'INPUT' | 'OUTPUT'): commonSlot.Sl
 
 export function taskDesc(
   command: string,
-  slots: Array<{ slot: commonSlot.Slot; channelId: string }> = [],
+  slots: Array<{ slot: commonSlot.Slot; channelId: string; plannedSender?: string }> = [],
 ): commonOperation.TaskDesc {
   return {
     operation: {
@@ -153,7 +153,11 @@ export function taskDesc(
       stdout: undefined,
       stderr: undefined,
     },
-    slotAssignments: slots.map((s) => ({ slotName: s.slot.name, channelId: s.channelId })),
+    slotAssignments: slots.map((s) => ({
+      slotName: s.slot.name,
+      channelId: s.channelId,
+      lzyTsSenderUri: s.plannedSender ?? '',
+    })),
   };
 }
 

@@ -23,6 +23,7 @@ function task(id: string, reads: string[], writes: string[]): GraphTaskInput {
       slotAssignments: slots.map((s) => ({
         slotName: s.name,
         channelId: s.name.slice(s.name.indexOf('-') + 1),
+        lzyTsSenderUri: '',
       })),
     },
   };
@@ -70,8 +71,8 @@ describe('planGraph', () => {
           slots: [slot(INPUT), slot(OUTPUT)],
         },
         slotAssignments: [
-          { slotName: '/call-2/f.return_0', channelId: 'first-result' },
-          { slotName: '/call-2/f.return_0', channelId: 'second-result' },
+          { slotName: '/call-2/f.return_0', channelId: 'first-result', lzyTsSenderUri: '' },
+          { slotName: '/call-2/f.return_0', channelId: 'second-result', lzyTsSenderUri: '' },
         ],
       },
     };
@@ -85,7 +86,11 @@ describe('planGraph', () => {
       second: ['first'],
       third: ['second'],
     });
-    second.taskDesc!.slotAssignments.push({ slotName: '/call-2/f.return_0', channelId: 'c' });
+    second.taskDesc!.slotAssignments.push({
+      slotName: '/call-2/f.return_0',
+      channelId: 'c',
+      lzyTsSenderUri: '',
+    });
     expect(() => planGraph([second])).toThrow(/assigned more channels than it is declared/);
   });
 
@@ -102,7 +107,7 @@ describe('planGraph', () => {
 
   it('rejects an assignment of an undeclared slot', () => {
     const t = task('a', [], ['x']);
-    t.taskDesc!.slotAssignments.push({ slotName: 'ghost', channelId: 'c' });
+    t.taskDesc!.slotAssignments.push({ slotName: 'ghost', channelId: 'c', lzyTsSenderUri: '' });
     expect(() => planGraph([t])).toThrow(/ghost/);
   });
 

@@ -41,6 +41,7 @@ describe('planGraph', () => {
     zone: 'z',
     storage,
     producedEarlier: new Set(),
+    portalAddress: '10.0.0.5:7000',
   });
 
   it('makes one channel per data item named after the execution and the URI digest', () => {
@@ -94,6 +95,7 @@ describe('planGraph', () => {
       zone: 'z',
       storage,
       producedEarlier: new Set(),
+      portalAddress: '',
     });
     const second = own.tasks[1]?.desc;
     const { INPUT, OUTPUT } = commonSlot.Slot_Direction;
@@ -102,8 +104,16 @@ describe('planGraph', () => {
       ['/c2/f.return_0', OUTPUT],
     ]);
     expect(second?.slotAssignments).toEqual([
-      { slotName: '/c2/f.return_0', channelId: `e1/${uriDigest('s3://bucket/r1')}` },
-      { slotName: '/c2/f.return_0', channelId: `e1/${uriDigest('s3://bucket/r2')}` },
+      {
+        slotName: '/c2/f.return_0',
+        channelId: `e1/${uriDigest('s3://bucket/r1')}`,
+        lzyTsSenderUri: '',
+      },
+      {
+        slotName: '/c2/f.return_0',
+        channelId: `e1/${uriDigest('s3://bucket/r2')}`,
+        lzyTsSenderUri: '',
+      },
     ]);
     expect(own.tasks[0]?.desc.slotAssignments[1]?.channelId).toBe(
       `e1/${uriDigest('s3://bucket/r1')}`,
@@ -119,7 +129,22 @@ describe('planGraph', () => {
       zone: 'z',
       storage,
       producedEarlier: new Set(['s3://bucket/y']),
+      portalAddress: '10.0.0.5:7000',
     });
     expect(later.channels).toEqual([`e1/${uriDigest('s3://bucket/y')}-stored`]);
+    expect(later.tasks[0]?.desc.slotAssignments[0]?.lzyTsSenderUri).toBe(
+      `slot://10.0.0.5:7000/portal/stored-${uriDigest('s3://bucket/y')}`,
+    );
+  });
+
+  it("names a stored input's portal sender in its task, and no sender for produced data", () => {
+    const [a, b] = plan.tasks;
+    const portalSender = plan.portalSlots.find((s) => s.kind === 'sender');
+    expect(a?.desc.slotAssignments.map((s) => [s.slotName, s.lzyTsSenderUri])).toEqual([
+      ['/a/arg', `slot://10.0.0.5:7000/portal/${portalSender?.slotName ?? '?'}`],
+      ['/a/ret', ''],
+    ]);
+    // b's input is a's output: its sender is the producer's worker, known only when a exits.
+    expect(b?.desc.slotAssignments.map((s) => s.lzyTsSenderUri)).toEqual(['', '']);
   });
 });

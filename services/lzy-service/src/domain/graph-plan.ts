@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { commonSlot } from '@lzy/proto';
+import { commonSlot, portalSlotUri } from '@lzy/proto';
 import type { commonDataScheme, commonEnv, lzyWorkflow } from '@lzy/proto';
 import type { PortalSnapshotSlot, StorageConfig, SubmittedTask } from './ports.ts';
 
@@ -30,6 +30,11 @@ export interface PlanInput {
   storage: StorageConfig;
   /** Inputs produced by an earlier graph of this execution: their channel already has a portal receiver. */
   producedEarlier: ReadonlySet<string>;
+  /**
+   * `host:port` of the execution's portal: a stored input's sender is named in its task
+   * (lzyTsSenderUri), so the worker reads it without the channel-manager. '': not named.
+   */
+  portalAddress: string;
 }
 
 /**
@@ -44,6 +49,8 @@ export function planGraph(input: PlanInput): GraphPlan {
     graph.operations.flatMap((op) => op.outputSlots.map((s) => s.storageUri)),
   );
   const channelOf = new Map<string, string>();
+  /** Stored inputs' portal sender slot URIs, by storage URI. */
+  const senderOf = new Map<string, string>();
   const portalSlots: PortalSnapshotSlot[] = [];
   const withUri = (uri: string): StorageConfig => ({ ...input.storage, uri });
   for (const uri of produced) {
@@ -60,6 +67,8 @@ export function planGraph(input: PlanInput): GraphPlan {
       channelOf.set(uri, channel);
       const slot = { slotName: `stored-${uriDigest(uri)}`, channelId: channel, storageUri: uri };
       portalSlots.push({ ...slot, kind: 'sender', storage: withUri(uri) });
+      if (input.portalAddress !== '')
+        senderOf.set(uri, portalSlotUri(input.portalAddress, slot.slotName));
     }
   }
   const schemeOf = new Map(graph.dataDescriptions.map((d) => [d.storageUri, d.dataScheme]));
@@ -67,7 +76,7 @@ export function planGraph(input: PlanInput): GraphPlan {
     const r = op.lzyTsRequirements;
     return {
       id: `${input.graphId}-${index}`,
-      desc: taskDescOf(op, input.zone, channelOf, schemeOf),
+      desc: taskDescOf(op, input.zone, { channelOf, senderOf }, schemeOf),
       needs: r === undefined ? undefined : { cpu: r.cpuCount, ramGb: r.ramGb, gpu: r.gpuCount },
       maxAttempts: r?.maxAttempts ?? 0,
       retryOnFailure: r?.retryOnFailure ?? false,
@@ -91,10 +100,15 @@ export function planGraph(input: PlanInput): GraphPlan {
 function taskDescOf(
   op: Operation,
   zone: string,
-  channelOf: ReadonlyMap<string, string>,
+  channels: {
+    channelOf: ReadonlyMap<string, string>;
+    /** Senders known when planning (stored inputs), by storage URI. */
+    senderOf: ReadonlyMap<string, string>;
+  },
   schemeOf: ReadonlyMap<string, commonDataScheme.DataScheme | undefined>,
 ): SubmittedTask['desc'] {
   const { INPUT, OUTPUT } = commonSlot.Slot_Direction;
+  const { channelOf, senderOf } = channels;
   const slots = [
     ...op.inputSlots.map((slot) => ({ slot, direction: INPUT })),
     ...op.outputSlots.map((slot) => ({ slot, direction: OUTPUT })),
@@ -115,9 +129,10 @@ function taskDescOf(
       stdout: undefined,
       stderr: undefined,
     },
-    slotAssignments: slots.map(({ slot }) => ({
+    slotAssignments: slots.map(({ slot, direction }) => ({
       slotName: slot.path,
       channelId: channelOf.get(slot.storageUri) ?? '',
+      lzyTsSenderUri: (direction === INPUT ? senderOf.get(slot.storageUri) : undefined) ?? '',
     })),
   };
 }

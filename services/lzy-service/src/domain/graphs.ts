@@ -70,6 +70,7 @@ export class Graphs {
       zone,
       storage: execution.portalStorage,
       producedEarlier: await store.producedIn(execution.executionId, inputs),
+      portalAddress: execution.portalAddress ?? '',
     });
     if (record === undefined) {
       const used = await store.usedOutputs(plan.outputUris);

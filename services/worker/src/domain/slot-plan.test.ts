@@ -27,7 +27,11 @@ function taskDesc(
       stdout: undefined,
       stderr: undefined,
     },
-    slotAssignments: slots.map(([slotName, , channelId]) => ({ slotName, channelId })),
+    slotAssignments: slots.map(([slotName, , channelId]) => ({
+      slotName,
+      channelId,
+      lzyTsSenderUri: '',
+    })),
   };
 }
 

@@ -13,6 +13,11 @@ export interface PlannedSlot {
   localPath: string;
   filePath: string;
   slotUri: string;
+  /**
+   * An input's sender as planned by lzy-service (SlotToChannelAssignment.lzyTsSenderUri: the
+   * portal's sender of a stored input), read without the channel-manager; undefined: none.
+   */
+  plannedSender?: string | undefined;
 }
 
 /** The slots of a task, and how repeated input paths were given files of their own. */
@@ -59,9 +64,9 @@ export function planSlots(
   taskDesc: commonOperation.TaskDesc,
   where: { taskDir: string; address: string; taskId: string },
 ): SlotPlan {
-  const channels = new Map<string, string[]>();
+  const assignments = new Map<string, commonOperation.SlotToChannelAssignment[]>();
   for (const a of taskDesc.slotAssignments)
-    channels.set(a.slotName, [...(channels.get(a.slotName) ?? []), a.channelId]);
+    assignments.set(a.slotName, [...(assignments.get(a.slotName) ?? []), a]);
   const declared = taskDesc.operation?.slots ?? [];
   const taken = new Set(declared.map((s) => s.name));
   const matched = new Map<string, number>();
@@ -71,7 +76,8 @@ export function planSlots(
   for (const slot of declared) {
     const index = matched.get(slot.name) ?? 0;
     matched.set(slot.name, index + 1);
-    const channelId = channels.get(slot.name)?.[index];
+    const assignment = assignments.get(slot.name)?.[index];
+    const channelId = assignment?.channelId;
     if (channelId === undefined || channelId === '')
       throw new InvalidArgument(`slot ${slot.name} has no channel in task_desc.slotAssignments`);
     const direction = directionOf(slot);
@@ -90,6 +96,9 @@ export function planSlots(
       localPath,
       filePath: slotFilePath(where.taskDir, localPath),
       slotUri: workerSlotUri(where.address, where.taskId, localPath),
+      ...(direction === 'INPUT' && assignment?.lzyTsSenderUri
+        ? { plannedSender: assignment.lzyTsSenderUri }
+        : {}),
     });
   }
   const outputNames = new Set(

@@ -202,7 +202,8 @@ export class TaskRun {
               channelId: input.channelId,
             },
             filePath: input.filePath,
-            knownSender: this.#spec.inputSenders.get(input.channelId),
+            // The scheduler's (a producer that exited) first, else the one planned (stored data).
+            knownSender: this.#spec.inputSenders.get(input.channelId) ?? input.plannedSender,
           },
           signal,
         ),

@@ -26,7 +26,7 @@ from ai.lzy.v1.common import env_pb2 as ai_dot_lzy_dot_v1_dot_common_dot_env__pb
 from ai.lzy.v1.common import slot_pb2 as ai_dot_lzy_dot_v1_dot_common_dot_slot__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n ai/lzy/v1/common/operation.proto\x12\x10\x61i.lzy.v1.common\x1a\x1a\x61i/lzy/v1/common/env.proto\x1a\x1b\x61i/lzy/v1/common/slot.proto\"\xe6\x02\n\tOperation\x12&\n\x03\x65nv\x18\x01 \x01(\x0b\x32\x19.ai.lzy.v1.common.EnvSpec\x12\x34\n\x0crequirements\x18\x02 \x01(\x0b\x32\x1e.ai.lzy.v1.common.Requirements\x12\x0f\n\x07\x63ommand\x18\x03 \x01(\t\x12%\n\x05slots\x18\x04 \x03(\x0b\x32\x16.ai.lzy.v1.common.Slot\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x0c\n\x04name\x18\x06 \x01(\t\x12\x37\n\x06stdout\x18\x07 \x01(\x0b\x32\'.ai.lzy.v1.common.Operation.StdSlotDesc\x12\x37\n\x06stderr\x18\x08 \x01(\x0b\x32\'.ai.lzy.v1.common.Operation.StdSlotDesc\x1a.\n\x0bStdSlotDesc\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tchannelId\x18\x02 \x01(\t\"/\n\x0cRequirements\x12\x11\n\tpoolLabel\x18\x01 \x01(\t\x12\x0c\n\x04zone\x18\x02 \x01(\t\">\n\x17SlotToChannelAssignment\x12\x10\n\x08slotName\x18\x01 \x01(\t\x12\x11\n\tchannelId\x18\x02 \x01(\t\"~\n\x08TaskDesc\x12.\n\toperation\x18\x02 \x01(\x0b\x32\x1b.ai.lzy.v1.common.Operation\x12\x42\n\x0fslotAssignments\x18\x03 \x03(\x0b\x32).ai.lzy.v1.common.SlotToChannelAssignmentb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n ai/lzy/v1/common/operation.proto\x12\x10\x61i.lzy.v1.common\x1a\x1a\x61i/lzy/v1/common/env.proto\x1a\x1b\x61i/lzy/v1/common/slot.proto\"\xe6\x02\n\tOperation\x12&\n\x03\x65nv\x18\x01 \x01(\x0b\x32\x19.ai.lzy.v1.common.EnvSpec\x12\x34\n\x0crequirements\x18\x02 \x01(\x0b\x32\x1e.ai.lzy.v1.common.Requirements\x12\x0f\n\x07\x63ommand\x18\x03 \x01(\t\x12%\n\x05slots\x18\x04 \x03(\x0b\x32\x16.ai.lzy.v1.common.Slot\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x0c\n\x04name\x18\x06 \x01(\t\x12\x37\n\x06stdout\x18\x07 \x01(\x0b\x32\'.ai.lzy.v1.common.Operation.StdSlotDesc\x12\x37\n\x06stderr\x18\x08 \x01(\x0b\x32\'.ai.lzy.v1.common.Operation.StdSlotDesc\x1a.\n\x0bStdSlotDesc\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tchannelId\x18\x02 \x01(\t\"/\n\x0cRequirements\x12\x11\n\tpoolLabel\x18\x01 \x01(\t\x12\x0c\n\x04zone\x18\x02 \x01(\t\"W\n\x17SlotToChannelAssignment\x12\x10\n\x08slotName\x18\x01 \x01(\t\x12\x11\n\tchannelId\x18\x02 \x01(\t\x12\x17\n\x0elzyTsSenderUri\x18\xe8\x07 \x01(\t\"~\n\x08TaskDesc\x12.\n\toperation\x18\x02 \x01(\x0b\x32\x1b.ai.lzy.v1.common.Operation\x12\x42\n\x0fslotAssignments\x18\x03 \x03(\x0b\x32).ai.lzy.v1.common.SlotToChannelAssignmentb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,7 +40,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REQUIREMENTS']._serialized_start=472
   _globals['_REQUIREMENTS']._serialized_end=519
   _globals['_SLOTTOCHANNELASSIGNMENT']._serialized_start=521
-  _globals['_SLOTTOCHANNELASSIGNMENT']._serialized_end=583
-  _globals['_TASKDESC']._serialized_start=585
-  _globals['_TASKDESC']._serialized_end=711
+  _globals['_SLOTTOCHANNELASSIGNMENT']._serialized_end=608
+  _globals['_TASKDESC']._serialized_start=610
+  _globals['_TASKDESC']._serialized_end=736
 # @@protoc_insertion_point(module_scope)

@@ -44,12 +44,14 @@ class Requirements(_message.Message):
     def __init__(self, poolLabel: _Optional[str] = ..., zone: _Optional[str] = ...) -> None: ...
 
 class SlotToChannelAssignment(_message.Message):
-    __slots__ = ("slotName", "channelId")
+    __slots__ = ("slotName", "channelId", "lzyTsSenderUri")
     SLOTNAME_FIELD_NUMBER: _ClassVar[int]
     CHANNELID_FIELD_NUMBER: _ClassVar[int]
+    LZYTSSENDERURI_FIELD_NUMBER: _ClassVar[int]
     slotName: str
     channelId: str
-    def __init__(self, slotName: _Optional[str] = ..., channelId: _Optional[str] = ...) -> None: ...
+    lzyTsSenderUri: str
+    def __init__(self, slotName: _Optional[str] = ..., channelId: _Optional[str] = ..., lzyTsSenderUri: _Optional[str] = ...) -> None: ...
 
 class TaskDesc(_message.Message):
     __slots__ = ("operation", "slotAssignments")

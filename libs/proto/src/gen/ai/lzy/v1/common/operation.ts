@@ -39,6 +39,14 @@ export interface Requirements {
 export interface SlotToChannelAssignment {
   slotName: string;
   channelId: string;
+  /**
+   * LZY-TS extension (field numbers from 1000 are ours; LZY's own services never set it): the
+   * slot URI that serves an input's data when lzy-service knows it when it plans the graph (the
+   * portal's sender of a stored input), so the worker reads it at once instead of binding a
+   * receiver and waiting for the channel-manager to name the sender. Empty: ask the
+   * channel-manager. A sender that cannot serve it falls back to that.
+   */
+  lzyTsSenderUri: string;
 }
 
 /** Field 1 (the task id in old LZY versions) does not exist. */
@@ -420,7 +428,7 @@ export const Requirements: MessageFns<Requirements, "ai.lzy.v1.common.Requiremen
 };
 
 function createBaseSlotToChannelAssignment(): SlotToChannelAssignment {
-  return { slotName: "", channelId: "" };
+  return { slotName: "", channelId: "", lzyTsSenderUri: "" };
 }
 
 export const SlotToChannelAssignment: MessageFns<SlotToChannelAssignment, "ai.lzy.v1.common.SlotToChannelAssignment"> =
@@ -433,6 +441,9 @@ export const SlotToChannelAssignment: MessageFns<SlotToChannelAssignment, "ai.lz
       }
       if (message.channelId !== "") {
         writer.uint32(18).string(message.channelId);
+      }
+      if (message.lzyTsSenderUri !== "") {
+        writer.uint32(8002).string(message.lzyTsSenderUri);
       }
       return writer;
     },
@@ -466,6 +477,14 @@ export const SlotToChannelAssignment: MessageFns<SlotToChannelAssignment, "ai.lz
               message.channelId = reader.string();
               continue;
             }
+            case 1000: {
+              if (tag !== 8002) {
+                break;
+              }
+
+              message.lzyTsSenderUri = reader.string();
+              continue;
+            }
           }
           if ((tag & 7) === 4 || tag === 0) {
             break;
@@ -482,6 +501,7 @@ export const SlotToChannelAssignment: MessageFns<SlotToChannelAssignment, "ai.lz
       return {
         slotName: isSet(object.slotName) ? globalThis.String(object.slotName) : "",
         channelId: isSet(object.channelId) ? globalThis.String(object.channelId) : "",
+        lzyTsSenderUri: isSet(object.lzyTsSenderUri) ? globalThis.String(object.lzyTsSenderUri) : "",
       };
     },
 
@@ -493,6 +513,9 @@ export const SlotToChannelAssignment: MessageFns<SlotToChannelAssignment, "ai.lz
       if (message.channelId !== "") {
         obj.channelId = message.channelId;
       }
+      if (message.lzyTsSenderUri !== "") {
+        obj.lzyTsSenderUri = message.lzyTsSenderUri;
+      }
       return obj;
     },
 
@@ -503,6 +526,7 @@ export const SlotToChannelAssignment: MessageFns<SlotToChannelAssignment, "ai.lz
       const message = createBaseSlotToChannelAssignment();
       message.slotName = object.slotName ?? "";
       message.channelId = object.channelId ?? "";
+      message.lzyTsSenderUri = object.lzyTsSenderUri ?? "";
       return message;
     },
   };
