@@ -10,7 +10,7 @@ import {
   startLocalSuite,
   vmHostEnv,
 } from '@lzy/local-suite';
-import type { SuiteInfra } from '@lzy/local-suite';
+import type { LocalSuite, SuiteInfra, SuiteService } from '@lzy/local-suite';
 import { startPostgres, startS3 } from '@lzy/testing';
 import type { S3Server } from '@lzy/testing';
 import type { ClientConfig } from '@lzy/sdk';
@@ -22,6 +22,8 @@ export interface BenchSuite {
   scratchDbUrl: string;
   /** The suite's S3 server (for baselines). */
   s3: S3Server;
+  /** `host:port` of each service's /metrics (every service that has one: the site has none). */
+  metricsAddresses: LocalSuite['metricsAddresses'];
   /** Wall time of each start phase (ms). */
   phasesMs: Record<'postgres' | 's3' | 'services' | 'user', number>;
   stop(): Promise<void>;
@@ -35,7 +37,8 @@ export interface BenchSuite {
 /**
  * Starts PostgreSQL, versitygw and every service in this process exactly as `lzy up` does
  * (libs/local-suite/src/up.ts), with a fresh cluster and bucket directory, services on free
- * ports, logs silenced. `extraEnv` tunes one service (e.g. the VM idle timeout).
+ * ports, logs silenced, each service's /metrics on a free port (counters to profile with; a
+ * scrape only when a benchmark asks). `extraEnv` tunes one service (e.g. the VM idle timeout).
  */
 export async function startBenchSuite(extraEnv: SuiteInfra['extraEnv'] = {}): Promise<BenchSuite> {
   const dir = await mkdtemp(join(tmpdir(), 'lzy-bench-'));
@@ -76,7 +79,7 @@ export async function startBenchSuite(extraEnv: SuiteInfra['extraEnv'] = {}): Pr
         },
         internalKeys,
         vmEnv: vmHostEnv(process.env),
-        extraEnv,
+        extraEnv: withMetricsPorts(extraEnv),
       },
     });
     stops.push(() => suite.stop());
@@ -105,6 +108,7 @@ export async function startBenchSuite(extraEnv: SuiteInfra['extraEnv'] = {}): Pr
       config,
       scratchDbUrl: pgCluster.urlFor('bench_scratch'),
       s3,
+      metricsAddresses: suite.metricsAddresses,
       phasesMs,
       stop,
       addUser: (login) => addUser(login),
@@ -113,6 +117,13 @@ export async function startBenchSuite(extraEnv: SuiteInfra['extraEnv'] = {}): Pr
     await stop();
     throw err;
   }
+}
+
+/** `extraEnv` with LZY_METRICS_PORT=0 (a free port) for every service that does not set its own. */
+function withMetricsPorts(extraEnv: SuiteInfra['extraEnv']): SuiteInfra['extraEnv'] {
+  return Object.fromEntries(
+    SUITE_SERVICES.map((s: SuiteService) => [s, { LZY_METRICS_PORT: '0', ...extraEnv?.[s] }]),
+  );
 }
 
 /** One committed INSERT on `url` per call, over one connection (the "durable state" baseline). */

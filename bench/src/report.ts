@@ -39,3 +39,18 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
   await fn();
   return performance.now() - start;
 }
+
+/**
+ * The cost of one graph of `ops` ops as a line through two measurements of different lengths:
+ * `perOpMs`, the marginal cost of one more op (the slope), and `fixedMs`, what a graph costs
+ * whatever its length (the intercept: submit, first poll, completion).
+ * @throws Error when both have the same number of ops (no slope)
+ */
+export function linearCost(
+  short: { ops: number; ms: number },
+  long: { ops: number; ms: number },
+): { perOpMs: number; fixedMs: number } {
+  if (short.ops === long.ops) throw new Error(`two chains of ${short.ops} ops have no slope`);
+  const perOpMs = (long.ms - short.ms) / (long.ops - short.ops);
+  return { perOpMs, fixedMs: long.ms - perOpMs * long.ops };
+}
