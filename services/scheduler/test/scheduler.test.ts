@@ -131,6 +131,27 @@ describe('scheduler (warm dispatch)', () => {
       await expect.poll(state(request, id)).toBe(S.TASK_STATE_SUCCEEDED);
   });
 
+  it('says why a task waits when its user holds the most VMs one user may, and clears it once it runs', async () => {
+    // Whole-VM tasks of one user: 2 VMs at most (LZY_SCHEDULER_MAX_VMS_PER_USER in beforeAll).
+    const request = submitRequest([task('cap1'), task('cap2'), task('cap3')]);
+    await submit(client, request);
+    const first = await workerOf('cap1');
+    await workerOf('cap2');
+    const third = await getTask(client, request.executionId, 'cap3');
+    await expect
+      .poll(async () => (await getTask(client, request.executionId, 'cap3')).description)
+      .toMatch(/waiting for a VM: user .* holds 2 VMs.*LZY_SCHEDULER_MAX_VMS_PER_USER/);
+    expect(third.state).toBe(S.TASK_STATE_QUEUED);
+    first.succeed('cap1');
+    const holder = await workerOf('cap3');
+    await expect.poll(state(request, 'cap3')).toBe(S.TASK_STATE_EXECUTING);
+    expect((await getTask(client, request.executionId, 'cap3')).description).toBe('');
+    holder.succeed('cap3');
+    (await workerOf('cap2')).succeed('cap2');
+    for (const id of ['cap2', 'cap3'])
+      await expect.poll(state(request, id)).toBe(S.TASK_STATE_SUCCEEDED);
+  });
+
   it('gives an idle VM back after the linger and allocates again for later work', async () => {
     const userId = `user-${Math.random()}`;
     const first = submitRequest([task('l1')], { userId });

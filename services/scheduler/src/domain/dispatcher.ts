@@ -20,6 +20,9 @@ export interface DispatcherDeps {
   notices?: UserNoticePort | undefined;
 }
 
+/** How a queued task's description starts while no VM can be had for it (a cap). */
+const WAITING_FOR_VM = 'waiting for a VM';
+
 /** One session's queues and VMs (a session: one user and workflow name). */
 interface Session {
   readonly owner: string;
@@ -287,8 +290,20 @@ export class Dispatcher {
       .reduce((n, s) => n + s.vms.size, 0);
     // Never more than the pool holds: beyond its cap an allocation only waits in the allocator.
     const poolRoom = pool.maxVms > 0 ? pool.maxVms - sameKey.length : Infinity;
-    const more = Math.min(wanted - allocating, this.#deps.maxVmsPerUser - heldByUser, poolRoom);
+    const userRoom = this.#deps.maxVmsPerUser - heldByUser;
+    const more = Math.min(wanted - allocating, userRoom, poolRoom);
     for (let i = 0; i < more; i++) session.vms.add(keeper.allocate(session.owner, poolKey, pool));
+    // Tasks no VM is coming for say why they wait (the site shows it beside the op).
+    if (allocating + Math.max(0, more) > 0) return;
+    const why =
+      userRoom <= 0
+        ? `${WAITING_FOR_VM}: user ${session.userId} holds ${heldByUser} VMs, the most one user may (LZY_SCHEDULER_MAX_VMS_PER_USER); it runs when one of them has room`
+        : poolRoom <= 0
+          ? `${WAITING_FOR_VM}: pool '${pool.label}' is at its cap of ${pool.maxVms} VMs for this workflow; it runs when one of them has room`
+          : undefined;
+    if (why === undefined) return;
+    for (const live of queue)
+      if (live.progress.description !== why) this.#progress(live, { description: why });
   }
 
   #isIdle(session: Session, vm: HeldVm): boolean {
@@ -304,6 +319,8 @@ export class Dispatcher {
       attempt: live.progress.attempt + 1,
       vmId: vm.vmId,
       startedAt: undefined,
+      // A note on why it waited is over; a retry's note stays.
+      ...(live.progress.description.startsWith(WAITING_FOR_VM) ? { description: '' } : {}),
     });
     this.#keeper?.link(vm)?.run(this.#runRequest(live));
   }
