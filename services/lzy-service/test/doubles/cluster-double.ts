@@ -314,6 +314,7 @@ export class ClusterDouble {
         getChannelStatus: unimplemented,
         listChannels: unimplemented,
         bind: unimplemented,
+        bindSlots: unimplemented,
         unbind: unimplemented,
         watchSender: unimplemented,
       },
