@@ -67,10 +67,11 @@ export class Portal {
 
   /**
    * Opens and binds the slots (portal.proto OpenSlots). Idempotent per name; every slot is
-   * checked before any is opened.
+   * checked, then the snapshot slots not open yet are bound in one BindSlots call (all or
+   * nothing), then opened: receivers start waiting for their sender.
    * @throws AlreadyExists for a name reused with another description; FailedPrecondition after
    *   Finish/Stop, for an INPUT snapshot whose object already exists (write-once) or an OUTPUT
-   *   snapshot whose object does not.
+   *   snapshot whose object does not; the channel manager's refusal of a binding.
    */
   async openSlots(specs: readonly OpenSlotSpec[]): Promise<void> {
     this.#checkAccepting();
@@ -85,14 +86,16 @@ export class Portal {
     }
     for (const spec of fresh) await this.#check(spec, fresh);
     this.#checkAccepting();
+    // Bound before opened: a failed bind leaves the slots unknown, so a repeated OpenSlots binds
+    // them again (an opened slot is never bound again: a synced receiver is a sender by then).
+    const snapshots = fresh.filter((spec) => spec.kind.type === 'snapshot');
+    if (snapshots.length > 0)
+      await this.#deps.channels.bindSlots(
+        { bind: snapshots.map((spec) => this.#bindingOf(spec)) },
+        this.#stopped.signal,
+      );
+    this.#checkAccepting();
     for (const spec of fresh) if (!this.#opened.has(spec.name)) this.#open(spec);
-    await Promise.all(
-      fresh.map(async (spec) => {
-        const { kind } = spec;
-        if (kind.type === 'snapshot' && kind.direction === 'OUTPUT')
-          await this.#deps.channels.bind(this.#bindingOf(spec), this.#stopped.signal);
-      }),
-    );
   }
 
   /** Statuses of `names` (empty: all). @throws NotFound for an unknown name. */
