@@ -132,6 +132,17 @@ export class ChannelStore implements ChannelStorePort {
     return row === undefined ? undefined : toEndpoint(row);
   }
 
+  async endpointsOf(channelId: string): Promise<BoundEndpoint[]> {
+    const rows = await this.#db
+      .selectFrom('endpoint')
+      .selectAll()
+      .where('channel_id', '=', channelId)
+      .orderBy('bound_at')
+      .orderBy('slot_uri')
+      .execute();
+    return rows.map(toEndpoint);
+  }
+
   /** The user of the channel `slotUri` is bound in; undefined if it is not bound. */
   async userOfSlot(slotUri: string): Promise<string | undefined> {
     const row = await this.#db

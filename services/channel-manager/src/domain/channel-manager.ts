@@ -20,6 +20,8 @@ export interface ChannelStorePort {
   get(channelId: string): Promise<ChannelRecord | undefined>;
   list(executionId: string): Promise<ChannelRecord[]>;
   endpoint(slotUri: string): Promise<BoundEndpoint | undefined>;
+  /** The endpoints bound to a channel, in binding order; none for an unknown channel. */
+  endpointsOf(channelId: string): Promise<BoundEndpoint[]>;
   userOfSlot(slotUri: string): Promise<string | undefined>;
   /**
    * Applies the change as planBindings plans it, atomically. @returns the channels changed.
@@ -189,10 +191,10 @@ export class ChannelManager {
     try {
       let current: string | undefined;
       do {
-        const channel = await this.#store.get(receiver.channelId);
-        if (!channel?.endpoints.some((e) => e.slotUri === slotUri && e.direction === 'INPUT'))
-          return;
-        const sender = preferredSender(channel.endpoints, receiver);
+        // The endpoints alone (one statement per wake-up): a destroyed channel has none left.
+        const endpoints = await this.#store.endpointsOf(receiver.channelId);
+        if (!endpoints.some((e) => e.slotUri === slotUri && e.direction === 'INPUT')) return;
+        const sender = preferredSender(endpoints, receiver);
         if (sender !== undefined && sender.slotUri !== current) {
           await onSender(sender);
           // Checked after the offer, not before: a live worker (the usual case) costs the
