@@ -41,10 +41,11 @@ export const tokenIsSubject: Authenticator = {
 /**
  * @param options.checkSenders check WORKER senders (a health check of their address); off by
  *   default, since most tests bind made-up addresses.
+ * @param options.metrics serve /metrics on a free port (`metricsPort`).
  */
 export async function startForTest(
   dbUrl: string,
-  options: { checkSenders?: boolean } = {},
+  options: { checkSenders?: boolean; metrics?: boolean } = {},
 ): Promise<RunningChannelManager> {
   const config = loadChannelManagerConfig({
     LZY_PORT: '0',
@@ -52,6 +53,7 @@ export async function startForTest(
     LZY_LOG_LEVEL: 'silent',
     LZY_SHUTDOWN_GRACE_MS: '1000',
     LZY_CHECK_WORKER_SENDERS: String(options.checkSenders === true),
+    ...(options.metrics === true ? { LZY_METRICS_PORT: '0' } : {}),
   });
   const service = await startChannelManager(config, {
     log: createLogger({ service: 'channel-manager-test', level: 'silent' }),
@@ -66,4 +68,11 @@ export function clientAs(port: number, subjectId: string) {
     callCredentials: () => Promise.resolve(`${subjectId}.test.token`),
     retry: false,
   });
+}
+
+/** The service's `lzy_db_statements_total` now (its /metrics). */
+export async function statementsRun(metricsPort: number | undefined): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort ?? 0}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('lzy_db_statements_total{'));
+  return Number(line?.split(' ').at(-1) ?? 0);
 }

@@ -1,66 +1,25 @@
 import { sql } from 'kysely';
-import type { Generated, Kysely, Transaction } from 'kysely';
 import { withTransaction } from '@lzy/db';
-import { AlreadyExists, NotFound } from '@lzy/errors';
-import { commonSlot } from '@lzy/proto';
+import { AlreadyExists } from '@lzy/errors';
+import { planBindings } from '../domain/binding-plan.ts';
+import type { Authorize, BindingChange } from '../domain/binding-plan.ts';
 import type { ChannelStorePort } from '../domain/channel-manager.ts';
-import { checkBind } from '../domain/channel-rules.ts';
-import type {
-  BoundEndpoint,
-  ChannelRecord,
-  NewChannel,
-  SlotDirection,
-  SlotOwner,
-} from '../domain/channel-rules.ts';
+import type { BoundEndpoint, ChannelRecord, NewChannel } from '../domain/channel-rules.ts';
+import {
+  deleteEndpoints,
+  insertAndNotify,
+  notifyChanged,
+  toEndpoint,
+  toEndpointOfUser,
+} from './endpoint-writes.ts';
+import type { EndpointRow } from './endpoint-writes.ts';
+import { CHANNEL_CHANGED } from './schema.ts';
+import type { ChannelTable, Db } from './schema.ts';
 
-export interface ChannelTable {
-  channel_id: string;
-  execution_id: string;
-  workflow_name: string;
-  user_id: string;
-  channel_name: string;
-  scheme_json: string;
-  created_at: Generated<Date>;
-}
-
-export interface EndpointTable {
-  slot_uri: string;
-  channel_id: string;
-  task_id: string;
-  direction: SlotDirection;
-  owner: SlotOwner;
-  slot_json: string;
-  bound_at: Generated<Date>;
-}
-
-export interface ChannelManagerDatabase {
-  channel: ChannelTable;
-  endpoint: EndpointTable;
-}
-
-/** pg NOTIFY channel carrying the id of a changed channel, for watchers in other instances. */
-export const CHANNEL_CHANGED = 'lzy_channel_changed';
-
-type Db = Kysely<ChannelManagerDatabase>;
 type ChannelRow = Omit<ChannelTable, 'created_at'> & { created_at: Date };
 
 /** Rows per multi-row INSERT: 6 parameters each, well under PostgreSQL's 65,535. */
 const INSERT_CHUNK = 5000;
-
-function toEndpoint(row: Omit<EndpointTable, 'bound_at'>): BoundEndpoint {
-  return {
-    slotUri: row.slot_uri,
-    channelId: row.channel_id,
-    taskId: row.task_id,
-    direction: row.direction,
-    owner: row.owner,
-    slot: commonSlot.SlotInstance.fromJSON(JSON.parse(row.slot_json)),
-  };
-}
-
-async function notifyChanged(trx: Transaction<ChannelManagerDatabase>, ids: string[]) {
-  for (const id of ids) await sql`SELECT pg_notify(${CHANNEL_CHANGED}, ${id})`.execute(trx);
-}
 
 /** All SQL of channels and endpoints. Every change sends NOTIFY CHANNEL_CHANGED in its transaction. */
 export class ChannelStore implements ChannelStorePort {
@@ -173,71 +132,90 @@ export class ChannelStore implements ChannelStorePort {
     return row === undefined ? undefined : toEndpoint(row);
   }
 
+  async endpointsOf(channelId: string): Promise<BoundEndpoint[]> {
+    const rows = await this.#db
+      .selectFrom('endpoint')
+      .selectAll()
+      .where('channel_id', '=', channelId)
+      .orderBy('bound_at')
+      .orderBy('slot_uri')
+      .execute();
+    return rows.map(toEndpoint);
+  }
+
+  /** The user of the channel `slotUri` is bound in; undefined if it is not bound. */
+  async userOfSlot(slotUri: string): Promise<string | undefined> {
+    const row = await this.#db
+      .selectFrom('endpoint')
+      .innerJoin('channel', 'channel.channel_id', 'endpoint.channel_id')
+      .select('channel.user_id')
+      .where('endpoint.slot_uri', '=', slotUri)
+      .executeTakeFirst();
+    return row?.user_id;
+  }
+
   /**
-   * Binds under a row lock on the channel, so concurrent binds of one channel see each other
-   * (read committed: each statement after the lock sees the other's commit).
-   * @throws NotFound (unknown channel), AlreadyExists / FailedPrecondition (checkBind).
+   * Unbinds, then binds, as planBindings decides from what it reads. With binds: one transaction
+   * under row locks on their channels (taken in id order, so concurrent batches cannot deadlock;
+   * read committed: each statement after the lock sees the other's commit): the lock, one read,
+   * a DELETE when something is unbound, one INSERT that also sends the NOTIFYs. Unbinds alone
+   * need no lock (the DELETE matches the rows read and authorized): one read and one DELETE, or
+   * the DELETE alone for a service.
+   * @returns the ids of the channels changed (NOTIFY CHANNEL_CHANGED sent for each).
+   * @throws as planBindings; AlreadyExists when a concurrent call bound one of the slots first.
    */
-  async bind(endpoint: BoundEndpoint): Promise<void> {
-    await withTransaction(
+  async changeBindings(change: BindingChange, authorize: Authorize): Promise<string[]> {
+    if (change.binds.length === 0) return this.#unbind(change.unbinds, authorize);
+    return withTransaction(
       this.#db,
       async (trx) => {
-        const channel = await trx
-          .selectFrom('channel')
-          .select('channel_id')
-          .where('channel_id', '=', endpoint.channelId)
-          .forUpdate()
-          .executeTakeFirst();
-        if (channel === undefined)
-          throw new NotFound(`channel ${endpoint.channelId} does not exist`);
-        const other = await trx
-          .selectFrom('endpoint')
-          .selectAll()
-          .where('slot_uri', '=', endpoint.slotUri)
-          .where('channel_id', '<>', endpoint.channelId)
-          .executeTakeFirst();
-        if (other !== undefined)
-          throw new AlreadyExists(
-            `slot ${endpoint.slotUri} is already bound to channel ${other.channel_id}`,
-          );
-        const rows = await trx
-          .selectFrom('endpoint')
-          .selectAll()
-          .where('channel_id', '=', endpoint.channelId)
-          .execute();
-        if (checkBind(rows.map(toEndpoint), endpoint) === 'bound') return;
-        await trx
-          .insertInto('endpoint')
-          .values({
-            slot_uri: endpoint.slotUri,
-            channel_id: endpoint.channelId,
-            task_id: endpoint.taskId,
-            direction: endpoint.direction,
-            owner: endpoint.owner,
-            slot_json: JSON.stringify(commonSlot.SlotInstance.toJSON(endpoint.slot)),
-          })
-          .execute();
-        await notifyChanged(trx, [endpoint.channelId]);
+        const channelIds = [...new Set(change.binds.map((b) => b.channelId))].sort();
+        const locked = await sql<{ channel_id: string; user_id: string }>`
+          SELECT channel_id, user_id FROM channel WHERE channel_id = ANY(${channelIds}::text[])
+          ORDER BY channel_id FOR UPDATE`.execute(trx);
+        const slotUris = [...new Set([...change.unbinds, ...change.binds.map((b) => b.slotUri)])];
+        const endpoints = await sql<EndpointRow>`
+          SELECT e.*, c.user_id FROM endpoint e JOIN channel c ON c.channel_id = e.channel_id
+          WHERE e.channel_id = ANY(${channelIds}::text[]) OR e.slot_uri = ANY(${slotUris}::text[])`.execute(
+          trx,
+        );
+        const plan = planBindings(
+          {
+            channelUsers: new Map(locked.rows.map((r) => [r.channel_id, r.user_id])),
+            endpoints: endpoints.rows.map(toEndpointOfUser),
+          },
+          change,
+          authorize,
+        );
+        if (plan.deletes.length > 0) await deleteEndpoints(trx, plan.deletes, false);
+        await insertAndNotify(trx, plan.inserts, plan.changedChannelIds);
+        return plan.changedChannelIds;
       },
       { isolation: 'read committed' },
     );
   }
 
-  /** @returns the channel the slot was bound to, undefined if it was not bound. */
-  async unbind(slotUri: string): Promise<string | undefined> {
-    return withTransaction(
-      this.#db,
-      async (trx) => {
-        const row = await trx
-          .deleteFrom('endpoint')
-          .where('slot_uri', '=', slotUri)
-          .returning('channel_id')
-          .executeTakeFirst();
-        if (row !== undefined) await notifyChanged(trx, [row.channel_id]);
-        return row?.channel_id;
-      },
-      { isolation: 'read committed' },
+  async #unbind(slotUris: readonly string[], authorize: Authorize): Promise<string[]> {
+    if (slotUris.length === 0) return [];
+    if (authorize === undefined) {
+      const rows = await sql<{ channel_id: string }>`
+        WITH removed AS (
+          DELETE FROM endpoint WHERE slot_uri = ANY(${slotUris}::text[]) RETURNING channel_id
+        )
+        SELECT channel_id, pg_notify(${CHANNEL_CHANGED}, channel_id)
+        FROM (SELECT DISTINCT channel_id FROM removed) AS changed`.execute(this.#db);
+      return rows.rows.map((r) => r.channel_id);
+    }
+    const endpoints = await sql<EndpointRow>`
+      SELECT e.*, c.user_id FROM endpoint e JOIN channel c ON c.channel_id = e.channel_id
+      WHERE e.slot_uri = ANY(${[...slotUris]}::text[])`.execute(this.#db);
+    const plan = planBindings(
+      { channelUsers: new Map<string, string>(), endpoints: endpoints.rows.map(toEndpointOfUser) },
+      { unbinds: slotUris, binds: [] },
+      authorize,
     );
+    if (plan.deletes.length === 0) return [];
+    return deleteEndpoints(this.#db, plan.deletes, true);
   }
 
   async #load(ids: string[] | undefined, executionId: string | undefined) {

@@ -2,6 +2,7 @@ import { InvalidArgument, NotFound } from '@lzy/errors';
 import type { ChangeEvents } from '@lzy/events';
 import type { Logger } from '@lzy/logging';
 import { commonSlot } from '@lzy/proto';
+import type { Authorize, BindingChange } from './binding-plan.ts';
 import { channelIdFor, preferredSender } from './channel-rules.ts';
 import type {
   BoundEndpoint,
@@ -19,8 +20,20 @@ export interface ChannelStorePort {
   get(channelId: string): Promise<ChannelRecord | undefined>;
   list(executionId: string): Promise<ChannelRecord[]>;
   endpoint(slotUri: string): Promise<BoundEndpoint | undefined>;
-  bind(endpoint: BoundEndpoint): Promise<void>;
-  unbind(slotUri: string): Promise<string | undefined>;
+  /** The endpoints bound to a channel, in binding order; none for an unknown channel. */
+  endpointsOf(channelId: string): Promise<BoundEndpoint[]>;
+  userOfSlot(slotUri: string): Promise<string | undefined>;
+  /**
+   * Applies the change as planBindings plans it, atomically. @returns the channels changed.
+   * @throws as planBindings
+   */
+  changeBindings(change: BindingChange, authorize: Authorize): Promise<string[]>;
+}
+
+/** A slot to bind and who serves it (Bind's request, one entry of BindSlots). */
+export interface SlotToBind {
+  slot: commonSlot.SlotInstance | undefined;
+  owner: SlotOwner;
 }
 
 /** Whether the worker serving a sender slot still has it (clients/sender-probe.ts). */
@@ -105,10 +118,8 @@ export class ChannelManager {
    * The user of the channel `slotUri` is bound in; undefined if the slot is not bound (or its
    * channel is gone). For authorization: a VM may touch only its own user's slots.
    */
-  async userOfSlot(slotUri: string): Promise<string | undefined> {
-    const endpoint = await this.#store.endpoint(slotUri);
-    if (endpoint === undefined) return undefined;
-    return (await this.#store.get(endpoint.channelId))?.userId;
+  userOfSlot(slotUri: string): Promise<string | undefined> {
+    return this.#store.userOfSlot(slotUri);
   }
 
   list(executionId: string): Promise<ChannelRecord[]> {
@@ -117,27 +128,49 @@ export class ChannelManager {
 
   /**
    * Binds an INPUT slot as receiver, an OUTPUT slot as sender. Idempotent on the slot URI.
-   * @throws InvalidArgument, NotFound (channel), AlreadyExists, FailedPrecondition (invariants).
+   * `authorize` (undefined: a service, anything goes) is asked for the channel and, if the slot
+   * is bound elsewhere, for that channel's user too.
+   * @throws InvalidArgument, NotFound (channel), PermissionDenied (authorize), AlreadyExists,
+   *   FailedPrecondition (invariants).
    */
-  async bind(slot: commonSlot.SlotInstance, owner: SlotOwner): Promise<void> {
-    const direction = directionOf(slot);
-    if (slot.slotUri === '') throw new InvalidArgument('slot.slotUri is required');
-    if (slot.channelId === '') throw new InvalidArgument('slot.channelId is required');
-    await this.#store.bind({
-      slotUri: slot.slotUri,
-      channelId: slot.channelId,
-      taskId: slot.taskId,
-      direction,
-      owner,
-      slot,
-    });
-    this.#changed([slot.channelId]);
+  async bind(
+    slot: commonSlot.SlotInstance | undefined,
+    owner: SlotOwner,
+    authorize: Authorize,
+  ): Promise<void> {
+    await this.bindSlots({ unbindSlotUris: [], binds: [{ slot, owner }] }, authorize);
   }
 
-  /** Idempotent: an unbound slot is fine. */
-  async unbind(slotUri: string): Promise<void> {
-    const channelId = await this.#store.unbind(slotUri);
-    if (channelId !== undefined) this.#changed([channelId]);
+  /**
+   * Idempotent: an unbound slot is fine. `authorize` is asked for the user of a bound slot.
+   * @throws InvalidArgument, PermissionDenied (authorize)
+   */
+  async unbind(slotUri: string, authorize: Authorize): Promise<void> {
+    await this.bindSlots({ unbindSlotUris: [slotUri], binds: [] }, authorize);
+  }
+
+  /**
+   * unbind() of each of `unbindSlotUris`, then bind() of each of `binds`, all or nothing in one
+   * transaction (the first entry refused refuses the whole change), one notification per channel
+   * changed. Idempotent like bind() and unbind().
+   * @throws as bind() and unbind(); InvalidArgument names the entry.
+   */
+  async bindSlots(
+    change: { unbindSlotUris: readonly string[]; binds: readonly SlotToBind[] },
+    authorize: Authorize,
+  ): Promise<void> {
+    const single = change.binds.length + change.unbindSlotUris.length === 1;
+    const at = (what: string, i: number) => (single ? '' : `${what}[${i}].`);
+    change.unbindSlotUris.forEach((slotUri, i) => {
+      if (slotUri === '')
+        throw new InvalidArgument(`${at('unbind_slot_uris', i)}slot_uri is required`);
+    });
+    const binds = change.binds.map(({ slot, owner }, i) => toEndpoint(slot, owner, at('binds', i)));
+    const changed = await this.#store.changeBindings(
+      { unbinds: change.unbindSlotUris, binds },
+      authorize,
+    );
+    this.#changed(changed);
   }
 
   /**
@@ -158,10 +191,10 @@ export class ChannelManager {
     try {
       let current: string | undefined;
       do {
-        const channel = await this.#store.get(receiver.channelId);
-        if (!channel?.endpoints.some((e) => e.slotUri === slotUri && e.direction === 'INPUT'))
-          return;
-        const sender = preferredSender(channel.endpoints, receiver);
+        // The endpoints alone (one statement per wake-up): a destroyed channel has none left.
+        const endpoints = await this.#store.endpointsOf(receiver.channelId);
+        if (!endpoints.some((e) => e.slotUri === slotUri && e.direction === 'INPUT')) return;
+        const sender = preferredSender(endpoints, receiver);
         if (sender !== undefined && sender.slotUri !== current) {
           await onSender(sender);
           // Checked after the offer, not before: a live worker (the usual case) costs the
@@ -186,12 +219,15 @@ export class ChannelManager {
     if (probe === undefined || this.#probes.has(sender.slotUri)) return;
     const check = (async () => {
       if (!(await probe.isGone(sender.slotUri, this.#stopping.signal))) return;
-      const channelId = await this.#store.unbind(sender.slotUri);
+      const changed = await this.#store.changeBindings(
+        { unbinds: [sender.slotUri], binds: [] },
+        undefined,
+      );
       this.#log.warn(
-        { slotUri: sender.slotUri, channelId, taskId: sender.taskId },
+        { slotUri: sender.slotUri, channelId: sender.channelId, taskId: sender.taskId },
         'worker sender is gone; unbound, receivers fall back to the portal',
       );
-      if (channelId !== undefined) this.#changed([channelId]);
+      this.#changed(changed);
     })()
       .catch((err: unknown) => {
         this.#log.error({ err, slotUri: sender.slotUri }, 'cannot unbind a gone sender');
@@ -205,9 +241,25 @@ export class ChannelManager {
   }
 }
 
-function directionOf(slot: commonSlot.SlotInstance): SlotDirection {
+/** @param at prefix naming the entry of a batch in messages, e.g. `binds[3].` */
+function toEndpoint(slot: commonSlot.SlotInstance | undefined, owner: SlotOwner, at: string) {
+  if (slot === undefined) throw new InvalidArgument(`${at}slot is required`);
+  if (slot.slotUri === '') throw new InvalidArgument(`${at}slot.slotUri is required`);
+  if (slot.channelId === '') throw new InvalidArgument(`${at}slot.channelId is required`);
+  const endpoint: BoundEndpoint = {
+    slotUri: slot.slotUri,
+    channelId: slot.channelId,
+    taskId: slot.taskId,
+    direction: directionOf(slot, at),
+    owner,
+    slot,
+  };
+  return endpoint;
+}
+
+function directionOf(slot: commonSlot.SlotInstance, at: string): SlotDirection {
   const direction = slot.slot?.direction;
   if (direction === commonSlot.Slot_Direction.INPUT) return 'INPUT';
   if (direction === commonSlot.Slot_Direction.OUTPUT) return 'OUTPUT';
-  throw new InvalidArgument('slot.slot.direction must be INPUT or OUTPUT');
+  throw new InvalidArgument(`${at}slot.slot.direction must be INPUT or OUTPUT`);
 }

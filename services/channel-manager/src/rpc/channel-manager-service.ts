@@ -7,15 +7,28 @@ import {
 } from '@lzy/grpc';
 import type { CallContext, ServiceRegistration } from '@lzy/grpc';
 import { channelManager, commonDataScheme } from '@lzy/proto';
+import type { Authorize } from '../domain/binding-plan.ts';
 import type { ChannelManager } from '../domain/channel-manager.ts';
 import type { BoundEndpoint, ChannelRecord, SlotOwner } from '../domain/channel-rules.ts';
 
 const { SlotOwner: OwnerProto, ChannelLifeStatus } = channelManager;
 
-function ownerFromProto(owner: channelManager.SlotOwner): SlotOwner {
+/** @param at prefix naming the entry of a batch, e.g. `binds[3].` */
+function ownerFromProto(owner: channelManager.SlotOwner, at = ''): SlotOwner {
   if (owner === OwnerProto.SLOT_OWNER_WORKER) return 'WORKER';
   if (owner === OwnerProto.SLOT_OWNER_PORTAL) return 'PORTAL';
-  throw new InvalidArgument('owner must be SLOT_OWNER_WORKER or SLOT_OWNER_PORTAL');
+  throw new InvalidArgument(`${at}owner must be SLOT_OWNER_WORKER or SLOT_OWNER_PORTAL`);
+}
+
+/**
+ * The authorization of Bind / Unbind / BindSlots for this caller: undefined for a service (may
+ * bind anywhere); for a VM, a check that a channel or slot is of the user it works for, run
+ * inside the change's transaction on the rows it reads (no extra look-up). End users refused.
+ * @throws PermissionDenied
+ */
+function authorizeOf(ctx: CallContext): Authorize {
+  if (requireServiceOrVmCaller(ctx).kind === 'service') return undefined;
+  return (userId, what) => requireServiceOrVmOf(ctx, userId, what);
 }
 
 function toEndpoint(endpoint: BoundEndpoint): channelManager.Endpoint {
@@ -52,9 +65,10 @@ function schemeJsonOf(spec: channelManager.ChannelSpec | undefined): string {
 
 /**
  * lzy.internal.channel_manager.v1.ChannelManagerService: proto ↔ domain. Creating, destroying and
- * listing channels is for the services only; VMs (workers, portals) may also bind, unbind, watch
- * senders and read a channel's status, on channels of the user they work for only: else an op
- * could bind its own sender into another user's channel, or watch where its data comes from.
+ * listing channels is for the services only; VMs (workers, portals) may also bind (one slot or a
+ * batch), unbind, watch senders and read a channel's status, on channels of the user they work
+ * for only: else an op could bind its own sender into another user's channel, or watch where its
+ * data comes from.
  */
 export function channelManagerService(manager: ChannelManager): ServiceRegistration {
   /** A bound slot must be in a channel of the calling VM's user; an unbound one is no one's. */
@@ -109,22 +123,22 @@ export function channelManagerService(manager: ChannelManager): ServiceRegistrat
       return { channels: (await manager.list(request.executionId)).map(toChannel) };
     },
     bind: async (request, ctx) => {
-      const caller = requireServiceOrVmCaller(ctx);
-      if (request.slot === undefined) throw new InvalidArgument('slot is required');
-      if (caller.kind === 'vm') {
-        const channel = await manager.get(request.slot.channelId);
-        requireServiceOrVmOf(ctx, channel.userId, `channel ${channel.channelId}`);
-        // A slot already bound elsewhere must not be moved by a VM of another user either.
-        await requireSlotOfCaller(ctx, request.slot.slotUri);
-      }
-      await manager.bind(request.slot, ownerFromProto(request.owner));
+      const authorize = authorizeOf(ctx);
+      await manager.bind(request.slot, ownerFromProto(request.owner), authorize);
       return {};
     },
     unbind: async (request, ctx) => {
-      const caller = requireServiceOrVmCaller(ctx);
-      if (request.slotUri === '') throw new InvalidArgument('slot_uri is required');
-      if (caller.kind === 'vm') await requireSlotOfCaller(ctx, request.slotUri);
-      await manager.unbind(request.slotUri);
+      const authorize = authorizeOf(ctx);
+      await manager.unbind(request.slotUri, authorize);
+      return {};
+    },
+    bindSlots: async (request, ctx) => {
+      const authorize = authorizeOf(ctx);
+      const binds = request.binds.map((endpoint, i) => ({
+        slot: endpoint.slot,
+        owner: ownerFromProto(endpoint.owner, `binds[${i}].`),
+      }));
+      await manager.bindSlots({ unbindSlotUris: request.unbindSlotUris, binds }, authorize);
       return {};
     },
     watchSender: async (request, ctx, send) => {

@@ -35,8 +35,9 @@ export class Graphs {
   }
 
   /**
-   * Validates, creates channels and portal slots, and submits the graph to graph-executor
-   * (pylzy's SigV2 local-module URLs re-signed as SigV4: withSigV4LocalModules).
+   * Validates, creates channels, then opens portal slots and submits the graph to graph-executor
+   * at once (pylzy's SigV2 local-module URLs re-signed as SigV4: withSigV4LocalModules); a
+   * graph whose slots the portal refuses is stopped and the portal's error thrown.
    * An identical request (same execution, same bytes: `requestHash`) returns the same graph id,
    * finishing a submission that was interrupted (every step is idempotent). Every check (limits,
    * storage scope, structure, pools) passes before an output URI is claimed.
@@ -108,16 +109,27 @@ export class Graphs {
       userId,
       channelNames: plan.channels,
     });
-    await neighbours.portal.openSlots(portalAddress, plan.portalSlots);
-    await neighbours.graphs.execute({
-      executionId,
-      workflowName,
-      userId,
-      graphId,
-      parentGraphId: request.graph.parentGraphId,
-      tasks: plan.tasks,
-      portalAddress,
-    });
+    // With the channels made, the portal's slots and the tasks may bind in either order (a
+    // receiver learns its sender by push), so both go out at once: the first task does not wait
+    // for the portal. Both calls are idempotent, so a replay of an interrupted submission (same
+    // request bytes) repeats them.
+    const [opened, executed] = await Promise.allSettled([
+      neighbours.portal.openSlots(portalAddress, plan.portalSlots),
+      neighbours.graphs.execute({
+        executionId,
+        workflowName,
+        userId,
+        graphId,
+        parentGraphId: request.graph.parentGraphId,
+        tasks: plan.tasks,
+        portalAddress,
+      }),
+    ]);
+    if (opened.status === 'rejected') {
+      await this.#stopUnpersisted(executionId, graphId, opened.reason);
+      throw opened.reason;
+    }
+    if (executed.status === 'rejected') throw executed.reason;
     await store.markSubmitted(executionId, graphId);
     tracker.track({
       executionId,
@@ -127,6 +139,19 @@ export class Graphs {
       outputSlots: plan.outputSlots,
     });
     this.#deps.log.info({ executionId, graphId, tasks: plan.tasks.length }, 'graph submitted');
+  }
+
+  /**
+   * The portal could not open the graph's slots, so its outputs would never be stored: stop the
+   * graph (its tasks may be running already). A replay of the request then finds it failed with
+   * this reason. A failing stop is logged: the caller gets the portal's error either way.
+   */
+  async #stopUnpersisted(executionId: string, graphId: string, cause: unknown): Promise<void> {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    const reason = `The portal could not open the graph's slots: ${why}`;
+    await this.#deps.neighbours.graphs.stop(executionId, graphId, reason).catch((err: unknown) => {
+      this.#deps.log.warn({ err, executionId, graphId }, 'cannot stop a graph without slots');
+    });
   }
 
   /** @throws InvalidArgument (malformed ids), NotFound (execution check, unknown graph). */

@@ -59,6 +59,8 @@ export class ClusterDouble {
   /** Portal allocations to fail as a VM that died while starting (UNAVAILABLE, its output). */
   failPortalVms = 0;
   readonly stoppedGraphs: string[] = [];
+  /** StopGraph's reason by graph id. */
+  readonly stopReasons = new Map<string, string>();
   readonly graphFeeds = new Map<string, Feed<graphExecutor.GraphStatus>>();
   #server: GrpcServer | undefined;
   #log: Logger | undefined;
@@ -314,6 +316,7 @@ export class ClusterDouble {
         getChannelStatus: unimplemented,
         listChannels: unimplemented,
         bind: unimplemented,
+        bindSlots: unimplemented,
         unbind: unimplemented,
         watchSender: unimplemented,
       },
@@ -337,6 +340,7 @@ export class ClusterDouble {
         listGraphs: unimplemented,
         stopGraph: (request) => {
           this.stoppedGraphs.push(request.graphId);
+          this.stopReasons.set(request.graphId, request.reason);
           return Promise.resolve({});
         },
         watchGraph: async (request, ctx, send) => {

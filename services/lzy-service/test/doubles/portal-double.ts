@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { FailedPrecondition } from '@lzy/errors';
 import { implement, startGrpcServer } from '@lzy/grpc';
 import type { GrpcServer } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
@@ -12,6 +13,10 @@ export class PortalDouble {
   readonly std = new Feed<portal.ReadStdResponse>();
   finished = false;
   stopped = false;
+  /** OpenSlots calls to refuse with FAILED_PRECONDITION (as a portal refusing a used output). */
+  failOpenSlots = 0;
+  /** Awaited by OpenSlots before it answers (e.g. until the graph reached graph-executor). */
+  beforeOpenSlots: (() => Promise<void>) | undefined;
   #server: GrpcServer | undefined;
 
   get address(): string {
@@ -28,9 +33,16 @@ export class PortalDouble {
         implement(
           portal.PortalServiceService,
           {
-            openSlots: (request) => {
+            openSlots: async (request) => {
+              await this.beforeOpenSlots?.();
+              if (this.failOpenSlots > 0) {
+                this.failOpenSlots -= 1;
+                throw new FailedPrecondition(
+                  `${request.slots[0]?.storageUri ?? ''} already exists: snapshots are write-once`,
+                );
+              }
               this.openedSlots.push(...request.slots);
-              return Promise.resolve({});
+              return {};
             },
             getSlotsStatus: unimplemented,
             watchSlots: async (request, ctx, send) => {

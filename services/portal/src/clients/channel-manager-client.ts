@@ -8,8 +8,8 @@ type Client = channelManager.ChannelManagerServiceClient;
 
 /**
  * How long calls ride out an unavailable channel manager (restarting, e.g. a local suite killed
- * and started again while this VM lives on): a snapshot must not fail for it. Bind and Unbind
- * are idempotent on the slot URI, WatchSender pushes the current sender again when re-opened.
+ * and started again while this VM lives on): a snapshot must not fail for it. BindSlots is
+ * idempotent on the slot URIs, WatchSender pushes the current sender again when re-opened.
  */
 const UNAVAILABLE_RETRY_MS = 120_000;
 const MAX_BACKOFF_MS = 5_000;
@@ -24,36 +24,33 @@ export class ChannelManagerClient implements ChannelManagerPort {
     });
   }
 
-  async bind(binding: SlotBinding, signal: AbortSignal): Promise<void> {
+  async bindSlots(
+    change: { unbind?: readonly string[]; bind: readonly SlotBinding[] },
+    signal: AbortSignal,
+  ): Promise<void> {
     const client = this.#client;
-    const call = () =>
-      unaryCall(
-        client.bind.bind(client),
-        {
+    const request: channelManager.BindSlotsRequest = {
+      unbindSlotUris: [...(change.unbind ?? [])],
+      binds: change.bind.map((binding) => ({
+        slot: {
+          taskId: 'portal',
+          slotUri: binding.slotUri,
+          channelId: binding.channelId,
           slot: {
-            taskId: 'portal',
-            slotUri: binding.slotUri,
-            channelId: binding.channelId,
-            slot: {
-              name: binding.slotName,
-              media: commonSlot.Slot_Media.FILE,
-              direction:
-                binding.direction === 'INPUT'
-                  ? commonSlot.Slot_Direction.INPUT
-                  : commonSlot.Slot_Direction.OUTPUT,
-            },
+            name: binding.slotName,
+            media: commonSlot.Slot_Media.FILE,
+            direction:
+              binding.direction === 'INPUT'
+                ? commonSlot.Slot_Direction.INPUT
+                : commonSlot.Slot_Direction.OUTPUT,
           },
-          owner: channelManager.SlotOwner.SLOT_OWNER_PORTAL,
         },
-        { signal, deadlineMs: 30_000 },
-      );
-    await whileUnavailable(call, signal);
-  }
-
-  async unbind(slotUri: string): Promise<void> {
-    const client = this.#client;
-    await whileUnavailable(() =>
-      unaryCall(client.unbind.bind(client), { slotUri }, { deadlineMs: 30_000 }),
+        owner: channelManager.SlotOwner.SLOT_OWNER_PORTAL,
+      })),
+    };
+    await whileUnavailable(
+      () => unaryCall(client.bindSlots.bind(client), request, { signal, deadlineMs: 30_000 }),
+      signal,
     );
   }
 

@@ -12,17 +12,8 @@ import { receiveSnapshot } from './snapshot-receiver.ts';
 import { SlotTable } from './slot-table.ts';
 import type { SlotStatusView } from './slot-status.ts';
 import { StdLog } from './std-log.ts';
-import type { StdStreamName } from './std-log.ts';
-
-/** One slot of OpenSlots, decoded. `fingerprint` identifies the whole description (idempotency). */
-export interface OpenSlotSpec {
-  name: string;
-  fingerprint: string;
-  channelId: string;
-  kind:
-    | { type: 'snapshot'; direction: 'INPUT' | 'OUTPUT'; location: SnapshotLocation }
-    | { type: 'std'; taskId: string; stream: StdStreamName };
-}
+import { checkOpenSlots } from './open-slot-checks.ts';
+import type { OpenSlotSpec } from './open-slot-checks.ts';
 
 interface Opened {
   spec: OpenSlotSpec;
@@ -57,6 +48,8 @@ export class Portal {
   readonly std: StdLog;
   readonly #deps: PortalDeps;
   readonly #opened = new Map<string, Opened>();
+  /** Slot URIs an OpenSlots in progress is opening, with that call's work. */
+  readonly #opening = new Map<string, Promise<void>>();
   readonly #stopped = new AbortController();
   #finishing: Promise<void> | undefined;
 
@@ -67,32 +60,51 @@ export class Portal {
 
   /**
    * Opens and binds the slots (portal.proto OpenSlots). Idempotent per name; every slot is
-   * checked before any is opened.
+   * checked, then the snapshot slots not open yet are bound in one BindSlots call (all or
+   * nothing), then opened: receivers start waiting for their sender. A ReadSlot of one of them
+   * meanwhile waits for this call instead of failing (lzy-service submits the graph at once, so
+   * a task may come for its stored input before the portal opened it).
    * @throws AlreadyExists for a name reused with another description; FailedPrecondition after
    *   Finish/Stop, for an INPUT snapshot whose object already exists (write-once) or an OUTPUT
-   *   snapshot whose object does not.
+   *   snapshot whose object does not; the channel manager's refusal of a binding.
    */
   async openSlots(specs: readonly OpenSlotSpec[]): Promise<void> {
     this.#checkAccepting();
-    const fresh: OpenSlotSpec[] = [];
+    const fresh = new Map<string, OpenSlotSpec>();
     for (const spec of specs) {
-      const known = this.#opened.get(spec.name)?.spec ?? fresh.find((s) => s.name === spec.name);
-      if (known === undefined) fresh.push(spec);
+      const known = this.#opened.get(spec.name)?.spec ?? fresh.get(spec.name);
+      if (known === undefined) fresh.set(spec.name, spec);
       else if (known.fingerprint !== spec.fingerprint)
         throw new AlreadyExists(
           `portal slot ${spec.name} is already open with another description`,
         );
     }
-    for (const spec of fresh) await this.#check(spec, fresh);
+    const opening = this.#openFresh([...fresh.values()]);
+    const slotUris = [...fresh.keys()].map((name) => this.#deps.slotUriOf(name));
+    for (const slotUri of slotUris)
+      if (!this.#opening.has(slotUri)) this.#opening.set(slotUri, opening);
+    try {
+      await opening;
+    } finally {
+      for (const slotUri of slotUris)
+        if (this.#opening.get(slotUri) === opening) this.#opening.delete(slotUri);
+    }
+  }
+
+  async #openFresh(fresh: readonly OpenSlotSpec[]): Promise<void> {
+    const opened = [...this.#opened.values()].map((o) => o.spec);
+    await checkOpenSlots(fresh, opened, this.#deps.storage);
+    this.#checkAccepting();
+    // Bound before opened: a failed bind leaves the slots unknown, so a repeated OpenSlots binds
+    // them again (an opened slot is never bound again: a synced receiver is a sender by then).
+    const snapshots = fresh.filter((spec) => spec.kind.type === 'snapshot');
+    if (snapshots.length > 0)
+      await this.#deps.channels.bindSlots(
+        { bind: snapshots.map((spec) => this.#bindingOf(spec)) },
+        this.#stopped.signal,
+      );
     this.#checkAccepting();
     for (const spec of fresh) if (!this.#opened.has(spec.name)) this.#open(spec);
-    await Promise.all(
-      fresh.map(async (spec) => {
-        const { kind } = spec;
-        if (kind.type === 'snapshot' && kind.direction === 'OUTPUT')
-          await this.#deps.channels.bind(this.#bindingOf(spec), this.#stopped.signal);
-      }),
-    );
   }
 
   /** Statuses of `names` (empty: all). @throws NotFound for an unknown name. */
@@ -118,7 +130,7 @@ export class Portal {
     offset: number,
     signal: AbortSignal,
   ): AsyncGenerator<SlotChunk, number> {
-    const opened = [...this.#opened.values()].find((o) => o.slotUri === slotUri);
+    const opened = await this.#openedAt(slotUri, signal);
     const kind = opened?.spec.kind;
     // A received snapshot is served too once SYNCED (snapshot-receiver binds it as a sender).
     const isServed =
@@ -232,26 +244,6 @@ export class Portal {
       throw new FailedPrecondition('the portal is finishing: it accepts no more slots');
   }
 
-  async #check(spec: OpenSlotSpec, batch: readonly OpenSlotSpec[]): Promise<void> {
-    const { kind } = spec;
-    if (kind.type !== 'snapshot') return;
-    if (kind.direction === 'INPUT') {
-      if ((await this.#deps.storage.sizeOf(kind.location)) !== undefined)
-        throw new FailedPrecondition(
-          `${kind.location.uri} already exists: snapshots are write-once`,
-        );
-      return;
-    }
-    const receivedHere = [...batch, ...[...this.#opened.values()].map((o) => o.spec)].some(
-      (s) =>
-        s.kind.type === 'snapshot' &&
-        s.kind.direction === 'INPUT' &&
-        s.kind.location.uri === kind.location.uri,
-    );
-    if (!receivedHere && (await this.#deps.storage.sizeOf(kind.location)) === undefined)
-      throw new FailedPrecondition(`${kind.location.uri} does not exist in storage`);
-  }
-
   #open(spec: OpenSlotSpec): void {
     const slotUri = this.#deps.slotUriOf(spec.name);
     const opened: Opened = { spec, slotUri };
@@ -299,6 +291,18 @@ export class Portal {
       slotName: spec.name,
       direction,
     } as const;
+  }
+
+  /** The slot at `slotUri`, once an OpenSlots opening it now is done; undefined if none. */
+  async #openedAt(slotUri: string, signal: AbortSignal): Promise<Opened | undefined> {
+    const find = () => [...this.#opened.values()].find((o) => o.slotUri === slotUri);
+    const opening = find() === undefined ? this.#opening.get(slotUri) : undefined;
+    if (opening !== undefined) {
+      const aborted = once(signal, 'abort');
+      await Promise.race([opening.catch(() => undefined), aborted]);
+      signal.throwIfAborted();
+    }
+    return find();
   }
 
   async #waitForLocalCopy(location: SnapshotLocation, signal: AbortSignal): Promise<void> {

@@ -11,10 +11,14 @@ export interface SlotBinding {
 
 /** The channel manager as the portal uses it (port; gRPC client in production). */
 export interface ChannelManagerPort {
-  /** Binds the slot with owner PORTAL. Idempotent. */
-  bind(binding: SlotBinding, signal: AbortSignal): Promise<void>;
-  /** Idempotent. */
-  unbind(slotUri: string): Promise<void>;
+  /**
+   * Unbinds `unbind` (slot URIs), then binds `bind` with owner PORTAL: one call, all or nothing.
+   * Idempotent.
+   */
+  bindSlots(
+    change: { unbind?: readonly string[]; bind: readonly SlotBinding[] },
+    signal: AbortSignal,
+  ): Promise<void>;
   /** Sender slot URIs for a bound receiver, pushed; ends when the receiver is unbound. */
   watchSender(slotUri: string, signal: AbortSignal): AsyncIterable<string>;
   /** Whether a sender is bound to the channel now (false for an unknown channel). */

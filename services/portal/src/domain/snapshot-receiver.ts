@@ -23,9 +23,9 @@ export interface ReceiveDeps {
 }
 
 /**
- * An INPUT snapshot slot (reference §8.3): bind as receiver, learn the sender from WatchSender,
- * store its content (storeSenderContent), then SYNCED; any failure is FAILED with a description.
- * Never rejects.
+ * An INPUT snapshot slot (reference §8.3), already bound as receiver (OpenSlots binds them all at
+ * once): learn the sender from WatchSender, store its content (storeSenderContent), then SYNCED;
+ * any failure is FAILED with a description. Never rejects.
  */
 export async function receiveSnapshot(
   binding: SlotBinding,
@@ -36,7 +36,6 @@ export async function receiveSnapshot(
   const { slots, log } = deps;
   const name = binding.slotName;
   try {
-    await deps.channels.bind(binding, signal);
     slots.update(name, { state: 'PREPARING' });
     for await (const senderUri of deps.channels.watchSender(binding.slotUri, signal)) {
       slots.update(name, { state: 'OPEN', snapshotStatus: 'SYNCING' });
@@ -104,8 +103,8 @@ async function storeSenderContent(
  * After SYNCED the portal turns from the channel's receiver into its sender (the S3 copy): a
  * consumer of the same graph that reads later, when the producer's worker VM was already
  * reaped, falls back to it (channel-manager drops the gone worker sender). The receiver is
- * unbound first: a channel holds one portal endpoint. Best effort: a failure only loses the
- * fallback, logged.
+ * unbound in the same call (one transaction): a channel holds one portal endpoint. Best effort:
+ * a failure only loses the fallback, logged.
  */
 async function serveStoredCopy(
   binding: SlotBinding,
@@ -113,8 +112,10 @@ async function serveStoredCopy(
   signal: AbortSignal,
 ): Promise<void> {
   try {
-    await deps.channels.unbind(binding.slotUri);
-    await deps.channels.bind({ ...binding, direction: 'OUTPUT' }, signal);
+    await deps.channels.bindSlots(
+      { unbind: [binding.slotUri], bind: [{ ...binding, direction: 'OUTPUT' }] },
+      signal,
+    );
   } catch (err) {
     deps.log.warn({ err, slot: binding.slotName }, 'cannot serve the synced copy on its channel');
   }

@@ -1,6 +1,6 @@
 import { InvalidArgument } from '@lzy/errors';
 import { commonSlot, portal } from '@lzy/proto';
-import type { OpenSlotSpec } from '../domain/portal.ts';
+import type { OpenSlotSpec } from '../domain/open-slot-checks.ts';
 import type { SnapshotLocation } from '../domain/ports.ts';
 import type { StdStreamName } from '../domain/std-log.ts';
 import type { SlotState, SnapshotStatus } from '../domain/slot-status.ts';

@@ -1,3 +1,4 @@
+import { FailedPrecondition } from '@lzy/errors';
 import { implement, startGrpcServer } from '@lzy/grpc';
 import type { GrpcServer } from '@lzy/grpc';
 import type { Logger } from '@lzy/logging';
@@ -6,11 +7,16 @@ import { channelManager } from '@lzy/proto';
 type Endpoint = channelManager.Endpoint;
 
 /**
- * Test double of the channel manager's internal API, in memory, over real grpc-js: Bind records
- * endpoints, WatchSender pushes the channel's sender as soon as one is bound.
+ * Test double of the channel manager's internal API, in memory, over real grpc-js: Bind and
+ * BindSlots record endpoints, WatchSender pushes the channel's sender as soon as one is bound.
  */
 export class ChannelManagerDouble {
+  /** Every endpoint bound, in order (BindSlots entries as Bind requests). */
   readonly binds: channelManager.BindRequest[] = [];
+  /** Every BindSlots request, in order. */
+  readonly bindSlotsCalls: channelManager.BindSlotsRequest[] = [];
+  /** BindSlots requests to refuse with FAILED_PRECONDITION before recording anything. */
+  failBindSlots = 0;
   readonly #senders = new Map<string, Endpoint>();
   readonly #receivers = new Map<string, string>(); // receiver slotUri → channelId
   readonly #waiting = new Map<string, Array<(sender: Endpoint) => void>>();
@@ -45,11 +51,17 @@ export class ChannelManagerDouble {
             },
             listChannels: 'unimplemented',
             bind: (request) => {
-              this.binds.push(request);
-              const slot = request.slot;
-              if (slot?.slot?.direction === 1) this.#receivers.set(slot.slotUri, slot.channelId);
-              else if (slot !== undefined)
-                this.#bindSender(slot.channelId, { slot, owner: request.owner });
+              this.#bind(request);
+              return Promise.resolve({});
+            },
+            bindSlots: (request) => {
+              if (this.failBindSlots > 0) {
+                this.failBindSlots -= 1;
+                return Promise.reject(new FailedPrecondition('channel ch-x already has a portal'));
+              }
+              this.bindSlotsCalls.push(request);
+              for (const slotUri of request.unbindSlotUris) this.#receivers.delete(slotUri);
+              for (const endpoint of request.binds) this.#bind(endpoint);
               return Promise.resolve({});
             },
             unbind: () => Promise.resolve({}),
@@ -78,6 +90,13 @@ export class ChannelManagerDouble {
 
   stop(): Promise<void> {
     return this.#server?.stop() ?? Promise.resolve();
+  }
+
+  #bind(request: channelManager.BindRequest): void {
+    this.binds.push(request);
+    const slot = request.slot;
+    if (slot?.slot?.direction === 1) this.#receivers.set(slot.slotUri, slot.channelId);
+    else if (slot !== undefined) this.#bindSender(slot.channelId, { slot, owner: request.owner });
   }
 
   #bindSender(channelId: string, sender: Endpoint): void {

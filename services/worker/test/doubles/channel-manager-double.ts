@@ -37,6 +37,7 @@ export class ChannelManagerDouble {
             destroyAllChannels: 'unimplemented',
             getChannelStatus: 'unimplemented',
             listChannels: 'unimplemented',
+            bindSlots: 'unimplemented',
             bind: (request) => {
               const slot = request.slot;
               if (slot === undefined) throw new FailedPrecondition('no slot');

@@ -223,6 +223,16 @@ export interface UnbindRequest {
 export interface UnbindResponse {
 }
 
+export interface BindSlotsRequest {
+  /** Slots to detach (before `binds` are attached); an unbound URI is OK. */
+  unbindSlotUris: string[];
+  /** Slots to attach, as BindRequest's slot and owner. */
+  binds: Endpoint[];
+}
+
+export interface BindSlotsResponse {
+}
+
 export interface WatchSenderRequest {
   /** The receiver's own slot. */
   slotUri: string;
@@ -1902,6 +1912,151 @@ export const UnbindResponse: MessageFns<UnbindResponse, "lzy.internal.channel_ma
   },
 };
 
+function createBaseBindSlotsRequest(): BindSlotsRequest {
+  return { unbindSlotUris: [], binds: [] };
+}
+
+export const BindSlotsRequest: MessageFns<BindSlotsRequest, "lzy.internal.channel_manager.v1.BindSlotsRequest"> = {
+  $type: "lzy.internal.channel_manager.v1.BindSlotsRequest" as const,
+
+  encode(message: BindSlotsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.unbindSlotUris) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.binds) {
+      Endpoint.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindSlotsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindSlotsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.unbindSlotUris.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.binds.push(Endpoint.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindSlotsRequest {
+    return {
+      unbindSlotUris: globalThis.Array.isArray(object?.unbindSlotUris)
+        ? object.unbindSlotUris.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.unbind_slot_uris)
+        ? object.unbind_slot_uris.map((e: any) => globalThis.String(e))
+        : [],
+      binds: globalThis.Array.isArray(object?.binds) ? object.binds.map((e: any) => Endpoint.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: BindSlotsRequest): unknown {
+    const obj: any = {};
+    if (message.unbindSlotUris?.length) {
+      obj.unbindSlotUris = message.unbindSlotUris;
+    }
+    if (message.binds?.length) {
+      obj.binds = message.binds.map((e) => Endpoint.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BindSlotsRequest>, I>>(base?: I): BindSlotsRequest {
+    return BindSlotsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BindSlotsRequest>, I>>(object: I): BindSlotsRequest {
+    const message = createBaseBindSlotsRequest();
+    message.unbindSlotUris = object.unbindSlotUris?.map((e) => e) || [];
+    message.binds = object.binds?.map((e) => Endpoint.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBindSlotsResponse(): BindSlotsResponse {
+  return {};
+}
+
+export const BindSlotsResponse: MessageFns<BindSlotsResponse, "lzy.internal.channel_manager.v1.BindSlotsResponse"> = {
+  $type: "lzy.internal.channel_manager.v1.BindSlotsResponse" as const,
+
+  encode(_: BindSlotsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindSlotsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindSlotsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): BindSlotsResponse {
+    return {};
+  },
+
+  toJSON(_: BindSlotsResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BindSlotsResponse>, I>>(base?: I): BindSlotsResponse {
+    return BindSlotsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BindSlotsResponse>, I>>(_: I): BindSlotsResponse {
+    const message = createBaseBindSlotsResponse();
+    return message;
+  },
+};
+
 function createBaseWatchSenderRequest(): WatchSenderRequest {
   return { slotUri: "" };
 }
@@ -2169,6 +2324,25 @@ export const ChannelManagerServiceService = {
     responseDeserialize: (value: Buffer): UnbindResponse => UnbindResponse.decode(value),
   },
   /**
+   * Unbind and Bind of many slots in one call and one transaction: every URI of
+   * `unbind_slot_uris` is detached first, then every endpoint of `binds` attached, each under
+   * the rules and authorization of Unbind and Bind (a slot detached here may be attached again
+   * in the same call, e.g. the portal turning a synced receiver into the channel's sender). All
+   * or nothing: the first entry Bind or Unbind would refuse refuses the call with that status,
+   * naming the entry, and nothing changes. Idempotent like Bind and Unbind; a slot detached and
+   * attached again exactly as it is bound stays as it is. One notification per channel changed.
+   * Callers: the portal (OpenSlots binds all its slots at once).
+   */
+  bindSlots: {
+    path: "/lzy.internal.channel_manager.v1.ChannelManagerService/BindSlots" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BindSlotsRequest): Buffer => Buffer.from(BindSlotsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BindSlotsRequest => BindSlotsRequest.decode(value),
+    responseSerialize: (value: BindSlotsResponse): Buffer => Buffer.from(BindSlotsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BindSlotsResponse => BindSlotsResponse.decode(value),
+  },
+  /**
    * Push, receiver side: after Bind of an INPUT slot the receiver opens this stream. Each message
    * names the sender slot to read from (call SlotsService.ReadSlot at its slotUri): sent as soon
    * as a sender is bound (at once if one already is) and again whenever the preferred sender
@@ -2229,6 +2403,17 @@ export interface ChannelManagerServiceServer extends UntypedServiceImplementatio
    * receivers' streams get the next sender (if any). Idempotent: an unbound slot is OK.
    */
   unbind: handleUnaryCall<UnbindRequest, UnbindResponse>;
+  /**
+   * Unbind and Bind of many slots in one call and one transaction: every URI of
+   * `unbind_slot_uris` is detached first, then every endpoint of `binds` attached, each under
+   * the rules and authorization of Unbind and Bind (a slot detached here may be attached again
+   * in the same call, e.g. the portal turning a synced receiver into the channel's sender). All
+   * or nothing: the first entry Bind or Unbind would refuse refuses the call with that status,
+   * naming the entry, and nothing changes. Idempotent like Bind and Unbind; a slot detached and
+   * attached again exactly as it is bound stays as it is. One notification per channel changed.
+   * Callers: the portal (OpenSlots binds all its slots at once).
+   */
+  bindSlots: handleUnaryCall<BindSlotsRequest, BindSlotsResponse>;
   /**
    * Push, receiver side: after Bind of an INPUT slot the receiver opens this stream. Each message
    * names the sender slot to read from (call SlotsService.ReadSlot at its slotUri): sent as soon
@@ -2390,6 +2575,31 @@ export interface ChannelManagerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UnbindResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Unbind and Bind of many slots in one call and one transaction: every URI of
+   * `unbind_slot_uris` is detached first, then every endpoint of `binds` attached, each under
+   * the rules and authorization of Unbind and Bind (a slot detached here may be attached again
+   * in the same call, e.g. the portal turning a synced receiver into the channel's sender). All
+   * or nothing: the first entry Bind or Unbind would refuse refuses the call with that status,
+   * naming the entry, and nothing changes. Idempotent like Bind and Unbind; a slot detached and
+   * attached again exactly as it is bound stays as it is. One notification per channel changed.
+   * Callers: the portal (OpenSlots binds all its slots at once).
+   */
+  bindSlots(
+    request: BindSlotsRequest,
+    callback: (error: ServiceError | null, response: BindSlotsResponse) => void,
+  ): ClientUnaryCall;
+  bindSlots(
+    request: BindSlotsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BindSlotsResponse) => void,
+  ): ClientUnaryCall;
+  bindSlots(
+    request: BindSlotsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BindSlotsResponse) => void,
   ): ClientUnaryCall;
   /**
    * Push, receiver side: after Bind of an INPUT slot the receiver opens this stream. Each message
