@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import {
   closeDatabase,
@@ -20,6 +21,7 @@ import { SlotSenderProbe } from './clients/sender-probe.ts';
 import type { ChannelManagerConfig } from './config.ts';
 import { ChannelStore } from './db/channel-store.ts';
 import { CHANNEL_CHANGED } from './db/schema.ts';
+import { parseChangedPayload } from './db/endpoint-writes.ts';
 import type { ChannelManagerDatabase } from './db/schema.ts';
 import { channelManagerMigrations } from './db/migrations/0001_channel.ts';
 import { ChannelManager } from './domain/channel-manager.ts';
@@ -73,17 +75,23 @@ export async function startChannelManager(
     log,
   });
   const events = new ChangeEvents();
+  /** This instance, in its change notifications (changedPayload). */
+  const origin = randomUUID();
   const listener = new NotificationListener({ connection: { url: config.dbUrl }, log });
   const senderProbe = config.checkWorkerSenders ? new SlotSenderProbe() : undefined;
   const manager = new ChannelManager({
-    store: new ChannelStore({ db }),
+    store: new ChannelStore({ db, origin }),
     events,
     log,
     ...(senderProbe === undefined ? {} : { senderProbe }),
   });
   // Changes made by other instances wake this instance's watchers; after a reconnect every
   // watcher re-reads, since notifications sent meanwhile are lost. (No I/O before start().)
-  await listener.listen(CHANNEL_CHANGED, (channelId) => events.notify(channelId));
+  await listener.listen(CHANNEL_CHANGED, (payload) => {
+    const { origin: from, channelId } = parseChangedPayload(payload);
+    // This instance's own changes woke its watchers in process already.
+    if (from !== origin) events.notify(channelId);
+  });
   listener.onReconnect(() => events.notifyAll());
 
   const service = channelManagerService(manager);

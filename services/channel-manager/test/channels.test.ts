@@ -4,7 +4,7 @@ import { channelManager, commonSlot } from '@lzy/proto';
 import { usePostgres } from '@lzy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningChannelManager } from '../src/index.ts';
-import { channelManagerTemplate, clientAs, startForTest } from './fixtures.ts';
+import { channelManagerTemplate, clientAs, startForTest, statementsRun } from './fixtures.ts';
 
 const { SlotOwner } = channelManager;
 const { INPUT, OUTPUT } = commonSlot.Slot_Direction;
@@ -86,6 +86,47 @@ describe('ChannelManagerService', () => {
     await expect.poll(() => watcher.senders).toEqual([`slot://w1:1/${e}/a/out`]);
     watcher.cancel();
     await watcher.done;
+  });
+
+  it('wakes a watcher on another instance, and one of its own once per change', async () => {
+    const mine = await startForTest(pg.url, { metrics: true });
+    const other = await startForTest(pg.url);
+    const mineClient = clientAs(mine.port, 'lzy-internal');
+    const otherClient = clientAs(other.port, 'lzy-internal');
+    try {
+      const e = newExecution();
+      const channelId = await createChannel(e);
+      await bind(channelId, `slot://w2:1/${e}/b/in`, INPUT, SlotOwner.SLOT_OWNER_WORKER);
+      const remote = watch(otherClient, `slot://w2:1/${e}/b/in`);
+      const local = watch(mineClient, `slot://w2:1/${e}/b/in`);
+      // The local watcher read the channel (its endpoint, the channel's endpoints: no sender yet).
+      await expect.poll(() => statementsRun(mine.metricsPort)).toBeGreaterThanOrEqual(2);
+      const before = await statementsRun(mine.metricsPort);
+      await unaryCall(mineClient.bind.bind(mineClient), {
+        slot: {
+          taskId: 'task',
+          slotUri: `slot://w1:1/${e}/a/out`,
+          channelId,
+          slot: { name: 'out', media: 1, direction: OUTPUT },
+        },
+        owner: SlotOwner.SLOT_OWNER_WORKER,
+      });
+      // Through pg NOTIFY from this instance to the other one.
+      await expect.poll(() => remote.senders).toEqual([`slot://w1:1/${e}/a/out`]);
+      await expect.poll(() => local.senders).toEqual([`slot://w1:1/${e}/a/out`]);
+      // Its own NOTIFY coming back must not wake the local watcher a second time.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const bindStatements = 5;
+      const rereads = (await statementsRun(mine.metricsPort)) - before - bindStatements;
+      expect(rereads).toBe(1);
+      remote.cancel();
+      local.cancel();
+      await Promise.all([remote.done, local.done]);
+    } finally {
+      mineClient.close();
+      otherClient.close();
+      await Promise.all([mine.stop(), other.stop()]);
+    }
   });
 
   it('sends an already bound sender at once', async () => {

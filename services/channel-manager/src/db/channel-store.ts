@@ -24,9 +24,15 @@ const INSERT_CHUNK = 5000;
 /** All SQL of channels and endpoints. Every change sends NOTIFY CHANNEL_CHANGED in its transaction. */
 export class ChannelStore implements ChannelStorePort {
   readonly #db: Db;
+  readonly #origin: string;
 
-  constructor(deps: { db: Db }) {
+  /**
+   * @param deps.origin names this instance in its notifications (changedPayload), so its own
+   *   listener can skip the changes it already signalled in process.
+   */
+  constructor(deps: { db: Db; origin: string }) {
     this.#db = deps.db;
+    this.#origin = deps.origin;
   }
 
   /**
@@ -108,7 +114,7 @@ export class ChannelStore implements ChannelStorePort {
           .returning('channel_id')
           .execute();
         const ids = rows.map((r) => r.channel_id);
-        await notifyChanged(trx, ids);
+        await notifyChanged(trx, ids, this.#origin);
         return ids;
       },
       { isolation: 'read committed' },
@@ -187,8 +193,8 @@ export class ChannelStore implements ChannelStorePort {
           change,
           authorize,
         );
-        if (plan.deletes.length > 0) await deleteEndpoints(trx, plan.deletes, false);
-        await insertAndNotify(trx, plan.inserts, plan.changedChannelIds);
+        if (plan.deletes.length > 0) await deleteEndpoints(trx, plan.deletes, undefined);
+        await insertAndNotify(trx, plan.inserts, plan.changedChannelIds, this.#origin);
         return plan.changedChannelIds;
       },
       { isolation: 'read committed' },
@@ -215,7 +221,7 @@ export class ChannelStore implements ChannelStorePort {
       authorize,
     );
     if (plan.deletes.length === 0) return [];
-    return deleteEndpoints(this.#db, plan.deletes, true);
+    return deleteEndpoints(this.#db, plan.deletes, { origin: this.#origin });
   }
 
   async #load(ids: string[] | undefined, executionId: string | undefined) {

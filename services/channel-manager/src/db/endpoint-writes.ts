@@ -23,10 +23,30 @@ export function toEndpoint(row: Omit<EndpointTable, 'bound_at'>): BoundEndpoint 
   };
 }
 
+/**
+ * The payload of a CHANNEL_CHANGED notification: `<origin> <channelId>`, origin naming the
+ * instance that made the change, so its own listener skips what it already signalled in process.
+ */
+export function changedPayload(origin: string, channelId: string): string {
+  return `${origin} ${channelId}`;
+}
+
+/** The changed channel and its origin ('' for a payload of the bare id). */
+export function parseChangedPayload(payload: string): { origin: string; channelId: string } {
+  const at = payload.indexOf(' ');
+  return at < 0
+    ? { origin: '', channelId: payload }
+    : { origin: payload.slice(0, at), channelId: payload.slice(at + 1) };
+}
+
 /** NOTIFY CHANNEL_CHANGED once per id, in one statement; none for no ids. */
-export async function notifyChanged(trx: Transaction<ChannelManagerDatabase>, ids: string[]) {
+export async function notifyChanged(
+  trx: Transaction<ChannelManagerDatabase>,
+  ids: string[],
+  origin: string,
+) {
   if (ids.length === 0) return;
-  await sql`SELECT pg_notify(${CHANNEL_CHANGED}, id) FROM unnest(${ids}::text[]) AS id`.execute(
+  await sql`SELECT pg_notify(${CHANNEL_CHANGED}, ${`${origin} `} || id) FROM unnest(${ids}::text[]) AS id`.execute(
     trx,
   );
 }
@@ -44,7 +64,7 @@ export function toEndpointOfUser(row: EndpointRow): EndpointOfUser {
 export async function deleteEndpoints(
   db: Db,
   endpoints: ReadonlyArray<{ slotUri: string; channelId: string }>,
-  notify: boolean,
+  notify: { origin: string } | undefined,
 ): Promise<string[]> {
   const uris = endpoints.map((e) => e.slotUri);
   const channels = endpoints.map((e) => e.channelId);
@@ -54,7 +74,7 @@ export async function deleteEndpoints(
       WHERE (slot_uri, channel_id) IN (SELECT * FROM unnest(${uris}::text[], ${channels}::text[]))
       RETURNING channel_id
     )
-    SELECT channel_id${notify ? sql`, pg_notify(${CHANNEL_CHANGED}, channel_id)` : sql``}
+    SELECT channel_id${notify === undefined ? sql`` : sql`, pg_notify(${CHANNEL_CHANGED}, ${`${notify.origin} `} || channel_id)`}
     FROM (SELECT DISTINCT channel_id FROM removed) AS changed`.execute(db);
   return rows.rows.map((r) => r.channel_id);
 }
@@ -67,8 +87,9 @@ export async function insertAndNotify(
   trx: Transaction<ChannelManagerDatabase>,
   endpoints: readonly BoundEndpoint[],
   changedChannelIds: string[],
+  origin: string,
 ): Promise<void> {
-  if (endpoints.length === 0) return notifyChanged(trx, changedChannelIds);
+  if (endpoints.length === 0) return notifyChanged(trx, changedChannelIds, origin);
   const column = (pick: (e: BoundEndpoint) => string) => endpoints.map(pick);
   await sql`
     WITH added AS (
@@ -79,7 +100,6 @@ export async function insertAndNotify(
         ${column((e) => e.owner)}::text[],
         ${column((e) => JSON.stringify(commonSlot.SlotInstance.toJSON(e.slot)))}::text[])
     )
-    SELECT pg_notify(${CHANNEL_CHANGED}, id) FROM unnest(${changedChannelIds}::text[]) AS id`.execute(
-    trx,
-  );
+    SELECT pg_notify(${CHANNEL_CHANGED}, ${`${origin} `} || id)
+    FROM unnest(${changedChannelIds}::text[]) AS id`.execute(trx);
 }
