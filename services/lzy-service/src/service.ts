@@ -76,8 +76,9 @@ const WORKFLOW_WATCH_SERVICE = 'ai.lzy.v1.workflow.LzyWorkflowWatchService';
 
 /**
  * Starts lzy-service, the public entrypoint: LzyWorkflowService, LongRunningService and
- * OperationsService on one port (public-api §0), with our LzyWorkflowWatchService beside them. Does not fail while PostgreSQL is unreachable:
- * migrations retry in the background and the workflow service reports NOT_SERVING until then.
+ * OperationsService on one port (public-api §0), our LzyWorkflowWatchService beside them. Does
+ * not fail while PostgreSQL is unreachable: migrations retry in the background and the workflow
+ * services report NOT_SERVING until then.
  */
 export async function startLzyService(
   config: LzyServiceConfig,
