@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateRsaKeyPair } from '@lzy/auth';
 import { ensureLocalUser, startSuiteProcesses, testSuiteInfra } from '@lzy/local-suite';
-import { CleanupStack } from '@lzy/testing';
+import { CleanupStack, freePort } from '@lzy/testing';
 
 /**
  * Our Python SDK end to end (python/tests, pytest): real ops on real workers of the whole local
@@ -126,10 +126,14 @@ describe('Python SDK (pytest) against the local suite, every service its own pro
   beforeAll(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lzy-pysdk-'));
     cleanup.defer(() => rm(dir, { recursive: true, force: true }));
+    // lzy-service's /metrics, read by the pytest cases that count the calls it handled (a
+    // process does not announce its metrics port, so it is chosen here).
+    const metricsPort = await freePort();
     const infra = await testSuiteInfra(cleanup, {
       prefix: 'pysdk',
       extraEnv: {
         scheduler: { LZY_SCHEDULER_VM_IDLE_TIMEOUT_MS: '20000' },
+        'lzy-service': { LZY_METRICS_PORT: String(metricsPort) },
         // A fresh environment cache per run: the first pip install of a test really installs.
         allocator: {
           LZY_WORKER_ENV_CACHE_DIR: join(dir, 'py-envs'),
@@ -164,6 +168,7 @@ describe('Python SDK (pytest) against the local suite, every service its own pro
         LZY_KEY_PATH: keyPath,
         LZY_HOME: join(dir, 'home'),
         FETCH_STATUS_PERIOD_SEC: '0.5',
+        LZY_TEST_LZY_SERVICE_METRICS_URL: `http://127.0.0.1:${metricsPort}/metrics`,
       },
       junitPath,
     );

@@ -6,6 +6,7 @@
  * message names: three `Operation`s, two `WhiteboardField`s, many `StopRequest`s).
  *   - LZY public files (package ai.lzy.v1.*), named after their area and file:
  *       lzyWorkflowService, lzyWorkflow, lzyWorkflowPrivateService   ai.lzy.v1.workflow
+ *       lzyWorkflowWatchService (WatchGraph, an LZY-TS extension)    ai.lzy.v1.workflow
  *       lzyWhiteboardService, lzyWhiteboard                          ai.lzy.v1.whiteboard
  *       longrunning (operation.proto), longrunningOption (option.proto, package ai.lzy.v1)
  *       commonDataScheme, commonStorage, commonEnv, commonOperation, commonSlot
@@ -40,6 +41,7 @@
 export * as lzyWorkflowService from './gen/ai/lzy/v1/workflow/workflow-service.ts';
 export * as lzyWorkflow from './gen/ai/lzy/v1/workflow/workflow.ts';
 export * as lzyWorkflowPrivateService from './gen/ai/lzy/v1/workflow/workflow-private-service.ts';
+export * as lzyWorkflowWatchService from './gen/ai/lzy/v1/workflow/workflow-watch-service.ts';
 export * as lzyWhiteboardService from './gen/ai/lzy/v1/whiteboard/whiteboard-service.ts';
 export * as lzyWhiteboard from './gen/ai/lzy/v1/whiteboard/whiteboard.ts';
 export * as longrunning from './gen/ai/lzy/v1/long-running/operation.ts';

@@ -2,7 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { signLzyJwt } from '@lzy/auth';
 import { createChannelClient, unaryCall } from '@lzy/grpc';
 import type { CallParams, UnaryMethod } from '@lzy/grpc';
-import { longrunning, lzyWhiteboardService, lzyWorkflowService } from '@lzy/proto';
+import {
+  longrunning,
+  lzyWhiteboardService,
+  lzyWorkflowService,
+  lzyWorkflowWatchService,
+} from '@lzy/proto';
 import type { ClientConfig } from './config.ts';
 import { DEFAULT_RECONNECT, withReconnect } from './reconnect.ts';
 import type { ReconnectPolicy } from './reconnect.ts';
@@ -17,6 +22,13 @@ const TOKEN_REFRESH_MS = 60 * 60 * 1000;
  */
 export class LzyClients {
   readonly workflows: lzyWorkflowService.LzyWorkflowServiceClient;
+  /** WatchGraph, LZY-TS's push of graph status (not served by LZY itself nor older LZY-TS). */
+  readonly watches: lzyWorkflowWatchService.LzyWorkflowWatchServiceClient;
+  /**
+   * Set once the server answered WatchGraph with UNIMPLEMENTED: the session's later graphs poll
+   * GraphStatus at once instead of asking again.
+   */
+  watchGraphUnimplemented = false;
   readonly operations: longrunning.LongRunningServiceClient;
   readonly whiteboards: lzyWhiteboardService.LzyWhiteboardServiceClient;
   readonly reconnect: ReconnectPolicy;
@@ -34,6 +46,11 @@ export class LzyClients {
     };
     this.workflows = createChannelClient(
       lzyWorkflowService.LzyWorkflowServiceClient,
+      config.endpoint,
+      { callCredentials },
+    );
+    this.watches = createChannelClient(
+      lzyWorkflowWatchService.LzyWorkflowWatchServiceClient,
       config.endpoint,
       { callCredentials },
     );
@@ -65,6 +82,7 @@ export class LzyClients {
 
   close(): void {
     this.workflows.close();
+    this.watches.close();
     this.operations.close();
     this.whiteboards.close();
   }

@@ -1,10 +1,14 @@
-"""LzyWorkflowService + LongRunningService on the lzy-service endpoint (§2)."""
+"""LzyWorkflowService + LongRunningService on the lzy-service endpoint (§2), and LZY-TS's
+LzyWorkflowWatchService (WatchGraph: graph status by push) beside them."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+import grpc
 
 from ai.lzy.v1.common.storage_pb2 import S3Credentials as PbS3Credentials
 from ai.lzy.v1.common.storage_pb2 import StorageConfig
@@ -19,15 +23,26 @@ from ai.lzy.v1.workflow.workflow_service_pb2 import (
     GetAvailablePoolsRequest,
     GetStorageCredentialsRequest,
     GraphStatusRequest,
+    GraphStatusResponse,
     ReadStdSlotsRequest,
     ReadStdSlotsResponse,
     StartWorkflowRequest,
 )
 from ai.lzy.v1.workflow.workflow_service_pb2_grpc import LzyWorkflowServiceStub
+from ai.lzy.v1.workflow.workflow_watch_service_pb2 import WatchGraphRequest
+from ai.lzy.v1.workflow.workflow_watch_service_pb2_grpc import LzyWorkflowWatchServiceStub
 from lzy.config import ClientConfig
-from lzy.remote.channel import WORKFLOW_CHANNEL_OPTIONS, AuthorizedChannel, with_retries
+from lzy.remote.channel import (
+    RETRY_ATTEMPTS,
+    RETRY_CODES,
+    RETRY_PAUSE_S,
+    WORKFLOW_CHANNEL_OPTIONS,
+    AuthorizedChannel,
+    with_retries,
+)
 from lzy.storage.config import Storage
 
+_LOG = logging.getLogger("lzy")
 FINISH_POLL_PERIOD_S = 0.3
 
 
@@ -54,6 +69,16 @@ class Failed:
 GraphStatus = Waiting | Executing | Completed | Failed
 
 
+def graph_status_from_proto(r: GraphStatusResponse) -> GraphStatus:
+    if r.HasField("waiting"):
+        return Waiting()
+    if r.HasField("completed"):
+        return Completed()
+    if r.HasField("failed"):
+        return Failed(r.failed.description)
+    return Executing()
+
+
 def storage_to_proto(storage: Storage) -> StorageConfig:
     c = storage.credentials
     return StorageConfig(
@@ -78,6 +103,8 @@ def storage_from_proto(config: StorageConfig) -> Storage | None:
 class WorkflowServiceClient:
     def __init__(self, config: ClientConfig) -> None:
         self._channel = AuthorizedChannel(config, config.endpoint, WORKFLOW_CHANNEL_OPTIONS)
+        # False once the server answered WatchGraph UNIMPLEMENTED (LZY itself, an older LZY-TS).
+        self.watch_graph_available = True
 
     def _stub(self) -> LzyWorkflowServiceStub:
         return LzyWorkflowServiceStub(self._channel.get())
@@ -122,13 +149,43 @@ class WorkflowServiceClient:
     def graph_status(self, execution_id: str, graph_id: str) -> GraphStatus:
         request = GraphStatusRequest(executionId=execution_id, graphId=graph_id)
         r = with_retries("GraphStatus", lambda: self._stub().GraphStatus(request, metadata=self._channel.metadata))
-        if r.HasField("waiting"):
-            return Waiting()
-        if r.HasField("completed"):
-            return Completed()
-        if r.HasField("failed"):
-            return Failed(r.failed.description)
-        return Executing()
+        return graph_status_from_proto(r)
+
+    def watch_graph(self, execution_id: str, graph_id: str) -> Completed | Failed | None:
+        """The graph's final status, pushed by WatchGraph; None when the server has no WatchGraph.
+
+        A stream broken by UNAVAILABLE/CANCELLED (LZY restarting) is opened again as `with_retries`
+        retries a call: 1 s pauses, up to 121 attempts per outage (a message starts the count
+        over). Each new stream starts with the current status, so no change is missed.
+        """
+        if not self.watch_graph_available:
+            return None
+        request = WatchGraphRequest(executionId=execution_id, graphId=graph_id)
+        failures = 0
+        while True:
+            try:
+                stub = LzyWorkflowWatchServiceStub(self._channel.get())
+                for message in stub.WatchGraph(request, metadata=self._channel.metadata):
+                    failures = 0
+                    status = graph_status_from_proto(message.status)
+                    if isinstance(status, (Completed, Failed)):
+                        return status
+                # The server ends the stream only after a final status: an early end is an outage.
+                failure: Exception = RuntimeError("WatchGraph ended before the graph was final")
+                code: grpc.StatusCode | None = grpc.StatusCode.UNAVAILABLE
+            except grpc.RpcError as e:
+                failure = e
+                code = e.code() if isinstance(e, grpc.Call) else None
+                if code == grpc.StatusCode.UNIMPLEMENTED:
+                    self.watch_graph_available = False
+                    return None
+            failures += 1
+            if code not in RETRY_CODES:
+                raise failure
+            if failures >= RETRY_ATTEMPTS:
+                raise RuntimeError("Lost connection to lzy servers, please try again later") from failure
+            _LOG.warning("WatchGraph failed with %s, opening it again (attempt %d)", code, failures)
+            time.sleep(RETRY_PAUSE_S)
 
     def get_pool_specs(self, execution_id: str) -> list[VmPoolSpec]:
         request = GetAvailablePoolsRequest(executionId=execution_id)

@@ -1,8 +1,10 @@
 import dataclasses
 import datetime
 import hashlib
+import os
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +30,31 @@ def test_an_op_returns_its_value(lzy: Lzy) -> None:
         result = e2e_ops.square(7)
         assert result == 49
         assert e2e_ops.add(result, 1) + 0 == 50
+
+
+def handled_by_lzy_service(service: str, method: str) -> float:
+    """Calls lzy-service handled so far (its /metrics, every status code)."""
+    url = os.environ.get("LZY_TEST_LZY_SERVICE_METRICS_URL")
+    if not url:
+        pytest.skip("LZY_TEST_LZY_SERVICE_METRICS_URL is not set: lzy-service's /metrics is unknown")
+    with urllib.request.urlopen(url) as response:
+        text = response.read().decode("utf-8")
+    prefix = f'lzy_grpc_server_handled_total{{service="{service}",method="{method}",'
+    return sum(float(line.split(" ")[-1]) for line in text.splitlines() if line.startswith(prefix))
+
+
+def test_graph_status_comes_by_push_with_no_graph_status_call(lzy: Lzy) -> None:
+    def graph_status() -> float:
+        return handled_by_lzy_service("ai.lzy.v1.workflow.LzyWorkflowService", "GraphStatus")
+
+    def watch_graph() -> float:
+        return handled_by_lzy_service("ai.lzy.v1.workflow.LzyWorkflowWatchService", "WatchGraph")
+
+    polled, watched = graph_status(), watch_graph()
+    with lzy.workflow("py-pushed", interactive=False):
+        assert e2e_ops.add(e2e_ops.square(3), 1) + 0 == 10
+    assert graph_status() == polled
+    assert watch_graph() == watched + 1
 
 
 def test_a_map_reduce_of_200_results_of_one_op_into_one_op(lzy: Lzy) -> None:

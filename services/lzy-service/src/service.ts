@@ -44,11 +44,13 @@ import { ExecutionMonitor } from './domain/execution-monitor.ts';
 import { ExecutionReaper } from './domain/execution-reaper.ts';
 import { recordGraphPlans } from './domain/graph-plan-recorder.ts';
 import { GraphTracker } from './domain/graph-tracker.ts';
+import { GraphWatch } from './domain/graph-watch.ts';
 import { Graphs } from './domain/graphs.ts';
 import type { Neighbours } from './domain/ports.ts';
 import { Workflows } from './domain/workflows.ts';
 import { monitorService } from './rpc/monitor-service.ts';
 import { workflowService } from './rpc/workflow-service.ts';
+import { workflowWatchService } from './rpc/workflow-watch-service.ts';
 
 export interface LzyServiceDeps {
   log: Logger;
@@ -70,11 +72,13 @@ export interface RunningLzyService {
 }
 
 const WORKFLOW_SERVICE = 'ai.lzy.v1.workflow.LzyWorkflowService';
+const WORKFLOW_WATCH_SERVICE = 'ai.lzy.v1.workflow.LzyWorkflowWatchService';
 
 /**
  * Starts lzy-service, the public entrypoint: LzyWorkflowService, LongRunningService and
- * OperationsService on one port (public-api §0). Does not fail while PostgreSQL is unreachable:
- * migrations retry in the background and the workflow service reports NOT_SERVING until then.
+ * OperationsService on one port (public-api §0), our LzyWorkflowWatchService beside them. Does
+ * not fail while PostgreSQL is unreachable: migrations retry in the background and the workflow
+ * services report NOT_SERVING until then.
  */
 export async function startLzyService(
   config: LzyServiceConfig,
@@ -185,11 +189,12 @@ export async function startLzyService(
     maxActiveExecutionsPerUser: config.maxActiveExecutionsPerUser,
   });
   const graphs = new Graphs({ neighbours, workflows, store: graphStore, tracker, clock, log });
+  const graphWatch = new GraphWatch({ graphs, tracker, activity });
 
   // Calls before the schema is migrated and unfinished work resumed answer UNAVAILABLE, which
   // clients retry (pylzy for two minutes): answering them half-prepared gave INTERNAL.
   const readiness = new ReadinessGate({
-    services: [WORKFLOW_SERVICE],
+    services: [WORKFLOW_SERVICE, WORKFLOW_WATCH_SERVICE],
     unavailableMessage: 'lzy-service is starting (database not ready yet); retry',
   });
   const server = await startGrpcServer({
@@ -200,6 +205,7 @@ export async function startLzyService(
     authenticator,
     services: [
       workflowService({ workflows, graphs }),
+      workflowWatchService({ watch: graphWatch }),
       longRunningService({ store: operations }),
       operationsService({ store: operations }),
       monitorService({ monitor }),
@@ -239,6 +245,9 @@ export async function startLzyService(
   let stopped: Promise<void> | undefined;
   const stop = async () => {
     const startupStopped = database.stop();
+    // Open WatchGraph streams end now (UNAVAILABLE: clients re-open them elsewhere or after the
+    // restart) instead of holding the drain for its whole grace period.
+    graphWatch.stop();
     await server.stop();
     await startupStopped;
     monitor.stop();

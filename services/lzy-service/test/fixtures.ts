@@ -2,7 +2,7 @@ import { closeDatabase, createDatabase, migrateToLatest } from '@lzy/db';
 import { createChannelClient, unaryCall } from '@lzy/grpc';
 import { createLogger } from '@lzy/logging';
 import type { lzyWorkflow } from '@lzy/proto';
-import { longrunning, lzyWorkflowService } from '@lzy/proto';
+import { longrunning, lzyWorkflowService, lzyWorkflowWatchService } from '@lzy/proto';
 import type { TemplateSpec } from '@lzy/testing';
 import { testEncryptionKeys } from '@lzy/testing';
 import { loadLzyServiceConfig } from '../src/index.ts';
@@ -57,9 +57,15 @@ export function publicClients(address: string, token: string | undefined) {
     options,
   );
   const operations = createChannelClient(longrunning.LongRunningServiceClient, address, options);
+  const watches = createChannelClient(
+    lzyWorkflowWatchService.LzyWorkflowWatchServiceClient,
+    address,
+    options,
+  );
   return {
     workflow,
     operations,
+    watches,
     start: (workflowName: string) =>
       unaryCall(workflow.startWorkflow.bind(workflow), {
         workflowName,
@@ -68,6 +74,7 @@ export function publicClients(address: string, token: string | undefined) {
     close: () => {
       workflow.close();
       operations.close();
+      watches.close();
     },
   };
 }

@@ -24,7 +24,7 @@ from lzy.storage.uri import join_uri
 if TYPE_CHECKING:
     from lzy.api.v1.workflow import LzyWorkflow
     from lzy.remote.std_reader import StdReader
-    from lzy.remote.workflow_client import WorkflowServiceClient
+    from lzy.remote.workflow_client import Completed, Failed, WorkflowServiceClient
 
 _LOG = logging.getLogger("lzy")
 EXCEPTION_URL_EXPIRES_S = 7 * 24 * 3600
@@ -90,25 +90,36 @@ class RemoteRuntime:
         graph_id = client.execute_graph(wf.name, wf.execution_id, graph)  # type: ignore[arg-type]
         _LOG.info("Graph %s of %d op(s) started", graph_id, len(calls))
 
+        from lzy.remote.workflow_client import Completed
+
+        status = self._final_status(client, wf.execution_id, graph_id)
+        if isinstance(status, Completed):
+            for call in calls:
+                for entry in call.results:
+                    entry.stored = True
+            return
+        failure = LzyExecutionException(
+            f"Failed executing graph {graph_id}: {status.description}\nSee the op's stderr above for details."
+        )
+        remote = self._op_exception(wf, storage, calls)
+        if remote is not None:
+            raise remote from failure
+        raise failure
+
+    @staticmethod
+    def _final_status(client: WorkflowServiceClient, execution_id: str, graph_id: str) -> Completed | Failed:
+        """Pushed by WatchGraph (LZY-TS); polled every FETCH_STATUS_PERIOD_SEC when the server lacks it."""
         from lzy.remote.workflow_client import Completed, Failed
 
+        pushed = client.watch_graph(execution_id, graph_id)
+        if pushed is not None:
+            return pushed
         period = fetch_status_period_s()
         while True:
             time.sleep(period)
-            status = client.graph_status(wf.execution_id, graph_id)
-            if isinstance(status, Completed):
-                for call in calls:
-                    for entry in call.results:
-                        entry.stored = True
-                return
-            if isinstance(status, Failed):
-                failure = LzyExecutionException(
-                    f"Failed executing graph {graph_id}: {status.description}\nSee the op's stderr above for details."
-                )
-                remote = self._op_exception(wf, storage, calls)
-                if remote is not None:
-                    raise remote from failure
-                raise failure
+            status = client.graph_status(execution_id, graph_id)
+            if isinstance(status, (Completed, Failed)):
+                return status
 
     def _env_of(self, wf: LzyWorkflow, call: LzyCall) -> PyEnv:
         env = wf.env.override(call.op.env)

@@ -1,4 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { ChangeEvents } from '@lzy/events';
+import type { ChangeSubscription } from '@lzy/events';
 import type { Logger } from '@lzy/logging';
 import type { GraphStore } from '../db/graph-store.ts';
 import { applyExecutorUpdate, initialView, isFinal, userStatusOf } from './graph-view.ts';
@@ -41,12 +43,16 @@ interface PortalWatch {
  * portal's WatchSlots for the graph's output snapshots. The view lives in memory (GraphStatus
  * answers from it) and is written to the `graph` row once, when it is final (completed or
  * failed): a restarted service follows an unfinished graph again, both streams starting with
- * the current state.
+ * the current state. Every change of a view is signalled per graph (`subscribe`), which is how
+ * WatchGraph pushes it to the SDKs.
  */
 export class GraphTracker {
   readonly #deps: GraphTrackerDeps;
   readonly #tracked = new Map<string, Tracked>();
   readonly #portals = new Map<string, PortalWatch>();
+  readonly #events = new ChangeEvents();
+  /** executionId → keys of its graphs with a subscriber, so forget() wakes them all. */
+  readonly #subscribed = new Map<string, Map<string, number>>();
 
   constructor(deps: GraphTrackerDeps) {
     this.#deps = deps;
@@ -76,6 +82,7 @@ export class GraphTracker {
       done: Promise.resolve(),
     };
     this.#tracked.set(key, entry);
+    this.#events.notify(key); // a subscriber that found no view yet reads this one
     if (!isFinal(entry.view)) {
       const portalVm = request.portalVmId;
       if (portalVm !== undefined) this.#watchPortalVm(request.executionId, portalVm);
@@ -146,6 +153,35 @@ export class GraphTracker {
     return this.#tracked.get(keyOf(executionId, graphId))?.view;
   }
 
+  /**
+   * Signals every change of the graph's view from now on, whether this instance follows the graph
+   * yet or not: its start (`track`), each update, and forget() of its execution (after which
+   * view() is undefined). Subscribe before reading view(), so no change is missed; changes made
+   * while the subscriber was busy coalesce into one signal. Close the subscription when done.
+   */
+  subscribe(executionId: string, graphId: string): ChangeSubscription {
+    const key = keyOf(executionId, graphId);
+    const subscription = this.#events.subscribe(key);
+    const keys = this.#subscribed.get(executionId) ?? new Map<string, number>();
+    this.#subscribed.set(executionId, keys);
+    keys.set(key, (keys.get(key) ?? 0) + 1);
+    let closed = false;
+    return {
+      next: (signal) => subscription.next(signal),
+      close: () => {
+        if (closed) return;
+        closed = true;
+        subscription.close();
+        const left = (keys.get(key) ?? 1) - 1;
+        if (left > 0) keys.set(key, left);
+        else keys.delete(key);
+        if (keys.size === 0 && this.#subscribed.get(executionId) === keys) {
+          this.#subscribed.delete(executionId);
+        }
+      },
+    };
+  }
+
   /** Stops following every graph of the execution (it is being torn down). */
   forget(executionId: string): void {
     this.#portals.get(executionId)?.abort.abort();
@@ -154,10 +190,14 @@ export class GraphTracker {
       if (entry.executionId !== executionId) continue;
       entry.abort.abort();
       this.#tracked.delete(key);
+      this.#events.notify(key);
     }
+    for (const key of this.#subscribed.get(executionId)?.keys() ?? []) this.#events.notify(key);
   }
 
+  /** Stops following every graph; subscribers' next() resolves false from now on. */
   async stop(): Promise<void> {
+    this.#events.close();
     const entries = [...this.#tracked.values()];
     this.#tracked.clear();
     for (const watch of this.#portals.values()) watch.abort.abort();
@@ -207,8 +247,9 @@ export class GraphTracker {
     }
   }
 
-  /** Stores the view once it is final (and logs the graph's end); nothing before. */
+  /** Signals the change; stores the view once it is final (and logs the graph's end). */
   #changed(entry: Tracked): void {
+    this.#events.notify(keyOf(entry.executionId, entry.graphId));
     if (entry.logged || !this.#logIfFinal(entry)) return;
     entry.logged = true;
     const snapshot = structuredClone(entry.view);

@@ -15,7 +15,7 @@ function userIdOf(ctx: CallContext): string {
 }
 
 /** The caller's id, once the request has no NUL in any string (issue 13 item 10). */
-function callerOf(request: unknown, ctx: CallContext): string {
+export function callerOf(request: unknown, ctx: CallContext): string {
   const userId = userIdOf(ctx);
   rejectNulCharacters(request);
   return userId;
