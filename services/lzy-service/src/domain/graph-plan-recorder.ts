@@ -19,21 +19,31 @@ export function recordGraphPlans(
   const { store, log } = deps;
   const swallow = (what: string) => (err: unknown) =>
     log.warn({ err }, `execution monitor: cannot record ${what}`);
+  /** Channel records in flight per execution: a graph is recorded only after its channels. */
+  const recording = new Map<string, Promise<void>>();
   const portal = intercept<PortalPort>(neighbours.portal, {
     openSlots: async (address, slots) => {
-      await neighbours.portal.openSlots(address, slots);
+      // Recorded before the portal is asked: lzy-service sends OpenSlots and the graph at once,
+      // and whoever shows the graph (the site) must find its storage URIs with it.
       const executionId = slots[0]?.channelId.split('/')[0];
-      if (executionId === undefined) return;
-      await store
-        .recordChannels(
-          executionId,
-          slots.map((s) => ({ channelId: s.channelId, storageUri: s.storageUri })),
-        )
-        .catch(swallow('channels'));
+      if (executionId !== undefined) {
+        const record = store
+          .recordChannels(
+            executionId,
+            slots.map((s) => ({ channelId: s.channelId, storageUri: s.storageUri })),
+          )
+          .catch(swallow('channels'));
+        recording.set(executionId, record);
+        void record.then(() => {
+          if (recording.get(executionId) === record) recording.delete(executionId);
+        });
+      }
+      await neighbours.portal.openSlots(address, slots);
     },
   });
   const graphs = intercept<GraphsPort>(neighbours.graphs, {
     execute: async (request) => {
+      await recording.get(request.executionId);
       await store
         .recordGraph({
           executionId: request.executionId,
