@@ -40,6 +40,14 @@ describe('loadAllocatorConfig', () => {
     });
   });
 
+  it('keeps one standby VM process per entry point unless told otherwise', () => {
+    expect(loadAllocatorConfig({}).local.standbyVms).toBe(1);
+    expect(loadAllocatorConfig({ LZY_ALLOCATOR_LOCAL_STANDBY_VMS: '0' }).local.standbyVms).toBe(0);
+    expect(() => loadAllocatorConfig({ LZY_ALLOCATOR_LOCAL_STANDBY_VMS: '-1' })).toThrow(
+      /LZY_ALLOCATOR_LOCAL_STANDBY_VMS/,
+    );
+  });
+
   it('names the variables the kubernetes backend needs', () => {
     const load = () => loadAllocatorConfig({ LZY_ALLOCATOR_BACKEND: 'kubernetes' });
     expect(load).toThrow(/LZY_ALLOCATOR_ADVERTISED_ADDRESS/);

@@ -111,6 +111,14 @@ const schema = z
       // Spans of VMs go where the allocator's go (OTEL_* are not LZY_*: they pass anyway).
       'LZY_TRACE_FILE',
     ]),
+    /**
+     * Standby processes kept per VM entry point (worker, portal) by the local backend: started
+     * with the VMs' environment minus any identity, their modules loaded, each waiting for one
+     * VM's id, token and key over its stdin (a private pipe), then it registers as that VM. An
+     * Allocate takes one instead of starting a process (node start and module loading, ~1 s of
+     * CPU, leave the first op's path); a new standby starts in its place. 0: none.
+     */
+    LZY_ALLOCATOR_LOCAL_STANDBY_VMS: z.coerce.number().int().min(0).max(8).default(1),
     /** Where VMs run: `local` child processes, or pods on `kubernetes` (src/kube/). */
     LZY_ALLOCATOR_BACKEND: z.enum(['local', 'kubernetes']).default('local'),
     /** Kubeconfig of the WORKER cluster; unset: in-cluster config (the allocator runs in a pod). */
@@ -200,6 +208,7 @@ const schema = z
       portalMain: env.LZY_ALLOCATOR_LOCAL_PORTAL_MAIN,
       logDir: env.LZY_ALLOCATOR_LOCAL_LOG_DIR,
       passthrough: env.LZY_ALLOCATOR_LOCAL_VM_ENV_PASSTHROUGH,
+      standbyVms: env.LZY_ALLOCATOR_LOCAL_STANDBY_VMS,
     },
     backend: env.LZY_ALLOCATOR_BACKEND,
     kube: {
@@ -276,6 +285,8 @@ export interface AllocatorConfig {
     logDir: string | undefined;
     /** Environment VM processes start with (plus their LZY_* variables). */
     inheritedEnv: Record<string, string>;
+    /** Standby processes per VM entry point (0: none). */
+    standbyVms: number;
   };
   backend: 'local' | 'kubernetes';
   kube: KubeBackendConfig;

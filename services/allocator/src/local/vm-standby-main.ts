@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * A standby VM process of the local backend (vm-standbys.ts): `node vm-standby-main.ts <main.ts>`.
+ *
+ * Started with the environment every VM process inherits and nothing of a VM's own (no id,
+ * token, key, addresses), it loads the main's modules: its `config.ts` and `service.ts` beside it
+ * (STYLE.md §1: main.ts only runs the process; those two hold its whole module graph). Then it
+ * blocks reading its
+ * stdin until the allocator writes one hand-over (vm-hand-over.ts) and closes it. Only then does
+ * it become that VM: the environment replaced by the VM's, argv made the main's, the main
+ * imported, which starts and registers as a directly started VM does. End of stdin without a
+ * message (the allocator stopped or died) ends the process.
+ */
+import { existsSync, openSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseHandOver } from './vm-hand-over.ts';
+
+const mainPath = process.argv[2];
+if (mainPath === undefined) {
+  process.stderr.write('usage: vm-standby-main.ts <main.ts>\n');
+  process.exit(2);
+}
+
+for (const sibling of ['config.ts', 'service.ts']) {
+  const path = join(dirname(mainPath), sibling);
+  if (existsSync(path)) await import(pathToFileURL(path).href);
+}
+
+// Synchronous on purpose: nothing else may run before the hand-over, and a signal ends the
+// process as it would any process without handlers.
+const message = readFileSync(0, 'utf8');
+if (message === '') process.exit(0);
+const handOver = parseHandOver(message);
+
+// eslint-disable-next-line no-restricted-properties -- a VM's entry point takes its environment, as a main.ts does
+const env = process.env;
+for (const name of Object.keys(env)) delete env[name];
+Object.assign(env, handOver.env);
+process.argv = [process.execPath, mainPath, ...handOver.args];
+openSync(handOver.scratchDir, 'r'); // held until exit: names this VM (see VmHandOver.scratchDir)
+await import(pathToFileURL(mainPath).href);
