@@ -24,6 +24,7 @@ import {
 } from './harness.ts';
 
 const STANDBY_ENTRY = fileURLToPath(new URL('../src/local/vm-standby-main.ts', import.meta.url));
+const STDIN_VM = fileURLToPath(new URL('./fixtures/stdin-vm/main.ts', import.meta.url));
 const VM_VARIABLES = [
   'LZY_VM_ID',
   'LZY_VM_OTT',
@@ -102,6 +103,30 @@ describe('standby VM processes of the allocator', () => {
     const after = await environOf(standby!);
     for (const name of VM_VARIABLES) expect(after).not.toHaveProperty(name);
     await waitStandbys(1, [standby!]);
+  });
+
+  it('takes its hand-over after loading modules that opened stdin', async () => {
+    const loadedDir = await mkdtemp(join(tmpdir(), 'lzy-standby-loaded-'));
+    stack.defer(() => rm(loadedDir, { recursive: true, force: true }));
+    const t = stack.push(
+      await startTestAllocator(pg.url, {
+        LZY_ALLOCATOR_LOCAL_STANDBY_VMS: '1',
+        LZY_ALLOCATOR_LOCAL_WORKER_MAIN: STDIN_VM,
+        LZY_ALLOCATOR_LOCAL_PORTAL_MAIN: STDIN_VM,
+        FAKE_VM_LOADED_DIR: loadedDir,
+      }),
+    );
+    const [standby] = await waitStandbys(1);
+    // Loaded and waiting: the hand-over comes after, into a pipe its modules made non-blocking.
+    await pollUntil(
+      async () => ((await readdir(loadedDir)).includes(String(standby)) ? true : undefined),
+      {
+        timeoutMs: 20_000,
+        description: 'the standby loaded its modules',
+      },
+    );
+    const vm = await allocateRunning(t, allocateRequest(await createSession(t)));
+    expect(vm.pid).toBe(standby);
   });
 
   it('gives the VM its workload environment and the allocator its failures', async () => {

@@ -11,7 +11,7 @@
  * imported, which starts and registers as a directly started VM does. End of stdin without a
  * message (the allocator stopped or died) ends the process.
  */
-import { existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseHandOver } from './vm-hand-over.ts';
@@ -27,9 +27,13 @@ for (const sibling of ['config.ts', 'service.ts']) {
   if (existsSync(path)) await import(pathToFileURL(path).href);
 }
 
-// Synchronous on purpose: nothing else may run before the hand-over, and a signal ends the
-// process as it would any process without handlers.
-const message = readFileSync(0, 'utf8');
+// Read as a stream: a module loaded above may have opened stdin already, which makes the pipe
+// non-blocking (a synchronous read then fails with EAGAIN). No signal handler is installed
+// before the main's own, so SIGTERM ends a standby as it would any process.
+const chunks: Buffer[] = [];
+for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+process.stdin.destroy();
+const message = Buffer.concat(chunks).toString('utf8');
 if (message === '') process.exit(0);
 const handOver = parseHandOver(message);
 
