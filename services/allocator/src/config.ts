@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import {
@@ -119,6 +120,13 @@ const schema = z
      * CPU, leave the first op's path); a new standby starts in its place. 0: none.
      */
     LZY_ALLOCATOR_LOCAL_STANDBY_VMS: z.coerce.number().int().min(0).max(8).default(1),
+    /**
+     * Node's compile cache (NODE_COMPILE_CACHE) for VM processes: V8 code of their modules is kept
+     * here across processes, which about halves a VM's module loading after the first one. Per
+     * machine user (anything that can write here runs code in every VM). Default
+     * `$XDG_CACHE_HOME/lzy-ts/node-compile-cache`, else under `$HOME/.cache`; '' disables it.
+     */
+    LZY_ALLOCATOR_LOCAL_COMPILE_CACHE_DIR: z.string().optional(),
     /** Where VMs run: `local` child processes, or pods on `kubernetes` (src/kube/). */
     LZY_ALLOCATOR_BACKEND: z.enum(['local', 'kubernetes']).default('local'),
     /** Kubeconfig of the WORKER cluster; unset: in-cluster config (the allocator runs in a pod). */
@@ -209,6 +217,7 @@ const schema = z
       logDir: env.LZY_ALLOCATOR_LOCAL_LOG_DIR,
       passthrough: env.LZY_ALLOCATOR_LOCAL_VM_ENV_PASSTHROUGH,
       standbyVms: env.LZY_ALLOCATOR_LOCAL_STANDBY_VMS,
+      compileCacheDir: env.LZY_ALLOCATOR_LOCAL_COMPILE_CACHE_DIR,
     },
     backend: env.LZY_ALLOCATOR_BACKEND,
     kube: {
@@ -287,6 +296,8 @@ export interface AllocatorConfig {
     inheritedEnv: Record<string, string>;
     /** Standby processes per VM entry point (0: none). */
     standbyVms: number;
+    /** NODE_COMPILE_CACHE of VM processes; undefined: no compile cache. */
+    compileCacheDir: string | undefined;
   };
   backend: 'local' | 'kubernetes';
   kube: KubeBackendConfig;
@@ -310,6 +321,20 @@ export interface KubeBackendConfig {
 /** Parses the allocator environment once at start-up; throws ConfigError naming every bad variable. */
 export function loadAllocatorConfig(env: Env): AllocatorConfig {
   const parsed = loadConfig(schema, env);
-  const { passthrough, ...local } = parsed.local;
-  return { ...parsed, local: { ...local, inheritedEnv: inheritedEnv(env, passthrough) } };
+  const { passthrough, compileCacheDir, ...local } = parsed.local;
+  return {
+    ...parsed,
+    local: {
+      ...local,
+      inheritedEnv: inheritedEnv(env, passthrough),
+      compileCacheDir:
+        compileCacheDir === undefined ? defaultCompileCacheDir(env) : compileCacheDir || undefined,
+    },
+  };
+}
+
+/** Under the user's cache directory (XDG), as the worker keeps op environments; none without. */
+function defaultCompileCacheDir(env: Env): string | undefined {
+  const cacheHome = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : undefined);
+  return cacheHome === undefined ? undefined : join(cacheHome, 'lzy-ts', 'node-compile-cache');
 }

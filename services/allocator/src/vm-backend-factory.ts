@@ -35,6 +35,7 @@ export function createVmBackend(config: AllocatorConfig, log: Logger): VmBackend
         ],
         perMain: local.standbyVms,
       },
+      compileCacheDir: local.compileCacheDir,
     });
   }
   const { kube } = config;

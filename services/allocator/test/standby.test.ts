@@ -269,3 +269,25 @@ describe('a VM that was a standby, after a restart of the allocator', () => {
     await gone(pid!);
   });
 });
+
+describe("VM processes' compile cache", () => {
+  it('gives VM processes NODE_COMPILE_CACHE, and nothing with an empty directory name', async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'lzy-compile-cache-'));
+    stack.defer(() => rm(cacheDir, { recursive: true, force: true }));
+    const direct = { LZY_ALLOCATOR_LOCAL_STANDBY_VMS: '0' };
+    const t = stack.push(
+      await startTestAllocator(pg.url, {
+        ...direct,
+        LZY_ALLOCATOR_LOCAL_COMPILE_CACHE_DIR: cacheDir,
+      }),
+    );
+    const vm = await allocateRunning(t, allocateRequest(await createSession(t)));
+    expect((await environOf(vm.pid)).NODE_COMPILE_CACHE).toBe(cacheDir);
+
+    const off = stack.push(
+      await startTestAllocator(pg.url, { ...direct, LZY_ALLOCATOR_LOCAL_COMPILE_CACHE_DIR: '' }),
+    );
+    const plain = await allocateRunning(off, allocateRequest(await createSession(off)));
+    expect(await environOf(plain.pid)).not.toHaveProperty('NODE_COMPILE_CACHE');
+  });
+});

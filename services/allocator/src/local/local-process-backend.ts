@@ -34,6 +34,8 @@ export interface LocalProcessBackendDeps {
     readonly mains: readonly string[];
     readonly perMain: number;
   };
+  /** NODE_COMPILE_CACHE of VM processes (see the allocator's config); undefined: none. */
+  readonly compileCacheDir?: string;
 }
 
 interface Child {
@@ -73,7 +75,10 @@ export class LocalProcessBackend implements VmBackend {
   constructor(deps: LocalProcessBackendDeps) {
     this.#deps = deps;
     this.#log = deps.log.child({ component: 'local-process-backend' });
-    this.#baseEnv = deps.inheritedEnv;
+    this.#baseEnv = {
+      ...deps.inheritedEnv,
+      ...(deps.compileCacheDir === undefined ? {} : { NODE_COMPILE_CACHE: deps.compileCacheDir }),
+    };
     const { standby } = deps;
     this.#standbys =
       standby === undefined || standby.perMain === 0
