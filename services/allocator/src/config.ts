@@ -121,6 +121,11 @@ const schema = z
      */
     LZY_ALLOCATOR_LOCAL_STANDBY_VMS: z.coerce.number().int().min(0).max(8).default(1),
     /**
+     * How long after a standby is taken its replacement starts. 2 s: its module loading (~0.5 s
+     * of CPU) then stays off the path of the VM just handed over and the first op it runs.
+     */
+    LZY_ALLOCATOR_LOCAL_STANDBY_REFILL_DELAY_MS: durationMs().default(2_000),
+    /**
      * Node's compile cache (NODE_COMPILE_CACHE) for VM processes: V8 code of their modules is kept
      * here across processes, which about halves a VM's module loading after the first one. Per
      * machine user (anything that can write here runs code in every VM). Default
@@ -217,6 +222,7 @@ const schema = z
       logDir: env.LZY_ALLOCATOR_LOCAL_LOG_DIR,
       passthrough: env.LZY_ALLOCATOR_LOCAL_VM_ENV_PASSTHROUGH,
       standbyVms: env.LZY_ALLOCATOR_LOCAL_STANDBY_VMS,
+      standbyRefillDelayMs: env.LZY_ALLOCATOR_LOCAL_STANDBY_REFILL_DELAY_MS,
       compileCacheDir: env.LZY_ALLOCATOR_LOCAL_COMPILE_CACHE_DIR,
     },
     backend: env.LZY_ALLOCATOR_BACKEND,
@@ -296,6 +302,8 @@ export interface AllocatorConfig {
     inheritedEnv: Record<string, string>;
     /** Standby processes per VM entry point (0: none). */
     standbyVms: number;
+    /** Delay of a standby's replacement after it is taken. */
+    standbyRefillDelayMs: number;
     /** NODE_COMPILE_CACHE of VM processes; undefined: no compile cache. */
     compileCacheDir: string | undefined;
   };

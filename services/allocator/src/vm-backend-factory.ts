@@ -34,6 +34,7 @@ export function createVmBackend(config: AllocatorConfig, log: Logger): VmBackend
           ]),
         ],
         perMain: local.standbyVms,
+        refillDelayMs: local.standbyRefillDelayMs,
       },
       compileCacheDir: local.compileCacheDir,
     });

@@ -209,7 +209,7 @@ describe('a VM that was a standby, after a restart of the allocator', () => {
       logDir,
       inheritedEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', TMPDIR: scratchBase },
       mains: { worker: FAKE_VM, portal: FAKE_VM },
-      standby: { entry: STANDBY_ENTRY, mains: [FAKE_VM], perMain: 1 },
+      standby: { entry: STANDBY_ENTRY, mains: [FAKE_VM], perMain: 1, refillDelayMs: 0 },
       adoptedCheckMs: 50,
     });
     stack.defer(() => b.stop());

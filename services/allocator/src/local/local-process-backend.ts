@@ -33,6 +33,8 @@ export interface LocalProcessBackendDeps {
     readonly entry: string;
     readonly mains: readonly string[];
     readonly perMain: number;
+    /** Delay of a replacement after a standby is taken (VmStandbysDeps.refillDelayMs). */
+    readonly refillDelayMs: number;
   };
   /** NODE_COMPILE_CACHE of VM processes (see the allocator's config); undefined: none. */
   readonly compileCacheDir?: string;

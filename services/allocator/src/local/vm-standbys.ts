@@ -21,6 +21,11 @@ export interface VmStandbysDeps {
   /** `<logDir>/standby-<id>.log` until the hand-over renames it `<vmId>.log`; undefined: piped. */
   readonly logDir: string | undefined;
   readonly killGraceMs: number;
+  /**
+   * How long after taking a standby its replacement starts: its module loading (~0.5 s of CPU)
+   * then does not compete with the VM just assigned and the work that asked for it.
+   */
+  readonly refillDelayMs: number;
 }
 
 interface Standby {
@@ -38,17 +43,20 @@ interface Standby {
  * Standby VM processes of the local backend: per main, `perMain` processes started ahead of
  * need (vm-standby-main.ts: modules loaded, no identity), so that an Allocate skips the node
  * start and the module loading. assign() makes one a VM (the hand-over goes over its stdin, a
- * pipe only we hold) and starts its replacement. A standby holds nothing of a VM before its
- * hand-over (/proc shows only what every VM process inherits), becomes one VM after it, and
- * never returns. stop() kills those not assigned; assigned ones are VMs, the backend's. One that
- * exits by itself before its hand-over is replaced at the next assign() only, so a main that
- * cannot start costs one process per Allocate, never a restart loop.
+ * pipe only we hold) and, refillDelayMs later, tops the standbys of that main up again. A
+ * standby holds nothing of a VM before its hand-over (/proc shows only what every VM process
+ * inherits), becomes one VM after it, and never returns. stop() kills those not assigned;
+ * assigned ones are VMs, the backend's. One that exits by itself before its hand-over is
+ * replaced after the next assign() only, so a main that cannot start costs one process per
+ * Allocate, never a restart loop.
  */
 export class VmStandbys {
   readonly #deps: VmStandbysDeps;
   readonly #log: Logger;
   /** Per main, standbys not assigned yet (started or still starting). */
   readonly #free = new Map<string, Standby[]>();
+  /** Per main, the pending top-up (see refillDelayMs). */
+  readonly #refills = new Map<string, NodeJS.Timeout>();
   #started = false;
   #stopped = false;
 
@@ -74,7 +82,7 @@ export class VmStandbys {
   async assign(main: string, vmId: string, handOver: VmHandOver): Promise<VmProcess | undefined> {
     if (!this.#started || this.#stopped) return undefined;
     const standby = this.#free.get(main)?.shift();
-    this.#startOne(main); // in its place, or in place of one that died (see the class)
+    this.#scheduleRefill(main); // in its place, or in place of one that died (see the class)
     if (standby === undefined) return undefined;
     standby.assigned = true;
     const vm = await standby.process;
@@ -93,6 +101,16 @@ export class VmStandbys {
     vm.stdin?.end(encodeHandOver(handOver));
     this.#log.info({ vmId, pid: vm.pid, standby: standby.id }, 'standby vm process assigned');
     return vm;
+  }
+
+  #scheduleRefill(main: string): void {
+    if (this.#refills.has(main)) return;
+    const timer = setTimeout(() => {
+      this.#refills.delete(main);
+      const missing = this.#deps.perMain - (this.#free.get(main)?.length ?? 0);
+      for (let i = 0; i < missing; i++) this.#startOne(main);
+    }, this.#deps.refillDelayMs);
+    this.#refills.set(main, timer);
   }
 
   #startOne(main: string): void {
@@ -155,6 +173,8 @@ export class VmStandbys {
   /** Kills the standbys not assigned (SIGTERM, SIGKILL after the grace) and waits for them. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    for (const timer of this.#refills.values()) clearTimeout(timer);
+    this.#refills.clear();
     const standbys = [...this.#free.values()].flat();
     await Promise.all(
       standbys.map(async (standby) => {
