@@ -26,11 +26,12 @@ export function createVmBackend(config: AllocatorConfig, log: Logger): VmBackend
       mains: { worker: local.workerMain, portal: local.portalMain },
       standby: {
         entry: STANDBY_ENTRY,
-        // A standby of each entry point the pools use (the workload-less default of their type).
+        // A standby of each entry point the pools use (the workload-less default of their
+        // type), a portal's first: StartWorkflow needs it before its first op needs a worker.
         mains: [
           ...new Set([
-            ...(clusterTypes.has('WORKER') ? [local.workerMain] : []),
             ...(clusterTypes.has('SYSTEM') ? [local.portalMain] : []),
+            ...(clusterTypes.has('WORKER') ? [local.workerMain] : []),
           ]),
         ],
         perMain: local.standbyVms,

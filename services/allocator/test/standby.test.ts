@@ -1,7 +1,7 @@
 // Standby VM processes of the local backend (LZY_ALLOCATOR_LOCAL_STANDBY_VMS): started ahead of
 // need without any identity, handed one VM's over their stdin at Allocate, killed at stop, and a
 // VM that was one is adopted (or killed) by a restarted allocator like any other.
-import { mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ import {
 } from './harness.ts';
 
 const STANDBY_ENTRY = fileURLToPath(new URL('../src/local/vm-standby-main.ts', import.meta.url));
+const GATED_VM = fileURLToPath(new URL('./fixtures/gated-vm/main.ts', import.meta.url));
 const STDIN_VM = fileURLToPath(new URL('./fixtures/stdin-vm/main.ts', import.meta.url));
 const VM_VARIABLES = [
   'LZY_VM_ID',
@@ -127,6 +128,29 @@ describe('standby VM processes of the allocator', () => {
     );
     const vm = await allocateRunning(t, allocateRequest(await createSession(t)));
     expect(vm.pid).toBe(standby);
+  });
+
+  it("starts the worker's standby once the portal's loaded", async () => {
+    const gateDir = await mkdtemp(join(tmpdir(), 'lzy-standby-gate-'));
+    stack.defer(() => rm(gateDir, { recursive: true, force: true }));
+    stack.push(
+      await startTestAllocator(pg.url, {
+        LZY_ALLOCATOR_LOCAL_STANDBY_VMS: '1',
+        LZY_ALLOCATOR_LOCAL_PORTAL_MAIN: GATED_VM,
+        FAKE_VM_GATE_DIR: gateDir,
+      }),
+    );
+    const [portal] = await waitStandbys(1);
+    expect((await argvOf(portal!))[2]).toBe(GATED_VM);
+    await pollUntil(
+      async () => ((await readdir(gateDir)).includes(`waiting-${portal}`) ? true : undefined),
+      { timeoutMs: 20_000, description: "the portal's standby is loading" },
+    );
+    // Both would have been started together: the worker's would be there by now.
+    expect(await standbyPids()).toEqual([portal]);
+    await writeFile(join(gateDir, 'open'), '');
+    const [worker] = await waitStandbys(1, [portal!]);
+    expect((await argvOf(worker!))[2]).toBe(FAKE_VM);
   });
 
   it('gives the VM its workload environment and the allocator its failures', async () => {

@@ -3,6 +3,7 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Writable } from 'node:stream';
 import type { Logger } from '@lzy/logging';
 import { PipedOutput } from './vm-output.ts';
@@ -24,6 +25,11 @@ export interface VmProcess {
   readonly output: PipedOutput;
   /** Its stdin when asked for a pipe (standbys), else null. */
   readonly stdin: Writable | null;
+  /**
+   * With `loadedSignal`: settles once the process closed its fd 3 (a standby, when its modules
+   * are loaded) or ended; else settled.
+   */
+  readonly loaded: Promise<void>;
 }
 
 export interface SpawnVmOptions {
@@ -34,6 +40,8 @@ export interface SpawnVmOptions {
   readonly logFile: string | undefined;
   /** 'pipe': a standby's private hand-over channel; 'ignore': /dev/null. */
   readonly stdin: 'pipe' | 'ignore';
+  /** Give it a pipe as fd 3, which it closes to say it is loaded (see VmProcess.loaded). */
+  readonly loadedSignal?: boolean;
   /** Its name in our log until told otherwise (PipedOutput.name). */
   readonly name: string;
   readonly log: Logger;
@@ -70,15 +78,25 @@ export async function spawnVmProcess(options: SpawnVmOptions): Promise<VmProcess
   const exited = new Promise<VmExit>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  return { pid, exited, output, stdin: child.stdin };
+  const signal = child.stdio[3];
+  const loaded =
+    signal instanceof Readable
+      ? new Promise<void>((resolve) => {
+          signal.on('close', () => resolve());
+          signal.on('error', () => resolve());
+          signal.resume();
+        })
+      : Promise.resolve();
+  return { pid, exited, output, stdin: child.stdin, loaded };
 }
 
 function stdioOf(options: SpawnVmOptions): { stdio: StdioOptions; closeFd: () => void } {
+  const extra = options.loadedSignal === true ? (['pipe'] as const) : [];
   if (options.logFile === undefined)
-    return { stdio: [options.stdin, 'pipe', 'pipe'], closeFd: () => undefined };
+    return { stdio: [options.stdin, 'pipe', 'pipe', ...extra], closeFd: () => undefined };
   mkdirSync(dirname(options.logFile), { recursive: true });
   const fd = openSync(options.logFile, 'a');
-  return { stdio: [options.stdin, fd, fd], closeFd: () => closeSync(fd) };
+  return { stdio: [options.stdin, fd, fd, ...extra], closeFd: () => closeSync(fd) };
 }
 
 /** Signals the whole process group; a group that is gone already is fine. */

@@ -4,14 +4,15 @@
  *
  * Started with the environment every VM process inherits and nothing of a VM's own (no id,
  * token, key, addresses), it loads the main's modules: its `config.ts` and `service.ts` beside it
- * (STYLE.md §1: main.ts only runs the process; those two hold its whole module graph), and
- * writes their compiled code to Node's compile cache when one is set (NODE_COMPILE_CACHE). Then
- * it blocks reading its stdin until the allocator writes one hand-over (vm-hand-over.ts) and
- * closes it. Only then does it become that VM: the environment replaced by the VM's, argv made
- * the main's, the main imported, which starts and registers as a directly started VM does. End
- * of stdin without a message (the allocator stopped or died) ends the process.
+ * (STYLE.md §1: main.ts only runs the process; those two hold its whole module graph), writes
+ * their compiled code to Node's compile cache when one is set (NODE_COMPILE_CACHE) and closes
+ * its fd 3 to say it is loaded. Then it blocks reading its stdin until the allocator writes one
+ * hand-over (vm-hand-over.ts) and closes it. Only then does it become that VM: the environment
+ * replaced by the VM's, argv made the main's, the main imported, which starts and registers as
+ * a directly started VM does. End of stdin without a message (the allocator stopped or died)
+ * ends the process.
  */
-import { existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { flushCompileCache } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,6 +29,11 @@ for (const sibling of ['config.ts', 'service.ts']) {
   if (existsSync(path)) await import(pathToFileURL(path).href);
 }
 flushCompileCache();
+try {
+  closeSync(3); // tells the allocator we are loaded (vm-spawn.ts: loadedSignal)
+} catch {
+  // not started by the allocator's backend: nobody waits for it
+}
 
 // Read as a stream: a module loaded above may have opened stdin already, which makes the pipe
 // non-blocking (a synchronous read then fails with EAGAIN). No signal handler is installed

@@ -12,7 +12,10 @@ export interface VmStandbysDeps {
   readonly log: Logger;
   /** vm-standby-main.ts. */
   readonly entry: string;
-  /** The main.ts files kept in standby (worker, portal). */
+  /**
+   * The main.ts files kept in standby, in the order they are first needed (a portal's, then a
+   * worker's): at start, a main's standbys start once the previous main's have loaded.
+   */
   readonly mains: readonly string[];
   /** Standby processes per main. */
   readonly perMain: number;
@@ -33,6 +36,8 @@ interface Standby {
   readonly main: string;
   /** undefined: it did not start (logged). */
   readonly process: Promise<VmProcess | undefined>;
+  /** Settles once it loaded its modules, ended or did not start. */
+  readonly loaded: Promise<void>;
   /** Settles once its exit is handled (not for an assigned one: a VM, the backend's). */
   handled: Promise<void>;
   assigned: boolean;
@@ -65,12 +70,30 @@ export class VmStandbys {
     this.#log = deps.log.child({ component: 'vm-standbys' });
   }
 
-  /** Starts `perMain` standbys per main. Idempotent; nothing after stop(). */
+  /**
+   * Starts `perMain` standbys per main, one main after another: each main's once those of the
+   * one before loaded (on a busy machine the first needed is ready twice as soon as when all
+   * load at once). Idempotent; nothing after stop().
+   */
   start(): void {
     if (this.#started || this.#stopped) return;
     this.#started = true;
-    for (const main of this.#deps.mains)
-      for (let i = 0; i < this.#deps.perMain; i++) this.#startOne(main);
+    void this.#startInTurn();
+  }
+
+  async #startInTurn(): Promise<void> {
+    for (const main of this.#deps.mains) {
+      if (this.#stopped) return;
+      await Promise.all(this.#topUp(main).map((standby) => standby.loaded));
+    }
+  }
+
+  /** Starts standbys of `main` until it has `perMain` not assigned; returns the new ones. */
+  #topUp(main: string): Standby[] {
+    const missing = this.#deps.perMain - (this.#free.get(main)?.length ?? 0);
+    const started: Standby[] = [];
+    for (let i = 0; i < missing && !this.#stopped; i++) started.push(this.#startOne(main));
+    return started;
   }
 
   /**
@@ -107,14 +130,12 @@ export class VmStandbys {
     if (this.#refills.has(main)) return;
     const timer = setTimeout(() => {
       this.#refills.delete(main);
-      const missing = this.#deps.perMain - (this.#free.get(main)?.length ?? 0);
-      for (let i = 0; i < missing; i++) this.#startOne(main);
+      this.#topUp(main);
     }, this.#deps.refillDelayMs);
     this.#refills.set(main, timer);
   }
 
-  #startOne(main: string): void {
-    if (this.#stopped) return;
+  #startOne(main: string): Standby {
     const id = randomUUID().slice(0, 8);
     const { logDir } = this.#deps;
     const process = spawnVmProcess({
@@ -122,6 +143,7 @@ export class VmStandbys {
       env: this.#deps.env,
       logFile: logDir === undefined ? undefined : join(logDir, `standby-${id}.log`),
       stdin: 'pipe',
+      loadedSignal: true,
       name: `standby-${id}`,
       log: this.#deps.log,
     }).catch((err: unknown) => {
@@ -132,6 +154,7 @@ export class VmStandbys {
       id,
       main,
       process,
+      loaded: process.then((vm) => vm?.loaded),
       handled: Promise.resolve(),
       assigned: false,
       killing: false,
@@ -142,6 +165,7 @@ export class VmStandbys {
       if (!standby.assigned) await this.#onExit(standby, vm);
     });
     this.#free.set(main, [...(this.#free.get(main) ?? []), standby]);
+    return standby;
   }
 
   #logFileOf(standby: Standby, logDir: string): string {
