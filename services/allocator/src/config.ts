@@ -121,10 +121,12 @@ const schema = z
      */
     LZY_ALLOCATOR_LOCAL_STANDBY_VMS: z.coerce.number().int().min(0).max(8).default(1),
     /**
-     * How long after a standby is taken its replacement starts. 2 s: its module loading (~0.5 s
-     * of CPU) then stays off the path of the VM just handed over and the first op it runs.
+     * How long after a standby is taken its replacement starts. 10 s: its module loading (~0.5 s
+     * of CPU, seconds on a busy machine) then stays off the path of the VM just handed over and
+     * of the workflow that asked for it (a first workflow took 1.5–8 s on the loaded 2 cores);
+     * the next workflow of someone running them one after another still finds it.
      */
-    LZY_ALLOCATOR_LOCAL_STANDBY_REFILL_DELAY_MS: durationMs().default(2_000),
+    LZY_ALLOCATOR_LOCAL_STANDBY_REFILL_DELAY_MS: durationMs().default(10_000),
     /**
      * Node's compile cache (NODE_COMPILE_CACHE) for VM processes: V8 code of their modules is kept
      * here across processes, which about halves a VM's module loading after the first one. Per

@@ -87,7 +87,10 @@ function waitStandbys(count: number, except: readonly number[] = []): Promise<nu
 describe('standby VM processes of the allocator', () => {
   it('hands an Allocate a standby that holds no identity before; it registers and serves', async () => {
     const t = stack.push(
-      await startTestAllocator(pg.url, { LZY_ALLOCATOR_LOCAL_STANDBY_VMS: '1' }),
+      await startTestAllocator(pg.url, {
+        LZY_ALLOCATOR_LOCAL_STANDBY_VMS: '1',
+        LZY_ALLOCATOR_LOCAL_STANDBY_REFILL_DELAY_MS: '0',
+      }),
     );
     // Worker and portal pools share the fake VM's main here: one standby for both.
     const [standby] = await waitStandbys(1);
