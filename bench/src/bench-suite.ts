@@ -24,7 +24,11 @@ export interface BenchSuite {
   s3: S3Server;
   /** `host:port` of each service's /metrics (every service that has one: the site has none). */
   metricsAddresses: LocalSuite['metricsAddresses'];
-  /** Wall time of each start phase (ms). */
+  /**
+   * Wall time of each start phase (ms), one after another: PostgreSQL and S3 start together,
+   * `postgres` until the cluster and its databases are ready, `s3` what S3 took beyond that
+   * (so `postgres + s3` is the wall time of the infrastructure).
+   */
   phasesMs: Record<'postgres' | 's3' | 'services' | 'user', number>;
   stop(): Promise<void>;
   /**
@@ -54,16 +58,29 @@ export async function startBenchSuite(extraEnv: SuiteInfra['extraEnv'] = {}): Pr
     phasesMs[phase] = now - t;
     t = now;
   };
+  // Started together (none needs another); on a failure each is stopped once it settled.
+  const started = <T>(promise: Promise<T>, stopOf: (value: T) => () => Promise<void>) =>
+    promise.then((value) => {
+      stops.push(stopOf(value));
+      return value;
+    });
+  const keys = generateRsaKeyPair();
+  const s3Started = started(startS3({ dir: join(dir, 's3') }), (s3) => () => s3.stop());
+  const pgStarted = started(startPostgres(), (pgCluster) => () => pgCluster.stop()).then(
+    async (pgCluster) => {
+      const names = [...SUITE_SERVICES.map(databaseNameOf), 'bench_scratch'];
+      await Promise.all(names.map((name) => pgCluster.createDatabase(name)));
+      return pgCluster;
+    },
+  );
+  // Awaited below one after another: a failure of a later one must not go unhandled meanwhile.
+  for (const promise of [keys, s3Started, pgStarted]) promise.catch(() => undefined);
   try {
-    const pgCluster = await startPostgres();
-    stops.push(() => pgCluster.stop());
-    await Promise.all(SUITE_SERVICES.map((s) => pgCluster.createDatabase(databaseNameOf(s))));
-    await pgCluster.createDatabase('bench_scratch');
+    const pgCluster = await pgStarted;
     lap('postgres');
-    const s3 = await startS3({ dir: join(dir, 's3') });
-    stops.push(() => s3.stop());
+    const s3 = await s3Started;
     lap('s3');
-    const internalKeys = await generateRsaKeyPair();
+    const internalKeys = await keys;
     const suite = await startLocalSuite({
       randomPorts: true,
       infra: {
@@ -114,6 +131,7 @@ export async function startBenchSuite(extraEnv: SuiteInfra['extraEnv'] = {}): Pr
       addUser: (login) => addUser(login),
     };
   } catch (err) {
+    await Promise.allSettled([keys, s3Started, pgStarted]);
     await stop();
     throw err;
   }

@@ -85,3 +85,13 @@ export interface LocalSuiteConfig {
 export function loadLocalSuiteConfig(env: Env): LocalSuiteConfig {
   return { ...loadConfig(schema, env), vmEnv: vmHostEnv(env) };
 }
+
+/**
+ * Node's compile cache of the suite's own process: the directory the allocator's VM processes
+ * use by default (LZY_ALLOCATOR_LOCAL_COMPILE_CACHE_DIR), under the user's cache directory;
+ * undefined without one.
+ */
+export function compileCacheDirOf(env: Env): string | undefined {
+  const cacheHome = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : undefined);
+  return cacheHome === undefined ? undefined : join(cacheHome, 'lzy-ts', 'node-compile-cache');
+}

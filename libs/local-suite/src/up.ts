@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLogger } from '@lzy/logging';
 import type { CreateLoggerOptions } from '@lzy/logging';
@@ -26,6 +27,11 @@ export interface RunningUp {
   /** The database it runs on (see LZY_UP_DATABASE). */
   database: 'postgres' | 'pglite';
   clientConfigPath: string;
+  /**
+   * How long each part of the start took (ms): the database and S3 started together, each
+   * counted from the start; then the services and the local user, one after the other.
+   */
+  phasesMs: Record<'database' | 's3' | 'services' | 'user', number>;
   stop(): Promise<void>;
 }
 
@@ -52,11 +58,16 @@ export async function startUp(
     vmLogDir?: string | undefined;
   } = {},
 ): Promise<RunningUp> {
+  const startedAt = performance.now();
+  const phasesMs = { database: 0, s3: 0, services: 0, user: 0 };
   const home = config.home;
   const keysDir = join(home, 'keys');
-  const internalKeys = await loadOrCreateKeyPair(keysDir, 'internal');
-  const userKeys = await loadOrCreateKeyPair(keysDir, 'user');
-  const s3Credentials = await loadOrCreateS3Credentials(join(home, 's3-credentials.json'));
+  await mkdir(home, { recursive: true });
+  const [internalKeys, userKeys, s3Credentials] = await Promise.all([
+    loadOrCreateKeyPair(keysDir, 'internal'),
+    loadOrCreateKeyPair(keysDir, 'user'),
+    loadOrCreateS3Credentials(join(home, 's3-credentials.json')),
+  ]);
 
   const log = createLogger({
     service: 'lzy-local',
@@ -70,23 +81,45 @@ export async function startUp(
     for (const s of stops.reverse()) await s();
     stops.length = 0;
   };
-  try {
-    const database = await startSuiteDatabase({
+  // The database and the S3 server need nothing of each other: they start together, and each
+  // is stopped (once it settled) when the other fails.
+  const started = <T extends { stop(): Promise<void> }>(
+    promise: Promise<T>,
+    phase: keyof typeof phasesMs,
+  ) =>
+    promise.then((server) => {
+      stops.push(() => server.stop());
+      phasesMs[phase] = performance.now() - startedAt;
+      return server;
+    });
+  const databaseStarted = started(
+    startSuiteDatabase({
       kind: config.database,
       postgresDir: config.postgresDir,
       pgliteDir: config.pgliteDir,
       host: config.host,
       searchPath: config.searchPath,
       log,
-    });
-    stops.push(() => database.stop());
-    const s3 = await startSuiteS3({
+    }),
+    'database',
+  );
+  const s3Started = started(
+    startSuiteS3({
       dir: join(home, 's3'),
       runDir: runDir.path,
       credentials: s3Credentials,
       log,
-    });
-    stops.push(() => s3.stop());
+    }),
+    's3',
+  );
+  try {
+    const [database, s3] = await Promise.all([databaseStarted, s3Started]);
+    let phaseStart = performance.now();
+    const lap = (phase: keyof typeof phasesMs) => {
+      const now = performance.now();
+      phasesMs[phase] = now - phaseStart;
+      phaseStart = now;
+    };
 
     const suite = await startLocalSuite({
       randomPorts: config.randomPorts,
@@ -110,6 +143,7 @@ export async function startUp(
     });
     stops.push(() => suite.stop());
     await runDir.savePorts(portsOf(suite.addresses));
+    lap('services');
 
     await ensureLocalUser({
       iamAddress: suite.addresses.iam,
@@ -118,6 +152,7 @@ export async function startUp(
       publicKeyPem: userKeys.publicKeyPem,
       clock: { now: () => Date.now() },
     });
+    lap('user');
     const clientConfigPath = await writeClientConfig(home, {
       endpoint: suite.addresses['lzy-service'],
       whiteboardEndpoint: suite.addresses.whiteboard,
@@ -134,9 +169,11 @@ export async function startUp(
       database: database.kind,
       s3: { endpoint: s3.endpoint, region: s3.region, ...s3Credentials },
       clientConfigPath,
+      phasesMs,
       stop,
     };
   } catch (err) {
+    await Promise.allSettled([databaseStarted, s3Started]);
     await stop();
     throw err;
   }

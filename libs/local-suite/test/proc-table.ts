@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, readlink } from 'node:fs/promises';
 
 /** One live (not zombie) process as Linux's /proc shows it. */
 export interface ProcessInfo {
@@ -63,4 +63,34 @@ export async function environOf(pid: number, name: string): Promise<string | und
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The VM a worker or portal process runs as: LZY_VM_ID of a process started as that VM, else
+ * the scratch directory (`…/lzy-vm-<id>`) that a standby made a VM holds open; undefined for a
+ * standby not handed a VM yet (the allocator's local backend, vm-standbys.ts).
+ */
+export async function vmIdOf(pid: number): Promise<string | undefined> {
+  const fromEnviron = await environOf(pid, 'LZY_VM_ID');
+  if (fromEnviron !== undefined) return fromEnviron;
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+  for (const fd of fds) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const match = /\/lzy-vm-([^/]+)$/.exec(target);
+    if (match !== null) return match[1];
+  }
+  return undefined;
+}
+
+/** Live children of `ppid` running `main` that are VMs (not standbys), with their VM ids. */
+export async function vmProcessesWith(
+  ppid: number,
+  main: string,
+): Promise<Array<ProcessInfo & { vmId: string }>> {
+  const vms: Array<ProcessInfo & { vmId: string }> = [];
+  for (const p of await childrenWith(ppid, main)) {
+    const vmId = await vmIdOf(p.pid);
+    if (vmId !== undefined) vms.push({ ...p, vmId });
+  }
+  return vms;
 }

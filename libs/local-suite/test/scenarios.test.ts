@@ -9,7 +9,7 @@ import { CleanupStack, pollUntil } from '@lzy/testing';
 import { startLocalSuite } from '../src/local-suite.ts';
 import type { LocalSuite } from '../src/local-suite.ts';
 import type { SuiteInfra } from '../src/suite-env.ts';
-import { childrenWith, environOf, isAlive, processTree, processesWith } from './proc-table.ts';
+import { isAlive, processTree, processesWith, vmProcessesWith } from './proc-table.ts';
 import {
   StdReader,
   bearer,
@@ -219,7 +219,7 @@ describe('the local suite, as a client of the public API sees it', () => {
     expect(await graphOutcome(execution, first)).toBe('completed');
     const sessionId = newWorkerSession(vmsBefore, await listVms(internal));
     const vmsAfterFirst = workerVmsOf(await listVms(internal), sessionId);
-    const workersAfterFirst = await childrenWith(process.pid, WORKER_MAIN);
+    const workersAfterFirst = await vmProcessesWith(process.pid, WORKER_MAIN);
 
     const second = await executeGraph(execution, [shellOp('second', 'echo second')]);
     expect(await graphOutcome(execution, second)).toBe('completed');
@@ -227,7 +227,7 @@ describe('the local suite, as a client of the public API sees it', () => {
     const vmsAfterSecond = workerVmsOf(await listVms(internal), sessionId);
     expect(vmsAfterSecond.map((vm) => vm.id)).toEqual(vmsAfterFirst.map((vm) => vm.id));
     expect(vmsAfterSecond).toHaveLength(1);
-    const workersAfterSecond = await childrenWith(process.pid, WORKER_MAIN);
+    const workersAfterSecond = await vmProcessesWith(process.pid, WORKER_MAIN);
     expect(workersAfterSecond.map((p) => p.pid).sort()).toEqual(
       workersAfterFirst.map((p) => p.pid).sort(),
     );
@@ -254,12 +254,8 @@ describe('the local suite, as a client of the public API sees it', () => {
     );
     expect(portalVms).toHaveLength(1);
     const portalVm = portalVms[0]!;
-    const portals = await childrenWith(process.pid, PORTAL_MAIN);
-    const portalPids: number[] = [];
-    for (const portal of portals) {
-      if ((await environOf(portal.pid, 'LZY_EXECUTION_ID')) === executionId)
-        portalPids.push(portal.pid);
-    }
+    const portals = await vmProcessesWith(process.pid, PORTAL_MAIN);
+    const portalPids = portals.filter((p) => p.vmId === portalVm.id).map((p) => p.pid);
     expect(portalPids).toHaveLength(1);
     const channels = internal.channels;
     const listChannels = () =>

@@ -40,6 +40,28 @@ describe('loadAllocatorConfig', () => {
     });
   });
 
+  it('keeps one standby VM process per entry point unless told otherwise', () => {
+    expect(loadAllocatorConfig({}).local.standbyVms).toBe(1);
+    expect(loadAllocatorConfig({ LZY_ALLOCATOR_LOCAL_STANDBY_VMS: '0' }).local.standbyVms).toBe(0);
+    expect(() => loadAllocatorConfig({ LZY_ALLOCATOR_LOCAL_STANDBY_VMS: '-1' })).toThrow(
+      /LZY_ALLOCATOR_LOCAL_STANDBY_VMS/,
+    );
+  });
+
+  it("keeps VMs' compile cache in the user's cache directory; '' turns it off", () => {
+    const compileCacheOf = (env: Record<string, string>) =>
+      loadAllocatorConfig(env).local.compileCacheDir;
+    expect(compileCacheOf({ HOME: '/home/a' })).toBe('/home/a/.cache/lzy-ts/node-compile-cache');
+    expect(compileCacheOf({ HOME: '/home/a', XDG_CACHE_HOME: '/c' })).toBe(
+      '/c/lzy-ts/node-compile-cache',
+    );
+    expect(compileCacheOf({})).toBeUndefined();
+    expect(compileCacheOf({ HOME: '/home/a', LZY_ALLOCATOR_LOCAL_COMPILE_CACHE_DIR: '' })).toBe(
+      undefined,
+    );
+    expect(compileCacheOf({ LZY_ALLOCATOR_LOCAL_COMPILE_CACHE_DIR: '/x' })).toBe('/x');
+  });
+
   it('names the variables the kubernetes backend needs', () => {
     const load = () => loadAllocatorConfig({ LZY_ALLOCATOR_BACKEND: 'kubernetes' });
     expect(load).toThrow(/LZY_ALLOCATOR_ADVERTISED_ADDRESS/);

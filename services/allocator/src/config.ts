@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import {
@@ -111,6 +112,28 @@ const schema = z
       // Spans of VMs go where the allocator's go (OTEL_* are not LZY_*: they pass anyway).
       'LZY_TRACE_FILE',
     ]),
+    /**
+     * Standby processes kept per VM entry point (worker, portal) by the local backend: started
+     * with the VMs' environment minus any identity, their modules loaded, each waiting for one
+     * VM's id, token and key over its stdin (a private pipe), then it registers as that VM. An
+     * Allocate takes one instead of starting a process (node start and module loading, ~1 s of
+     * CPU, leave the first op's path); a new standby starts in its place. 0: none.
+     */
+    LZY_ALLOCATOR_LOCAL_STANDBY_VMS: z.coerce.number().int().min(0).max(8).default(1),
+    /**
+     * How long after a standby is taken its replacement starts. 10 s: its module loading (~0.5 s
+     * of CPU, seconds on a busy machine) then stays off the path of the VM just handed over and
+     * of the workflow that asked for it (a first workflow took 1.5–8 s on the loaded 2 cores);
+     * the next workflow of someone running them one after another still finds it.
+     */
+    LZY_ALLOCATOR_LOCAL_STANDBY_REFILL_DELAY_MS: durationMs().default(10_000),
+    /**
+     * Node's compile cache (NODE_COMPILE_CACHE) for VM processes: V8 code of their modules is kept
+     * here across processes, which about halves a VM's module loading after the first one. Per
+     * machine user (anything that can write here runs code in every VM). Default
+     * `$XDG_CACHE_HOME/lzy-ts/node-compile-cache`, else under `$HOME/.cache`; '' disables it.
+     */
+    LZY_ALLOCATOR_LOCAL_COMPILE_CACHE_DIR: z.string().optional(),
     /** Where VMs run: `local` child processes, or pods on `kubernetes` (src/kube/). */
     LZY_ALLOCATOR_BACKEND: z.enum(['local', 'kubernetes']).default('local'),
     /** Kubeconfig of the WORKER cluster; unset: in-cluster config (the allocator runs in a pod). */
@@ -200,6 +223,9 @@ const schema = z
       portalMain: env.LZY_ALLOCATOR_LOCAL_PORTAL_MAIN,
       logDir: env.LZY_ALLOCATOR_LOCAL_LOG_DIR,
       passthrough: env.LZY_ALLOCATOR_LOCAL_VM_ENV_PASSTHROUGH,
+      standbyVms: env.LZY_ALLOCATOR_LOCAL_STANDBY_VMS,
+      standbyRefillDelayMs: env.LZY_ALLOCATOR_LOCAL_STANDBY_REFILL_DELAY_MS,
+      compileCacheDir: env.LZY_ALLOCATOR_LOCAL_COMPILE_CACHE_DIR,
     },
     backend: env.LZY_ALLOCATOR_BACKEND,
     kube: {
@@ -276,6 +302,12 @@ export interface AllocatorConfig {
     logDir: string | undefined;
     /** Environment VM processes start with (plus their LZY_* variables). */
     inheritedEnv: Record<string, string>;
+    /** Standby processes per VM entry point (0: none). */
+    standbyVms: number;
+    /** Delay of a standby's replacement after it is taken. */
+    standbyRefillDelayMs: number;
+    /** NODE_COMPILE_CACHE of VM processes; undefined: no compile cache. */
+    compileCacheDir: string | undefined;
   };
   backend: 'local' | 'kubernetes';
   kube: KubeBackendConfig;
@@ -299,6 +331,20 @@ export interface KubeBackendConfig {
 /** Parses the allocator environment once at start-up; throws ConfigError naming every bad variable. */
 export function loadAllocatorConfig(env: Env): AllocatorConfig {
   const parsed = loadConfig(schema, env);
-  const { passthrough, ...local } = parsed.local;
-  return { ...parsed, local: { ...local, inheritedEnv: inheritedEnv(env, passthrough) } };
+  const { passthrough, compileCacheDir, ...local } = parsed.local;
+  return {
+    ...parsed,
+    local: {
+      ...local,
+      inheritedEnv: inheritedEnv(env, passthrough),
+      compileCacheDir:
+        compileCacheDir === undefined ? defaultCompileCacheDir(env) : compileCacheDir || undefined,
+    },
+  };
+}
+
+/** Under the user's cache directory (XDG), as the worker keeps op environments; none without. */
+function defaultCompileCacheDir(env: Env): string | undefined {
+  const cacheHome = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : undefined);
+  return cacheHome === undefined ? undefined : join(cacheHome, 'lzy-ts', 'node-compile-cache');
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { Logger } from '@lzy/logging';
 import type { AllocatorConfig } from './config.ts';
 import type { VmBackend } from './domain/ports.ts';
@@ -6,6 +7,8 @@ import { KubeBackend } from './kube/kube-backend.ts';
 import { connectCluster } from './kube/kube-client.ts';
 import { LocalProcessBackend } from './local/local-process-backend.ts';
 
+const STANDBY_ENTRY = fileURLToPath(new URL('./local/vm-standby-main.ts', import.meta.url));
+
 /**
  * The backend LZY_ALLOCATOR_BACKEND names. No I/O: kubeconfigs are read here, the API servers
  * are first called at recovery.
@@ -13,12 +16,28 @@ import { LocalProcessBackend } from './local/local-process-backend.ts';
  */
 export function createVmBackend(config: AllocatorConfig, log: Logger): VmBackend {
   if (config.backend === 'local') {
+    const { local } = config;
+    const clusterTypes = new Set(config.pools.map((pool) => pool.clusterType));
     return new LocalProcessBackend({
       log,
       killGraceMs: config.killGraceMs,
-      logDir: config.local.logDir,
-      inheritedEnv: config.local.inheritedEnv,
-      mains: { worker: config.local.workerMain, portal: config.local.portalMain },
+      logDir: local.logDir,
+      inheritedEnv: local.inheritedEnv,
+      mains: { worker: local.workerMain, portal: local.portalMain },
+      standby: {
+        entry: STANDBY_ENTRY,
+        // A standby of each entry point the pools use (the workload-less default of their
+        // type), a portal's first: StartWorkflow needs it before its first op needs a worker.
+        mains: [
+          ...new Set([
+            ...(clusterTypes.has('SYSTEM') ? [local.portalMain] : []),
+            ...(clusterTypes.has('WORKER') ? [local.workerMain] : []),
+          ]),
+        ],
+        perMain: local.standbyVms,
+        refillDelayMs: local.standbyRefillDelayMs,
+      },
+      compileCacheDir: local.compileCacheDir,
     });
   }
   const { kube } = config;

@@ -140,6 +140,9 @@ export async function startWorker(config: WorkerConfig, deps: WorkerDeps): Promi
     }
   }
 
+  // Ready for its first task: the op host's start now overlaps the task's set-up.
+  void opHosts?.prestart();
+
   let stopping: Promise<void> | undefined;
   const stop = async () => {
     agent?.stop();

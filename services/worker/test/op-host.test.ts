@@ -1,9 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { unaryCall } from '@lzy/grpc';
 import { portal } from '@lzy/proto';
-import { CleanupStack } from '@lzy/testing';
+import { CleanupStack, pollUntil } from '@lzy/testing';
 import { PortalDouble } from './doubles/portal-double.ts';
 import { sdkOpCall, writeOpModule } from './sdk-op-fixtures.ts';
 import type { OpModule } from './sdk-op-fixtures.ts';
@@ -48,7 +48,40 @@ const isAlive = (pid: number) => {
   }
 };
 
+/** Live op host processes this test process (the worker) started. */
+async function opHostPids(): Promise<number[]> {
+  const pids: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const argv = (await readFile(`/proc/${name}/cmdline`, 'utf8')).split('\0');
+      if (state !== 'Z' && Number(ppid) === process.pid && argv[1]?.endsWith('/op-host.ts'))
+        pids.push(Number(name));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return pids;
+}
+
 describe('warm op host', () => {
+  it('starts with the worker: the first op runs in the host started before it', async () => {
+    const w = await startTestWorker(cleanup);
+    const [host] = await pollUntil(
+      async () => {
+        const pids = await opHostPids();
+        return pids.length === 1 ? pids : undefined;
+      },
+      { timeoutMs: 20_000, description: 'an op host started with the worker' },
+    );
+    const module = await writeOpModule(cleanup);
+    const first = await runOp(w, { taskId: 't-early-1', module, exportName: 'pid' });
+    expect(first.result).toBe(host);
+    expect(await opHostPids()).toEqual([host]);
+  });
+
   it('runs a second SDK op call on the same VM in the same process', async () => {
     const w = await startTestWorker(cleanup);
     const module = await writeOpModule(cleanup);

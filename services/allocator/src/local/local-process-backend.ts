@@ -1,28 +1,17 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess, StdioOptions } from 'node:child_process';
-import { once } from 'node:events';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import { InvalidArgument } from '@lzy/errors';
 import type { Logger } from '@lzy/logging';
 import type { VmBackend, VmFailure, VmLaunch, VmRef } from '../domain/ports.ts';
 import type { ClusterType, VmSpec } from '../domain/vm.ts';
-import { logFileTail, readableLine } from './vm-output.ts';
+import { LAST_LINES, logFileTail } from './vm-output.ts';
 import { PidWatch, findVmProcesses } from './vm-processes.ts';
 import type { FoundVmProcess } from './vm-processes.ts';
-
-/**
- * How a VM process ended: exactly one of code/signal is set, as Node's 'exit' event; both null
- * for an adopted process (not our child: its exit status is not ours to learn).
- */
-interface VmExit {
-  readonly code: number | null;
-  readonly signal: string | null;
-}
+import { signalGroup, spawnVmProcess } from './vm-spawn.ts';
+import type { VmExit, VmProcess } from './vm-spawn.ts';
+import { VmStandbys } from './vm-standbys.ts';
 
 export interface LocalProcessBackendDeps {
   readonly log: Logger;
@@ -36,6 +25,19 @@ export interface LocalProcessBackendDeps {
   readonly mains: { readonly worker: string; readonly portal: string };
   /** How often an adopted VM process (not our child: no exit event) is checked. Default 1 s. */
   readonly adoptedCheckMs?: number;
+  /**
+   * Standby processes kept per main (see VmStandbys): `entry` is vm-standby-main.ts, `mains` the
+   * main.ts files of the pools there are. Undefined or perMain 0: every VM starts its own process.
+   */
+  readonly standby?: {
+    readonly entry: string;
+    readonly mains: readonly string[];
+    readonly perMain: number;
+    /** Delay of a replacement after a standby is taken (VmStandbysDeps.refillDelayMs). */
+    readonly refillDelayMs: number;
+  };
+  /** NODE_COMPILE_CACHE of VM processes (see the allocator's config); undefined: none. */
+  readonly compileCacheDir?: string;
 }
 
 interface Child {
@@ -50,14 +52,12 @@ interface Child {
   readonly adopted?: PidWatch;
 }
 
-/** Lines of a VM's output kept for the report of an unexpected exit. */
-const LAST_LINES = 20;
-
 /**
  * VMs as child processes of the allocator (reference §3.11, ThreadVmAllocator's successor):
  * `node <main.ts> [args]`, each in its own process group (so a worker's own children go with
  * it), output to a per-VM log file or to our log. A child that exits by itself is reported
- * through onFailure from its 'exit' event (push, no polling).
+ * through onFailure from its 'exit' event (push, no polling). With standbys (VmStandbys), a VM
+ * is a standby process handed its environment instead: the same process from then on.
  *
  * Children are detached process groups, so they outlive a crashed allocator (a killed local
  * suite). The next allocator adopts them (recover()): a running op goes on and its scheduler
@@ -70,10 +70,28 @@ export class LocalProcessBackend implements VmBackend {
   readonly #log: Logger;
   readonly #children = new Map<string, Child>();
   readonly #listeners = new Set<(vmId: string, failure: VmFailure) => void>();
+  /** What every VM process starts with, before its own variables. */
+  readonly #baseEnv: Readonly<Record<string, string>>;
+  readonly #standbys: VmStandbys | undefined;
 
   constructor(deps: LocalProcessBackendDeps) {
     this.#deps = deps;
     this.#log = deps.log.child({ component: 'local-process-backend' });
+    this.#baseEnv = {
+      ...deps.inheritedEnv,
+      ...(deps.compileCacheDir === undefined ? {} : { NODE_COMPILE_CACHE: deps.compileCacheDir }),
+    };
+    const { standby } = deps;
+    this.#standbys =
+      standby === undefined || standby.perMain === 0
+        ? undefined
+        : new VmStandbys({
+            log: deps.log,
+            ...standby,
+            env: this.#baseEnv,
+            logDir: deps.logDir,
+            killGraceMs: deps.killGraceMs,
+          });
   }
 
   /**
@@ -107,71 +125,49 @@ export class LocalProcessBackend implements VmBackend {
     const existing = this.#children.get(launch.id);
     if (existing !== undefined) return { pid: existing.pid };
     const { mainPath, args } = this.#mainOf(launch.spec, launch.clusterType);
-    const { stdio, closeFd } = this.#stdio(launch.id);
     // Like a pod's emptyDir: the VM's temporary files (a worker's slot files among them) live in
     // a directory of its own, removed when the VM's process group is gone, however it ended.
     const scratch = this.#scratchDir(launch.id);
     mkdirSync(scratch, { recursive: true, mode: 0o700 });
-    let child: ChildProcess;
-    try {
-      child = spawn(process.execPath, [mainPath, ...args], {
-        env: { ...this.#deps.inheritedEnv, ...launch.env, ...launch.secretEnv, TMPDIR: scratch },
-        detached: true,
-        stdio,
-      });
-      await Promise.race([
-        once(child, 'spawn'),
-        once(child, 'error').then(([err]) => Promise.reject(err as Error)),
-      ]);
-    } finally {
-      closeFd();
-    }
-    const pid = child.pid;
-    if (pid === undefined) throw new Error(`VM ${launch.id}: the process did not start`);
-    const lastLines: string[] = [];
-    if (child.stdout) this.#pipeToLog(launch.id, 'stdout', child.stdout, lastLines);
-    if (child.stderr) this.#pipeToLog(launch.id, 'stderr', child.stderr, lastLines);
-    const exited = new Promise<VmExit>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
+    const env = { ...this.#baseEnv, ...launch.env, ...launch.secretEnv, TMPDIR: scratch };
+    const standby = await this.#standbys?.assign(mainPath, launch.id, {
+      env,
+      args,
+      scratchDir: scratch,
+    });
+    const { logDir } = this.#deps;
+    const vm: VmProcess =
+      standby ??
+      (await spawnVmProcess({
+        argv: [mainPath, ...args],
+        env,
+        logFile: logDir === undefined ? undefined : join(logDir, `${launch.id}.log`),
+        stdin: 'ignore',
+        name: launch.id,
+        log: this.#deps.log,
+      }));
     const entry: Child = {
-      pid,
-      exited,
+      pid: vm.pid,
+      exited: vm.exited,
       handled: Promise.resolve(),
-      lastLines,
+      lastLines: vm.output.lastLines,
       killing: false,
     };
     this.#children.set(launch.id, entry);
-    this.#log.info({ vmId: launch.id, pid, main: mainPath }, 'vm process started');
-    entry.handled = exited.then((exit) => this.#onExit(launch.id, entry, exit));
-    return { pid };
-  }
-
-  #stdio(vmId: string): { stdio: StdioOptions; closeFd: () => void } {
-    const { logDir } = this.#deps;
-    if (logDir === undefined)
-      return { stdio: ['ignore', 'pipe', 'pipe'], closeFd: () => undefined };
-    mkdirSync(logDir, { recursive: true });
-    const fd = openSync(join(logDir, `${vmId}.log`), 'a');
-    return { stdio: ['ignore', fd, fd], closeFd: () => closeSync(fd) };
-  }
-
-  #pipeToLog(
-    vmId: string,
-    stream: 'stdout' | 'stderr',
-    readable: Readable,
-    lastLines: string[],
-  ): void {
-    const lines = createInterface({ input: readable, crlfDelay: Infinity });
-    lines.on('line', (line) => {
-      lastLines.push(readableLine(line));
-      if (lastLines.length > LAST_LINES) lastLines.shift();
-      this.#log.debug({ vmId, stream, line }, 'vm output');
-    });
+    this.#log.info(
+      { vmId: launch.id, pid: vm.pid, main: mainPath, standby: standby !== undefined },
+      'vm process started',
+    );
+    entry.handled = vm.exited.then((exit) => this.#onExit(launch.id, entry, exit));
+    return { pid: vm.pid };
   }
 
   #scratchDir(vmId: string): string {
-    return join(this.#deps.inheritedEnv.TMPDIR ?? tmpdir(), `lzy-vm-${vmId}`);
+    return join(this.#scratchBase(), `lzy-vm-${vmId}`);
+  }
+
+  #scratchBase(): string {
+    return this.#deps.inheritedEnv.TMPDIR ?? tmpdir();
   }
 
   async #onExit(vmId: string, child: Child, exit: VmExit): Promise<void> {
@@ -186,7 +182,9 @@ export class LocalProcessBackend implements VmBackend {
     // (which reaches the task's error) and into our log at warn level.
     const { logDir } = this.#deps;
     const lastOutput =
-      logDir === undefined ? [...child.lastLines] : await logFileTail(logDir, vmId, LAST_LINES);
+      logDir === undefined
+        ? [...child.lastLines]
+        : await logFileTail(join(logDir, `${vmId}.log`), LAST_LINES);
     const how =
       exit.signal !== null
         ? `with signal ${exit.signal}`
@@ -219,20 +217,24 @@ export class LocalProcessBackend implements VmBackend {
   }
 
   /**
-   * After a restart of the allocator (a killed local suite): each live VM whose process still
-   * runs (found by its LZY_VM_ID and main.ts, see findVmProcesses) is adopted when its output
-   * goes to its log file here, which it keeps appending to; the op it runs goes on and its
-   * worker answers the scheduler again. A VM whose output went into a pipe to the dead
+   * At start, and after a restart of the allocator (a killed local suite): starts the standby
+   * processes; each live VM whose process still runs (found by its main.ts and its LZY_VM_ID, or
+   * for a VM that was a standby its scratch directory, see findVmProcesses) is adopted when its
+   * output goes to its log file here, which it keeps appending to; the op it runs goes on and
+   * its worker answers the scheduler again. A VM whose output went into a pipe to the dead
    * allocator (no log dir) cannot be adopted (its next write fails): it is killed. Returns the
-   * VMs without an adopted process: lost, so the scheduler runs their tasks again.
+   * VMs without an adopted process: lost, so the scheduler runs their tasks again. (Standbys of
+   * the dead allocator ended by themselves: their stdin closed.)
    */
   async recover(live: readonly VmRef[]): Promise<string[]> {
+    this.#standbys?.start();
     const missing = live.filter((vm) => !this.#children.has(vm.id));
-    const { mains } = this.#deps;
-    const found = await findVmProcesses(new Set(missing.map((vm) => vm.id)), [
-      mains.worker,
-      mains.portal,
-    ]);
+    const { mains, standby } = this.#deps;
+    const found = await findVmProcesses(new Set(missing.map((vm) => vm.id)), {
+      mains: [mains.worker, mains.portal],
+      standbyEntry: standby?.entry,
+      scratchBase: this.#scratchBase(),
+    });
     const lost: string[] = [];
     for (const vm of missing) {
       const process = found.get(vm.id);
@@ -284,15 +286,7 @@ export class LocalProcessBackend implements VmBackend {
   }
 
   async stop(): Promise<void> {
+    await this.#standbys?.stop();
     await Promise.all(this.running().map((id) => this.kill({ id, clusterType: 'WORKER' })));
-  }
-}
-
-/** Signals the whole process group; a group that is gone already is fine. */
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: nothing left in the group.
   }
 }

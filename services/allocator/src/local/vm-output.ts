@@ -1,5 +1,7 @@
 import { open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { Logger } from '@lzy/logging';
 
 /** How much of a VM log file's end is read for the report of an unexpected exit. */
 const TAIL_BYTES = 8192;
@@ -22,10 +24,10 @@ export function readableLine(line: string): string {
   }
 }
 
-/** The last `count` lines of `<logDir>/<vmId>.log`, readable (readableLine); [] if unreadable. */
-export async function logFileTail(logDir: string, vmId: string, count: number): Promise<string[]> {
+/** The last `count` lines of the log file `path`, readable (readableLine); [] if unreadable. */
+export async function logFileTail(path: string, count: number): Promise<string[]> {
   try {
-    const file = await open(join(logDir, `${vmId}.log`), 'r');
+    const file = await open(path, 'r');
     try {
       const { size } = await file.stat();
       const length = Math.min(size, TAIL_BYTES);
@@ -42,5 +44,34 @@ export async function logFileTail(logDir: string, vmId: string, count: number): 
     }
   } catch {
     return [];
+  }
+}
+
+/** Lines of a VM's output kept for the report of an unexpected exit. */
+export const LAST_LINES = 20;
+
+/**
+ * The piped output of a VM process (no log dir): each line goes to our log at debug level under
+ * the process's current name (a standby's changes to its VM id at hand-over), the last
+ * LAST_LINES are kept for the report of an unexpected exit.
+ */
+export class PipedOutput {
+  readonly lastLines: string[] = [];
+  /** What the lines are logged as (`vmId`). */
+  name: string;
+  readonly #log: Logger;
+
+  constructor(log: Logger, name: string) {
+    this.#log = log;
+    this.name = name;
+  }
+
+  attach(stream: 'stdout' | 'stderr', readable: Readable): void {
+    const lines = createInterface({ input: readable, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      this.lastLines.push(readableLine(line));
+      if (this.lastLines.length > LAST_LINES) this.lastLines.shift();
+      this.#log.debug({ vmId: this.name, stream, line }, 'vm output');
+    });
   }
 }

@@ -1,4 +1,5 @@
-import { readFile, readdir, readlink } from 'node:fs/promises';
+import { readFile, readdir, readlink, realpath } from 'node:fs/promises';
+import { vmIdOfScratchDir } from './vm-hand-over.ts';
 
 /** A VM process of a previous allocator process, found in /proc (Linux). */
 export interface FoundVmProcess {
@@ -35,22 +36,35 @@ export async function startTicksOf(pid: number): Promise<number | undefined> {
   return (await statOf(pid))?.startTicks;
 }
 
+/** How the local backend starts VM processes: what findVmProcesses looks for. */
+export interface VmProcessShape {
+  /** main.ts of worker and portal VMs. */
+  readonly mains: readonly string[];
+  /** vm-standby-main.ts when VMs may have been standbys (`node <it> <main.ts>`). */
+  readonly standbyEntry: string | undefined;
+  /** Where scratch directories are (`<base>/lzy-vm-<id>`). */
+  readonly scratchBase: string;
+}
+
 /**
  * The VM processes of `vmIds` still running on this machine, as the local backend starts them:
- * a process group leader (`detached`), `<node> <main.ts of a worker or portal>`, with
- * `LZY_VM_ID=<id>` in its environment. Ids are random per VM, so a process of another
- * installation on the same machine never matches one of ours. Processes we may not read are
- * skipped.
+ * a process group leader (`detached`) running `<node> <main.ts of a worker or portal>` with
+ * `LZY_VM_ID=<id>` in its environment, or `<node> <standby entry> <main.ts>` (a standby made a
+ * VM: its environment at exec had no VM in it) holding its VM's scratch directory open. Ids are
+ * random per VM, so a process of another installation on the same machine never matches one of
+ * ours. Processes we may not read are skipped.
  */
 export async function findVmProcesses(
   vmIds: ReadonlySet<string>,
-  mains: readonly string[],
+  shape: VmProcessShape,
 ): Promise<Map<string, FoundVmProcess>> {
   const found = new Map<string, FoundVmProcess>();
   if (vmIds.size === 0) return found;
+  // /proc names open directories by their real path.
+  const scratchBase = await realpath(shape.scratchBase).catch(() => shape.scratchBase);
   const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number);
   for (const pid of pids) {
-    const vm = await vmProcess(pid, vmIds, mains);
+    const vm = await vmProcess(pid, vmIds, { ...shape, scratchBase });
     if (vm !== undefined) found.set(vm.vmId, vm);
   }
   return found;
@@ -59,22 +73,39 @@ export async function findVmProcesses(
 async function vmProcess(
   pid: number,
   vmIds: ReadonlySet<string>,
-  mains: readonly string[],
+  shape: VmProcessShape,
 ): Promise<FoundVmProcess | undefined> {
   try {
     const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
-    const main = argv[1];
-    if (main === undefined || !mains.includes(main)) return undefined;
+    const wasStandby = shape.standbyEntry !== undefined && argv[1] === shape.standbyEntry;
+    const main = wasStandby ? argv[2] : argv[1];
+    if (main === undefined || !shape.mains.includes(main)) return undefined;
     const stat = await statOf(pid);
     if (stat === undefined || stat.pgid !== pid) return undefined;
-    const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
-    const vmId = environ.find((e) => e.startsWith('LZY_VM_ID='))?.slice('LZY_VM_ID='.length);
+    const vmId = wasStandby
+      ? await scratchVmIdOf(pid, shape.scratchBase)
+      : await environVmIdOf(pid);
     if (vmId === undefined || !vmIds.has(vmId)) return undefined;
     const stdout = await readlink(`/proc/${pid}/fd/1`).catch(() => undefined);
     return { vmId, pid, startTicks: stat.startTicks, main, stdout };
   } catch {
     return undefined; // gone while we looked, or not ours to read
   }
+}
+
+async function environVmIdOf(pid: number): Promise<string | undefined> {
+  const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+  return environ.find((e) => e.startsWith('LZY_VM_ID='))?.slice('LZY_VM_ID='.length);
+}
+
+/** The VM whose scratch directory `pid` holds open (vm-standby-main.ts keeps it so). */
+async function scratchVmIdOf(pid: number, scratchBase: string): Promise<string | undefined> {
+  for (const fd of await readdir(`/proc/${pid}/fd`)) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const vmId = vmIdOfScratchDir(scratchBase, target);
+    if (vmId !== undefined) return vmId;
+  }
+  return undefined;
 }
 
 /** How often a hurried watch looks (a kill in progress). */

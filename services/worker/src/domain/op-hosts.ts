@@ -48,6 +48,7 @@ export class OpHosts {
   readonly #busy = new Set<OpHost>();
   /** Host keys whose node binary and host file were found (checked once, not per task). */
   readonly #present = new Set<string>();
+  #stopped = false;
 
   constructor(deps: OpHostsDeps) {
     this.#deps = deps;
@@ -80,6 +81,30 @@ export class OpHosts {
     return undefined;
   }
 
+  /**
+   * Starts a host of the worker's own node and SDK (ownHost) before any call, so that its node
+   * start and module loading overlap what comes before the first SDK op (Init, the inputs)
+   * instead of delaying it. The local suite's clients name this same host; a call naming
+   * another (a client's SDK elsewhere on the machine) starts its own. Like any host it runs no
+   * op before a call, and a worker serves one user and workflow. Nothing when the files are
+   * missing or a host of that key runs already.
+   */
+  async prestart(): Promise<void> {
+    const own = this.#deps.ownHost ?? OWN_HOST;
+    const key = hostKey(own);
+    try {
+      await Promise.all([
+        access(own.hostPath, constants.R_OK),
+        access(own.nodePath, constants.X_OK),
+      ]);
+    } catch {
+      return;
+    }
+    if (this.#stopped || this.#hosts.has(key)) return;
+    this.#present.add(key);
+    this.#startHost(key, own);
+  }
+
   /** Runs the call on a warm host (a new one if none is usable). */
   start(op: SdkOpCommand, call: { env: Record<string, string>; cwd: string }): RunningCommand {
     return new HostedCommand(this, { argv: op.argv, ...call }, op);
@@ -102,7 +127,7 @@ export class OpHosts {
     this.#busy.delete(host);
   }
 
-  #startHost(key: string, op: SdkOpCommand): OpHost {
+  #startHost(key: string, op: { nodePath: string; hostPath: string }): OpHost {
     const log = this.#deps.log.child({ component: 'op-host' });
     const host = new OpHost({ nodePath: op.nodePath, hostPath: op.hostPath, ...this.#deps, log });
     this.#hosts.set(key, [...(this.#hosts.get(key) ?? []), host]);
@@ -120,13 +145,14 @@ export class OpHosts {
 
   /** Kills every host and waits for them to exit (worker shutdown). */
   async stop(): Promise<void> {
+    this.#stopped = true;
     const hosts = [...this.#hosts.values()].flat();
     for (const host of hosts) host.killGroup('SIGKILL');
     await Promise.all(hosts.map((h) => h.exited));
   }
 }
 
-function hostKey(op: SdkOpCommand): string {
+function hostKey(op: { nodePath: string; hostPath: string }): string {
   return `${op.nodePath}\0${op.hostPath}`;
 }
 
